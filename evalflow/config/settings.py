@@ -1,0 +1,294 @@
+"""The validated shape of ``$EVALFLOW_HOME/evalflow.yaml``.
+
+Every section is a pydantic model with ``extra="forbid"`` so a misspelt key is an
+error that names the key, not a silently ignored setting. ``load_settings`` turns
+validation failures into a ``ConfigError`` whose message lists each bad key and the
+problem, so the CLI can print it without a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+
+class ConfigError(ValueError):
+    """The configuration file is missing, unreadable or invalid; the message says where."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SlaSettings(_Section):
+    latency_ms: Positive = 3000.0
+    """Responses slower than this breach the latency SLA."""
+
+
+class CompositeTerm(_Section):
+    metric: str
+    weight: Positive
+    direction: Literal["higher", "lower"] = "higher"
+
+
+class KpiSettings(_Section):
+    min_cell_count: Annotated[int, Field(ge=1)] = 30
+    """Cells with fewer rows than this are marked ``low_count`` (shown, never hidden)."""
+    confidence: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.95
+    composite: list[CompositeTerm] = Field(
+        default_factory=lambda: [
+            CompositeTerm(metric="escalation_precision", weight=0.40, direction="higher"),
+            CompositeTerm(metric="sla_hit_rate", weight=0.35, direction="higher"),
+            CompositeTerm(metric="override_rate", weight=0.25, direction="lower"),
+        ]
+    )
+
+    @model_validator(mode="after")
+    def _weights_sum_to_one(self) -> KpiSettings:
+        total = sum(t.weight for t in self.composite)
+        if self.composite and abs(total - 1.0) > 1e-6:
+            raise ValueError(f"composite weights must sum to 1.0, they sum to {total:g}")
+        return self
+
+
+class ThresholdSettings(_Section):
+    toxicity_rate_max: Fraction = 0.0
+    """Any toxicity above this rate alerts; 0 means any toxic response."""
+    hallucination_rate_max: Fraction = 0.05
+    relevance_floor: Fraction = 0.6
+    error_rate_max: Fraction = 0.05
+    sla_hit_rate_min: Fraction = 0.9
+    pii_rate_max: Fraction = 0.0
+
+
+class DriftSettings(_Section):
+    baseline_days: list[Annotated[int, Field(ge=2)]] = Field(default_factory=lambda: [7, 28])
+    fdr_alpha: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.01
+    """Benjamini-Hochberg false discovery rate across all drift tests of a day."""
+    psi_threshold: Positive = 0.2
+    min_effect: Fraction = 0.02
+    """Absolute change in a rate below which a significant shift is not worth an alert."""
+
+
+class RolloutGuardrails(_Section):
+    max_toxicity_rate: Fraction = 0.0
+    max_hallucination_rate: Fraction = 0.05
+    override_rise_alpha: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.05
+
+
+class RolloutSettings(_Section):
+    control_arm: str = "control"
+    treatment_arm: str = "treatment"
+    phases: list[Fraction] = Field(default_factory=lambda: [0.10, 0.25, 0.50, 1.0])
+    min_samples: Annotated[int, Field(ge=1)] = 200
+    """Per arm; below it the gate says HOLD for lack of evidence."""
+    composite_margin: Fraction = 0.02
+    """Treatment's composite KPI may trail control by at most this much."""
+    rollback_margin: Fraction = 0.05
+    """Trailing by more than this (significantly) means ROLLBACK, not HOLD."""
+    guardrails: RolloutGuardrails = Field(default_factory=RolloutGuardrails)
+
+
+class SamplingSettings(_Section):
+    daily_budget_rows: Annotated[int, Field(ge=1)] = 600
+    daily_budget_usd: Annotated[float, Field(ge=0.0)] = 5.0
+    strata: list[str] = Field(default_factory=lambda: ["queue", "urgency"])
+    min_per_cell: Annotated[int, Field(ge=0)] = 3
+    must_review_share: Fraction = 0.4
+    """At most this share of the row budget goes to must-review rows."""
+    risk_share: Fraction = 0.3
+    """Share of the remaining budget drawn with probability proportional to risk."""
+    max_inclusion_prob: Fraction = 1.0
+    seed: int = 17
+
+
+class CustomRubric(_Section):
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
+    description: str
+    prompt_file: str | None = None
+    pass_threshold: Fraction = 0.5
+    keywords: list[str] = Field(default_factory=list)
+    """For the heuristic backend: terms whose presence in the answer counts as meeting the rubric."""
+
+
+class JudgeSettings(_Section):
+    backend: Literal["heuristic", "openai"] = "heuristic"
+    model: str = "gpt-4o-mini"
+    criteria: list[str] = Field(
+        default_factory=lambda: ["faithfulness", "relevance", "safety", "helpfulness"]
+    )
+    custom_rubrics: list[CustomRubric] = Field(default_factory=list)
+    max_concurrency: Annotated[int, Field(ge=1, le=512)] = 16
+    requests_per_minute: Annotated[int, Field(ge=1)] = 600
+    max_calls_per_day: Annotated[int, Field(ge=0)] = 5000
+    max_usd_per_day: Annotated[float, Field(ge=0.0)] = 10.0
+    timeout_s: Positive = 30.0
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 4
+    usd_per_1k_input_tokens: Annotated[float, Field(ge=0.0)] = 0.00015
+    usd_per_1k_output_tokens: Annotated[float, Field(ge=0.0)] = 0.0006
+    noise_repeat_share: Fraction = 0.05
+    """Share of judged rows scored twice to measure the judge's own noise."""
+    conversation_turns: Annotated[int, Field(ge=1, le=50)] = 6
+    """Earlier turns of the same conversation shown to the judge."""
+
+
+class FairnessSettings(_Section):
+    min_group_size: Annotated[int, Field(ge=1)] = 50
+    ratio_bounds: tuple[Positive, Positive] = (0.8, 1.25)
+    alpha: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.05
+    reference_groups: dict[str, str] = Field(default_factory=dict)
+    """Attribute -> reference group; the largest group when an attribute is not listed."""
+    intersections: list[tuple[str, str]] = Field(
+        default_factory=lambda: [("language", "customer_tier")]
+    )
+
+
+class PrioritySettings(_Section):
+    business_weights: dict[str, dict[str, Positive]] = Field(
+        default_factory=lambda: {"queue": {"billing": 1.5, "outage": 2.0}}
+    )
+    """Segment key -> value -> weight (default 1.0)."""
+    effort: dict[str, Positive] = Field(
+        default_factory=lambda: {
+            "cluster": 3.0,
+            "kpi_alert": 2.0,
+            "drift": 2.0,
+            "fairness": 5.0,
+        }
+    )
+
+
+class AlertChannel(_Section):
+    type: Literal["log", "file", "webhook", "email"]
+    path: str | None = None
+    url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    sender: str | None = None
+    recipients: list[str] = Field(default_factory=list)
+    min_severity: Literal["low", "medium", "high", "critical"] = "low"
+
+    @model_validator(mode="after")
+    def _required_fields(self) -> AlertChannel:
+        needed = {"file": ["path"], "webhook": ["url"], "email": ["smtp_host", "sender"]}
+        missing = [f for f in needed.get(self.type, []) if not getattr(self, f)]
+        if missing:
+            raise ValueError(f"a {self.type} channel needs {', '.join(missing)}")
+        if self.type == "email" and not self.recipients:
+            raise ValueError("an email channel needs at least one recipient")
+        return self
+
+
+class AlertSettings(_Section):
+    channels: list[AlertChannel] = Field(
+        default_factory=lambda: [
+            AlertChannel(type="log"),
+            AlertChannel(type="file", path="alerts/alerts.jsonl"),
+        ]
+    )
+    max_delivery_attempts: Annotated[int, Field(ge=1)] = 5
+
+
+class ScheduleSettings(_Section):
+    daily_hour: Annotated[int, Field(ge=0, le=23)] = 6
+    weekly_hour: Annotated[int, Field(ge=0, le=23)] = 7
+    timezone: str = "UTC"
+
+
+class Settings(_Section):
+    segments: list[str] = Field(
+        default_factory=lambda: ["queue", "urgency", "region", "language", "channel", "customer_tier"]
+    )
+    audit_attributes: list[str] = Field(
+        default_factory=lambda: ["language", "region", "customer_tier"]
+    )
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+    kpis: KpiSettings = Field(default_factory=KpiSettings)
+    thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
+    drift: DriftSettings = Field(default_factory=DriftSettings)
+    rollout: RolloutSettings = Field(default_factory=RolloutSettings)
+    sampling: SamplingSettings = Field(default_factory=SamplingSettings)
+    judges: JudgeSettings = Field(default_factory=JudgeSettings)
+    fairness: FairnessSettings = Field(default_factory=FairnessSettings)
+    priorities: PrioritySettings = Field(default_factory=PrioritySettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    schedules: ScheduleSettings = Field(default_factory=ScheduleSettings)
+
+    @model_validator(mode="after")
+    def _attributes_are_segments(self) -> Settings:
+        for name, keys in (
+            ("audit_attributes", self.audit_attributes),
+            ("sampling.strata", self.sampling.strata),
+        ):
+            unknown = [k for k in keys if k not in self.segments]
+            if unknown:
+                raise ValueError(f"{name} lists {unknown} which are not in segments")
+        return self
+
+    def with_env_overrides(self) -> Settings:
+        """Apply ``EVALFLOW_JUDGE`` and ``EVALFLOW_JUDGE_MODEL`` on top of the file."""
+        judges = self.judges
+        backend = os.environ.get("EVALFLOW_JUDGE")
+        model = os.environ.get("EVALFLOW_JUDGE_MODEL")
+        if backend and backend not in ("heuristic", "openai"):
+            raise ConfigError(
+                f"EVALFLOW_JUDGE must be 'heuristic' or 'openai', got {backend!r}"
+            )
+        if backend or model:
+            judges = judges.model_copy(
+                update={k: v for k, v in {"backend": backend, "model": model}.items() if v}
+            )
+        return self.model_copy(update={"judges": judges})
+
+    def section_hash(self, *sections: str) -> str:
+        """A short stable hash of some sections: a code version that changes with the config."""
+        payload = {s: getattr(self, s).model_dump(mode="json") if isinstance(
+            getattr(self, s), BaseModel) else getattr(self, s) for s in sections}
+        blob = json.dumps(payload, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def _format_errors(path: Path, exc: ValidationError) -> str:
+    lines = [f"invalid configuration in {path}:"]
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling against data/evalflow.yaml)"
+        lines.append(f"  - {where}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_settings(raw: object, source: Path | str = "<config>") -> Settings:
+    """Validate already-parsed YAML; raise ``ConfigError`` with every problem listed."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"invalid configuration in {source}: the top level must be a mapping")
+    try:
+        return Settings.model_validate(raw).with_env_overrides()
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(Path(source), exc)) from None
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read and validate the config file; a missing file means all defaults."""
+    from evalflow.config.paths import Paths
+
+    path = Path(path) if path else Paths.from_env().config_file
+    if not path.exists():
+        return Settings().with_env_overrides()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot parse {path}: {exc}") from None
+    return parse_settings(raw, path)

@@ -1,0 +1,1 @@
+"""Dagster wiring that spans stages: jobs, schedules, sensors and shared metadata helpers."""

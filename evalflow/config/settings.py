@@ -141,6 +141,23 @@ class JudgeSettings(_Section):
     """Earlier turns of the same conversation shown to the judge."""
 
 
+class CalibrationSettings(_Section):
+    review_queue_size: Annotated[int, Field(ge=0, le=10000)] = 50
+    """Rows exported per day to ``review/YYYY-MM-DD.csv`` for human labelling."""
+    failure_share: Fraction = 0.5
+    """Share of the review queue reserved for rows the judge failed (rare, so oversampled)."""
+    borderline_margin: Fraction = 0.1
+    """Scores this close to the pass threshold count as borderline."""
+    borderline_weight: Positive = 4.0
+    """How much likelier a borderline row is to be queued than another row of its stratum."""
+    min_labels: Annotated[int, Field(ge=2)] = 20
+    """Fewer labelled pairs than this and the agreement metrics are NULL (noted why)."""
+    bootstrap_resamples: Annotated[int, Field(ge=0, le=100000)] = 1000
+    """Bootstrap resamples for the kappa confidence interval; 0 leaves the interval NULL."""
+    confidence: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.95
+    seed: int = 23
+
+
 class FairnessSettings(_Section):
     min_group_size: Annotated[int, Field(ge=1)] = 50
     ratio_bounds: tuple[Positive, Positive] = (0.8, 1.25)
@@ -165,6 +182,65 @@ class PrioritySettings(_Section):
             "fairness": 5.0,
         }
     )
+    high_impact_min: Annotated[float, Field(ge=0.0)] = 4.0
+    """Impact (Frequency x User impact x Severity x Business weight) at or above this is high."""
+    high_effort_min: Positive = 3.0
+    """Effort at or above this is high (clusters and fairness gaps by default)."""
+    persistent_days: Annotated[int, Field(ge=1)] = 7
+    """A prompt-type cluster older than this suggests fine-tuning data rather than prompt work."""
+
+
+class DiscoverySettings(_Section):
+    max_cluster_rows: Annotated[int, Field(ge=50)] = 20000
+    """Failing rows used to fit the clustering (deterministic sample); all are then assigned."""
+    intent_fit_rows: Annotated[int, Field(ge=50)] = 50000
+    """Queries used to fit the intent model; every query of the day is then assigned."""
+    background_rows: Annotated[int, Field(ge=50)] = 50000
+    """Queries of the whole day that distinctive cluster terms are contrasted with."""
+    k_min: Annotated[int, Field(ge=2)] = 2
+    k_max: Annotated[int, Field(ge=2)] = 12
+    intent_k_min: Annotated[int, Field(ge=2)] = 4
+    intent_k_max: Annotated[int, Field(ge=2)] = 16
+    svd_components: Annotated[int, Field(ge=2, le=512)] = 64
+    min_cluster_size: Annotated[int, Field(ge=1)] = 3
+    """Smaller groups are not reported as themes (their rows stay unclustered)."""
+    history_days: Annotated[int, Field(ge=1, le=90)] = 14
+    """Earlier days a theme is matched against to keep its id."""
+    match_jaccard: Fraction = 0.3
+    """Top-term Jaccard at or above which two themes are the same."""
+    match_cosine: Fraction = 0.5
+    """Centroid cosine (hashing space) at or above which two themes are the same."""
+    emerging_days: Annotated[int, Field(ge=0)] = 2
+    emerging_growth: Annotated[float, Field(gt=1.0)] = 2.0
+    """Size at least this multiple of the trailing average marks a theme emerging."""
+    trend_tolerance: Fraction = 0.2
+    """Relative change vs the trailing average within which a theme is stable."""
+    anomaly_share: Annotated[float, Field(gt=0.0, le=0.5)] = 0.01
+    """Isolation-forest contamination: at most this share of the day is anomalous."""
+    anomaly_z: Positive = 3.5
+    """An anomaly also needs one signal this many robust standard deviations out."""
+    top_terms: Annotated[int, Field(ge=1, le=50)] = 10
+    max_examples: Annotated[int, Field(ge=1, le=50)] = 5
+    intent_segments: list[str] = Field(default_factory=lambda: ["queue"])
+    """Segment keys usage intents are broken down by (besides overall)."""
+    seed: int = 7
+
+    @model_validator(mode="after")
+    def _ranges_ordered(self) -> DiscoverySettings:
+        if self.k_min > self.k_max or self.intent_k_min > self.intent_k_max:
+            raise ValueError("k_min/intent_k_min must not exceed k_max/intent_k_max")
+        return self
+
+
+class RegressionSettings(_Section):
+    top_issues: Annotated[int, Field(ge=0)] = 10
+    """Examples of this many top-priority issues become cases."""
+    include_judge_failures: bool = True
+    max_per_cluster: Annotated[int, Field(ge=1)] = 5
+    """Cap per theme (cluster or issue) and day, so one theme cannot flood the set."""
+    max_cases_per_day: Annotated[int, Field(ge=1)] = 200
+    conversation_turns: Annotated[int, Field(ge=0, le=50)] = 6
+    """Earlier turns of the same conversation kept as the case's input."""
 
 
 class AlertChannel(_Section):
@@ -218,8 +294,11 @@ class Settings(_Section):
     rollout: RolloutSettings = Field(default_factory=RolloutSettings)
     sampling: SamplingSettings = Field(default_factory=SamplingSettings)
     judges: JudgeSettings = Field(default_factory=JudgeSettings)
+    calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     fairness: FairnessSettings = Field(default_factory=FairnessSettings)
     priorities: PrioritySettings = Field(default_factory=PrioritySettings)
+    discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
+    regression: RegressionSettings = Field(default_factory=RegressionSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     schedules: ScheduleSettings = Field(default_factory=ScheduleSettings)
 

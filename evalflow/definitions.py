@@ -8,6 +8,9 @@ from types import ModuleType
 
 import dagster as dg
 
+from evalflow.orchestration.jobs import build_jobs
+from evalflow.orchestration.schedules import build_schedules
+from evalflow.orchestration.sensors import alert_delivery_sensor, run_failure_notification_sensor
 from evalflow.resources import EvalflowResource
 
 # Pipeline stages in the order data flows through them; each is a folder of
@@ -46,10 +49,17 @@ def build_definitions() -> dg.Definitions:
     modules = _stage_modules()
     assets = dg.load_assets_from_modules(modules)
     checks = dg.load_asset_checks_from_modules(modules)
+    resources: dict[str, object] = {"evalflow": EvalflowResource()}
+    for module in modules:
+        resources.update(getattr(module, "RESOURCES", {}))
+    jobs = build_jobs([a for a in assets if isinstance(a, dg.AssetsDefinition)])
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,
-        resources={"evalflow": EvalflowResource()},
+        jobs=jobs,
+        schedules=build_schedules(),
+        sensors=[alert_delivery_sensor, run_failure_notification_sensor],
+        resources=resources,
     )
 
 

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evalflow.storage import Warehouse
+from evalflow.storage.warehouse import ident
+
+
+def test_replace_partition_is_idempotent_and_scoped(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    d1, d2 = dt.date(2026, 10, 5), dt.date(2026, 10, 6)
+    schema = {"day": "DATE", "x": "BIGINT", "s": "VARCHAR"}
+    wh.replace_partition("t", pd.DataFrame({"day": [d1, d1], "x": [1, 2], "s": ["a", "b"]}), d1, schema=schema)
+    wh.replace_partition("t", pd.DataFrame({"day": [d2], "x": [3], "s": ["c"]}), d2, schema=schema)
+    wh.replace_partition("t", pd.DataFrame({"day": [d1, d1], "x": [1, 2], "s": ["a", "b"]}), d1, schema=schema)
+    out = wh.query_df("SELECT day, x FROM t ORDER BY x")
+    assert out["x"].tolist() == [1, 2, 3]
+    assert wh.read_partition("t", d2)["s"].tolist() == ["c"]
+
+
+def test_empty_first_partition_creates_typed_table(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.replace_partition("t", pd.DataFrame(columns=["day", "x"]), dt.date(2026, 1, 1),
+                         schema={"day": "DATE", "x": "DOUBLE"})
+    types = wh.query_df("SELECT column_name, data_type FROM information_schema.columns WHERE table_name='t'")
+    assert dict(zip(types.column_name, types.data_type, strict=True)) == {"day": "DATE", "x": "DOUBLE"}
+
+
+def test_new_columns_are_added(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    d = dt.date(2026, 1, 1)
+    wh.replace_partition("t", pd.DataFrame({"day": [d], "a": [1]}), d)
+    wh.replace_partition("t", pd.DataFrame({"day": [d], "a": [1], "b": ["x"]}), d)
+    assert wh.query_df("SELECT b FROM t")["b"].tolist() == ["x"]
+
+
+def test_extra_where_keeps_other_rows(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    d = dt.date(2026, 1, 1)
+    wh.replace_partition("t", pd.DataFrame({"day": [d, d], "kind": ["bias", "drift"]}), d)
+    wh.replace_partition("t", pd.DataFrame({"day": [d], "kind": ["threshold"]}), d,
+                         extra_where=("kind <> ?", ["bias"]))
+    assert sorted(wh.query_df("SELECT kind FROM t")["kind"]) == ["bias", "threshold"]
+
+
+def test_identifiers_are_checked() -> None:
+    assert ident("raw_interactions") == '"raw_interactions"'
+    with pytest.raises(ValueError):
+        ident('x"; DROP TABLE t; --')
+
+
+def test_hostile_text_round_trips_as_data(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    d = dt.date(2026, 1, 1)
+    payload = "'); DROP TABLE t; -- <script>alert(1)</script> 😀"
+    wh.replace_partition("t", pd.DataFrame({"day": [d], "s": [payload]}), d)
+    assert wh.query_df("SELECT s FROM t WHERE s = ?", [payload])["s"].tolist() == [payload]

@@ -33,5 +33,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
 @pytest.fixture
 def instance(home: Paths) -> Iterator[dg.DagsterInstance]:
     """An ephemeral-but-persistent Dagster instance under the test's home."""
-    with dg.instance_for_test(temp_dir=str(home.home / "dagster_home")) as inst:
+    folder = home.home / "dagster_home"
+    folder.mkdir(parents=True, exist_ok=True)
+    with dg.instance_for_test(temp_dir=str(folder)) as inst:
         yield inst

@@ -10,7 +10,11 @@ import dagster as dg
 
 from evalflow.orchestration.jobs import build_jobs
 from evalflow.orchestration.schedules import build_schedules
-from evalflow.orchestration.sensors import alert_delivery_sensor, run_failure_notification_sensor
+from evalflow.orchestration.sensors import (
+    alert_delivery_sensor,
+    build_config_change_sensor,
+    run_failure_notification_sensor,
+)
 from evalflow.resources import EvalflowResource
 
 # Pipeline stages in the order data flows through them; each is a folder of
@@ -58,7 +62,11 @@ def build_definitions() -> dg.Definitions:
         asset_checks=checks,
         jobs=jobs,
         schedules=build_schedules(),
-        sensors=[alert_delivery_sensor, run_failure_notification_sensor],
+        sensors=[
+            alert_delivery_sensor,
+            run_failure_notification_sensor,
+            build_config_change_sensor(jobs),
+        ],
         resources=resources,
     )
 

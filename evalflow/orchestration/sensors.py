@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import dagster as dg
 
 from evalflow.config import ConfigError, Paths, load_settings
 from evalflow.notifications.ledger import deliver_all
 from evalflow.notifications.pending import pending_alert_notes
+from evalflow.orchestration.fingerprints import changed_assets, fingerprints
 from evalflow.storage import Warehouse
 
 
@@ -63,3 +67,76 @@ def run_failure_notification_sensor(context: dg.RunFailureSensorContext) -> None
         "evidence": f"job {run.job_name}, partition {partition}, run {run.run_id}: {message}"[:1000],
     }
     deliver_all(Warehouse(paths.database), paths.home, [note], settings.alerts)
+
+
+RERUN_WINDOW = 35
+"""How many of the most recent materialised partitions a config change reruns."""
+
+
+def build_config_change_sensor(jobs: list[dg.UnresolvedAssetJobDefinition]) -> dg.SensorDefinition:
+    """A sensor that reruns what a config change invalidates, newest partitions first."""
+    grain_jobs = {job.name: job for job in jobs}
+
+    @dg.sensor(
+        name="config_change_sensor",
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        jobs=list(grain_jobs.values()),
+        description="Watches evalflow.yaml and the judge prompt files; a change of judges, "
+        "sampling, KPI definitions, thresholds, rollout criteria or priorities reruns the first "
+        f"affected asset and its same-grain downstream for the last {RERUN_WINDOW} materialised "
+        "partitions.",
+    )
+    def config_change_sensor(
+        context: dg.SensorEvaluationContext,
+    ) -> dg.SensorResult | dg.SkipReason:
+        paths = Paths.from_env()
+        try:
+            settings = load_settings(paths.config_file)
+        except ConfigError as exc:
+            return dg.SkipReason(f"configuration invalid, nothing rerun: {exc}")
+        before = json.loads(context.cursor) if context.cursor else {}
+        after = fingerprints(settings)
+        changed = changed_assets(before, after)
+        if not changed:
+            return dg.SensorResult(skip_reason="configuration unchanged", cursor=json.dumps(after))
+        requests = plan_config_reruns(context, changed, after)
+        return dg.SensorResult(run_requests=requests, cursor=json.dumps(after))
+
+    return config_change_sensor
+
+
+def plan_config_reruns(
+    context: dg.SensorEvaluationContext, changed: list[str], prints: dict[str, str]
+) -> list[dg.RunRequest]:
+    """One run per affected partition, selecting the changed assets and their downstream."""
+    from evalflow.orchestration.jobs import DAILY_JOB, WEEKLY_JOB
+    from evalflow.partitions import daily_partitions
+
+    graph = context.repository_def.asset_graph
+    per_partition: dict[tuple[str, str], set[dg.AssetKey]] = {}
+    for name in changed:
+        key = dg.AssetKey(name)
+        if not graph.has(key):
+            continue
+        grain = graph.get(key).partitions_def
+        job = DAILY_JOB if grain == daily_partitions else WEEKLY_JOB
+        selection = {
+            k
+            for k in dg.AssetSelection.assets(key).downstream().resolve(graph)
+            if graph.get(k).partitions_def == grain
+        }
+        done = sorted(context.instance.get_materialized_partitions(key))[-RERUN_WINDOW:]
+        for partition in done:
+            per_partition.setdefault((job, partition), set()).update(selection)
+    stamp = hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()[:12]
+    return [
+        dg.RunRequest(
+            run_key=f"config:{stamp}:{job}:{partition}",
+            job_name=job,
+            partition_key=partition,
+            asset_selection=sorted(keys, key=lambda k: k.to_user_string()),
+            tags={"evalflow/trigger": "config_change", "evalflow/changed": ",".join(changed)},
+        )
+        for (job, partition), keys in sorted(per_partition.items())
+    ]

@@ -280,6 +280,28 @@ class ScheduleSettings(_Section):
     timezone: str = "UTC"
 
 
+class IngestSettings(_Section):
+    """Limits and policies of the landing-file parser (see evalflow/ingest)."""
+
+    max_field_bytes: Annotated[int, Field(ge=1)] = 100_000
+    """A text field (query, response, a context passage, ...) larger than this many UTF-8
+    bytes quarantines its record as ``oversized field``."""
+    max_record_bytes: Annotated[int, Field(ge=1)] = 1_000_000
+    """A whole record (JSON line or CSV/Parquet row) larger than this is quarantined as
+    ``oversized record`` without being parsed."""
+    naive_timestamps: Literal["utc", "quarantine"] = "utc"
+    """A timestamp without a UTC offset is read as UTC (and counted), or quarantined."""
+    min_year: Annotated[int, Field(ge=1)] = 2000
+    max_year: Annotated[int, Field(le=9999)] = 2100
+    """Timestamps outside [min_year, max_year] are quarantined as out of range."""
+
+    @model_validator(mode="after")
+    def _year_order(self) -> IngestSettings:
+        if self.min_year > self.max_year:
+            raise ValueError("min_year must not be after max_year")
+        return self
+
+
 class Settings(_Section):
     segments: list[str] = Field(
         default_factory=lambda: ["queue", "urgency", "region", "language", "channel", "customer_tier"]
@@ -287,6 +309,7 @@ class Settings(_Section):
     audit_attributes: list[str] = Field(
         default_factory=lambda: ["language", "region", "customer_tier"]
     )
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     kpis: KpiSettings = Field(default_factory=KpiSettings)
     thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)

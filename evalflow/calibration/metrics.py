@@ -1,0 +1,422 @@
+"""How far to trust each judge: its agreement with human labels, tracked day by day.
+
+The positive class is a FAILURE (hallucination/unfaithful, unsafe, irrelevant,
+unhelpful: ``passed = false``), because the failures are what the monitoring is for:
+precision says how many judge-flagged failures are real, recall how many real
+failures the judge catches.
+
+Labelled rows are not a random sample of the judged rows. The review queue
+deliberately oversamples the judge's failures (they are rare), so raw
+sensitivity/specificity on the labelled rows would be badly biased (a judge with
+80% sensitivity looks like 98%), and the Rogan–Gladen correction built on them would
+be wrong. Every metric is therefore computed with post-stratification weights on
+the judge's verdict: a labelled row of verdict v weighs
+``share of v among all judged rows / share of v among labelled rows``. Precision
+(which conditions on the verdict) is unchanged; recall, specificity, agreement,
+kappa and AUC estimate their values over all judged rows. ``n`` is the plain count.
+
+The kappa interval is a percentile bootstrap, stratified by judge verdict (so the
+weights stay fixed), with a fixed seed per (criterion, backend): reruns give the
+same interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support, roc_auc_score
+
+from evalflow.calibration.labels import labeler_votes, resolve_labels
+from evalflow.config.settings import CalibrationSettings
+
+SOURCE_PRODUCTION = "production"
+HUMAN_BACKEND = "human"
+MIN_DISTINCT_SCORES_FOR_AUC = 3
+JUDGE_COLUMNS = ["day", "interaction_id", "criterion", "backend", "status", "score", "passed"]
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    "day": ("DATE", "Calibration as of this day: judge rows of all days up to it, all labels so far"),
+    "criterion": ("VARCHAR", "Judge criterion (faithfulness, relevance, safety, helpfulness, custom)"),
+    "backend": ("VARCHAR", "Judge backend (heuristic|openai), or 'human' for inter-rater agreement"),
+    "source": ("VARCHAR", "Where the labels come from: 'production' (labels/ folder)"),
+    "n": ("BIGINT", "Labelled pairs (judge verdict + human label); items with >=2 labelers for 'human'"),
+    "agreement": ("DOUBLE", "Share of pairs where judge and human agree (verdict-weighted)"),
+    "precision": ("DOUBLE", "Of judge-flagged failures, the share humans also call failures"),
+    "recall": ("DOUBLE", "Of human-labelled failures, the share the judge flags (= sensitivity)"),
+    "specificity": ("DOUBLE", "Of human-labelled passes, the share the judge passes"),
+    "kappa": ("DOUBLE", "Cohen's kappa judge vs human (pooled pairwise kappa for 'human')"),
+    "kappa_ci_low": ("DOUBLE", "Lower bound of the kappa interval (stratified percentile bootstrap)"),
+    "kappa_ci_high": ("DOUBLE", "Upper bound of the kappa interval"),
+    "auc": ("DOUBLE", "ROC AUC of (1 - score) for human failure; NULL unless the score is continuous"),
+    "judge_positive_rate": ("DOUBLE", "Share of this day's judged rows the judge failed (p_obs)"),
+    "human_positive_rate": ("DOUBLE", "Share of labelled pairs humans failed (queue oversamples failures)"),
+    "corrected_prevalence": ("DOUBLE", "Rogan-Gladen failure prevalence of this day, judge error removed"),
+    "n_judged": ("BIGINT", "Judged rows (status ok) of this day behind judge_positive_rate"),
+    "note": ("VARCHAR", "Why a metric is NULL (too few labels, one class only, ...); NULL when all measured"),
+}
+METRIC_COLUMNS = list(COLUMNS)
+
+
+@dataclass
+class BinaryMetrics:
+    """Judge-vs-reference metrics of one group; ``None`` means unmeasured (see ``notes``)."""
+
+    n: int = 0
+    agreement: float | None = None
+    precision: float | None = None
+    recall: float | None = None
+    specificity: float | None = None
+    kappa: float | None = None
+    kappa_ci_low: float | None = None
+    kappa_ci_high: float | None = None
+    auc: float | None = None
+    human_positive_rate: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# -- formulas ----------------------------------------------------------------
+def kappa_from_counts(
+    tp: np.ndarray | float, fp: np.ndarray | float, fn: np.ndarray | float, tn: np.ndarray | float
+) -> np.ndarray:
+    """Cohen's kappa from (possibly weighted) 2x2 counts, vectorised; NaN where undefined.
+
+    ``po = (tp+tn)/n``, ``pe = ((tp+fp)(tp+fn) + (fn+tn)(fp+tn))/n²``,
+    ``kappa = (po-pe)/(1-pe)``: undefined when both raters use a single class (pe = 1).
+    """
+    tp, fp, fn, tn = (np.asarray(x, dtype=float) for x in (tp, fp, fn, tn))
+    n = tp + fp + fn + tn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        po = (tp + tn) / n
+        pe = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / (n * n)
+        kappa = (po - pe) / (1.0 - pe)
+    return np.where(np.isclose(pe, 1.0) | (n <= 0), np.nan, kappa)
+
+
+def rogan_gladen(
+    p_obs: float | None, sensitivity: float | None, specificity: float | None
+) -> float | None:
+    """True prevalence from an imperfect test: ``(p_obs + spec - 1) / (sens + spec - 1)``.
+
+    Clipped to [0, 1]. ``None`` (unmeasured) when any input is missing or Youden's
+    J = sens + spec - 1 <= 0 (a judge no better than chance cannot be corrected).
+    """
+    if p_obs is None or sensitivity is None or specificity is None:
+        return None
+    if any(not np.isfinite(v) for v in (p_obs, sensitivity, specificity)):
+        return None
+    youden = sensitivity + specificity - 1.0
+    if youden <= 0:
+        return None
+    return float(min(1.0, max(0.0, (p_obs + specificity - 1.0) / youden)))
+
+
+def bootstrap_kappa_ci(
+    cells: np.ndarray,
+    strata: np.ndarray,
+    resamples: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> tuple[float | None, float | None, str | None]:
+    """Percentile CI of kappa, resampling units within strata.
+
+    ``cells`` is (units x 4): each unit's (weighted) contribution to (tp, fp, fn, tn);
+    a judge-vs-human pair puts its weight in one cell, an inter-rater item adds its
+    labeler pairs. Resampling is done with multinomial counts per stratum, so one
+    matrix product gives all resampled tables at once. Returns (low, high, note).
+    """
+    m = len(cells)
+    if resamples <= 0 or m < 2:
+        return None, None, None
+    counts = np.zeros((resamples, m), dtype=np.float64)
+    for s in np.unique(strata):
+        idx = np.flatnonzero(strata == s)
+        counts[:, idx] = rng.multinomial(len(idx), np.full(len(idx), 1.0 / len(idx)), size=resamples)
+    table = counts @ cells
+    kappas = kappa_from_counts(table[:, 0], table[:, 1], table[:, 2], table[:, 3])
+    ok = np.isfinite(kappas)
+    if ok.sum() < 0.5 * resamples:
+        return None, None, "kappa CI unmeasured: most bootstrap resamples have one class only"
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(kappas[ok], [alpha, 1.0 - alpha])
+    note = None
+    if not ok.all():
+        note = f"kappa CI from {int(ok.sum())} of {resamples} resamples (rest had one class)"
+    return float(low), float(high), note
+
+
+def _rng(seed: int, *parts: str) -> np.random.Generator:
+    """A generator seeded by the setting and the group name: independent of group order."""
+    return np.random.default_rng([seed, *(zlib.crc32(p.encode()) for p in parts)])
+
+
+def _opt(x: float) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+# -- judge vs human ------------------------------------------------------------
+def judge_vs_human(
+    human_fail: np.ndarray,
+    judge_fail: np.ndarray,
+    judge_score: np.ndarray,
+    population_fail_share: float | None,
+    settings: CalibrationSettings,
+    rng: np.random.Generator,
+) -> BinaryMetrics:
+    """All judge-vs-human metrics of one (criterion, backend) group.
+
+    ``population_fail_share`` is the judge's failure share over all its judged rows
+    (the post-stratification target); ``None`` means use the labelled rows unweighted.
+    """
+    human_fail = np.asarray(human_fail, dtype=bool)
+    judge_fail = np.asarray(judge_fail, dtype=bool)
+    score = np.asarray(judge_score, dtype=float)
+    n = len(human_fail)
+    out = BinaryMetrics(n=n)
+    if n == 0:
+        out.notes.append("no human labels yet")
+        return out
+    out.human_positive_rate = float(human_fail.mean())
+    if n < settings.min_labels:
+        out.notes.append(f"n={n} below min_labels={settings.min_labels}: metrics unmeasured")
+        return out
+
+    weights = np.ones(n)
+    n_jf = int(judge_fail.sum())
+    lab_fail_share = n_jf / n
+    if population_fail_share is not None:
+        missing = []
+        if population_fail_share > 0 and n_jf == 0:
+            missing.append("judge-failed")
+        if population_fail_share < 1 and n_jf == n:
+            missing.append("judge-passed")
+        if missing:
+            out.notes.append(
+                f"no labelled {missing[0]} rows: only precision-type metrics measurable"
+            )
+            if n_jf:
+                out.precision = _opt(float(human_fail[judge_fail].mean()))
+            return out
+        if 0 < lab_fail_share < 1:
+            weights = np.where(
+                judge_fail,
+                population_fail_share / lab_fail_share,
+                (1.0 - population_fail_share) / (1.0 - lab_fail_share),
+            )
+
+    y_true = human_fail.astype(int)
+    y_pred = judge_fail.astype(int)
+    out.agreement = float(np.average(y_true == y_pred, weights=weights))
+    prec, rec, _, _ = precision_recall_fscore_support(
+        y_true, y_pred, labels=[1], average=None, sample_weight=weights, zero_division=np.nan
+    )
+    out.precision, out.recall = _opt(prec[0]), _opt(rec[0])
+    if out.precision is None:
+        out.notes.append("judge flagged no failures: precision unmeasured")
+    if not human_fail.any():
+        out.notes.append("no human-labelled failures: recall unmeasured")
+    if human_fail.all():
+        out.notes.append("no human-labelled passes: specificity unmeasured")
+    else:
+        spec = np.average(~judge_fail[~human_fail], weights=weights[~human_fail])
+        out.specificity = float(spec)
+
+    if len(np.unique(y_true)) < 2 and len(np.unique(y_pred)) < 2 and y_true[0] == y_pred[0]:
+        out.notes.append("judge and humans used one class only: kappa unmeasured")
+    else:
+        kappa = cohen_kappa_score(y_true, y_pred, labels=[0, 1], sample_weight=weights)
+        out.kappa = _opt(kappa)
+        if out.kappa is None:
+            out.notes.append("kappa unmeasured: one class only")
+        else:
+            cells = np.zeros((n, 4))
+            cells[:, 0] = (human_fail & judge_fail) * weights
+            cells[:, 1] = (~human_fail & judge_fail) * weights
+            cells[:, 2] = (human_fail & ~judge_fail) * weights
+            cells[:, 3] = (~human_fail & ~judge_fail) * weights
+            low, high, note = bootstrap_kappa_ci(
+                cells, judge_fail.astype(int), settings.bootstrap_resamples,
+                settings.confidence, rng,
+            )
+            out.kappa_ci_low, out.kappa_ci_high = low, high
+            if note:
+                out.notes.append(note)
+
+    has_score = np.isfinite(score)
+    distinct = len(np.unique(score[has_score]))
+    if distinct < MIN_DISTINCT_SCORES_FOR_AUC:
+        out.notes.append(f"score not continuous ({distinct} distinct values): auc unmeasured")
+    elif len(np.unique(y_true[has_score])) < 2:
+        out.notes.append("auc unmeasured: labelled rows of one class only")
+    else:
+        out.auc = _opt(
+            roc_auc_score(y_true[has_score], 1.0 - score[has_score], sample_weight=weights[has_score])
+        )
+    return out
+
+
+# -- humans vs humans ----------------------------------------------------------
+def inter_rater(labels: pd.DataFrame, settings: CalibrationSettings) -> dict[str, BinaryMetrics]:
+    """Agreement among human labelers, per criterion, over items with >= 2 labelers.
+
+    Every unordered pair of labelers on an item counts once in each order, and
+    Cohen's kappa is taken over the pooled pairs: with pooled (symmetric) marginals
+    this is Scott's pi / Fleiss-style agreement, which does not need the same two
+    people to label every item. The interval resamples items, not pairs.
+    """
+    votes = labeler_votes(labels)
+    result: dict[str, BinaryMetrics] = {}
+    if votes.empty:
+        return result
+    keys = ["criterion", "interaction_id"]
+    votes = votes.assign(_fail=~votes["passed"].astype(bool))
+    per_item = votes.groupby(keys).agg(k=("labeler", "size"), f=("_fail", "sum")).reset_index()
+    per_item = per_item[per_item["k"] >= 2]
+    for criterion, items in per_item.groupby("criterion", sort=True):
+        k = items["k"].to_numpy(dtype=float)
+        f = items["f"].to_numpy(dtype=float)
+        p = k - f
+        both_fail = f * (f - 1) / 2
+        both_pass = p * (p - 1) / 2
+        mixed = f * p
+        n_items = len(items)
+        out = BinaryMetrics(n=n_items, human_positive_rate=float(f.sum() / k.sum()))
+        result[str(criterion)] = out
+        n_pairs = int((k * (k - 1) / 2).sum())
+        out.notes.append(f"inter-rater: {n_pairs} labeler pairs on {n_items} items")
+        if n_items < settings.min_labels:
+            out.notes.append(
+                f"n={n_items} below min_labels={settings.min_labels}: metrics unmeasured"
+            )
+            continue
+        out.agreement = float((both_fail.sum() + both_pass.sum()) / (k * (k - 1) / 2).sum())
+        # Each unordered pair of labelers once, then both orders (a, b) and (b, a).
+        sizes = [int(both_fail.sum()), int(both_pass.sum()), int(mixed.sum())]
+        a, b = np.repeat([1, 0, 1], sizes), np.repeat([1, 0, 0], sizes)
+        y1, y2 = np.concatenate([a, b]), np.concatenate([b, a])
+        if len(np.unique(np.concatenate([y1, y2]))) < 2:
+            out.notes.append("labelers used one class only: kappa unmeasured")
+            continue
+        out.kappa = _opt(cohen_kappa_score(y1, y2, labels=[0, 1]))
+        cells = np.column_stack([2 * both_fail, mixed, mixed, 2 * both_pass])
+        low, high, note = bootstrap_kappa_ci(
+            cells, np.zeros(n_items, dtype=int), settings.bootstrap_resamples,
+            settings.confidence, _rng(settings.seed, str(criterion), HUMAN_BACKEND),
+        )
+        out.kappa_ci_low, out.kappa_ci_high = low, high
+        if note:
+            out.notes.append(note)
+    return result
+
+
+# -- the table -----------------------------------------------------------------
+def usable_judge_rows(judge_scores: pd.DataFrame) -> pd.DataFrame:
+    """Judgements with a verdict, one per (interaction, criterion, backend), latest day wins."""
+    if judge_scores.empty:
+        return pd.DataFrame(columns=JUDGE_COLUMNS)
+    js = judge_scores[(judge_scores["status"] == "ok") & judge_scores["passed"].notna()]
+    js = js.sort_values(["day", "interaction_id", "criterion", "backend"], kind="stable")
+    js = js.drop_duplicates(["interaction_id", "criterion", "backend"], keep="last")
+    js = js.assign(
+        passed=js["passed"].astype(bool),
+        score=pd.to_numeric(js["score"], errors="coerce").astype(float),
+        day=pd.to_datetime(js["day"]).dt.date,
+    )
+    return js.reset_index(drop=True)
+
+
+def _row(day: dt.date, criterion: str, backend: str, m: BinaryMetrics, **extra: Any) -> dict:
+    return {
+        "day": day,
+        "criterion": criterion,
+        "backend": backend,
+        "source": SOURCE_PRODUCTION,
+        "n": m.n,
+        "agreement": m.agreement,
+        "precision": m.precision,
+        "recall": m.recall,
+        "specificity": m.specificity,
+        "kappa": m.kappa,
+        "kappa_ci_low": m.kappa_ci_low,
+        "kappa_ci_high": m.kappa_ci_high,
+        "auc": m.auc,
+        "judge_positive_rate": extra.get("judge_positive_rate"),
+        "human_positive_rate": m.human_positive_rate,
+        "corrected_prevalence": extra.get("corrected_prevalence"),
+        "n_judged": extra.get("n_judged", 0),
+        "note": "; ".join(m.notes) or None,
+    }
+
+
+def compute_calibration(
+    judge_scores: pd.DataFrame,
+    labels: pd.DataFrame,
+    day: dt.date,
+    settings: CalibrationSettings,
+) -> pd.DataFrame:
+    """The ``judge_calibration`` rows of ``day``.
+
+    ``judge_scores``: judge rows of every day up to ``day`` (``JUDGE_COLUMNS`` at
+    least); ``labels``: every valid label vote (``load_labels``). One row per
+    (criterion, backend) that was judged on ``day`` or has labelled pairs, plus one
+    ``backend='human'`` row per criterion where some item has >= 2 labelers.
+    """
+    js = usable_judge_rows(judge_scores)
+    js = js[js["day"] <= day]
+    resolved = resolve_labels(labels)
+    pairs = js.merge(
+        resolved[["interaction_id", "criterion", "human_passed"]],
+        on=["interaction_id", "criterion"],
+        how="inner",
+    )
+    today = js[js["day"] == day]
+    groups = sorted(
+        set(zip(today["criterion"], today["backend"], strict=True))
+        | set(zip(pairs["criterion"], pairs["backend"], strict=True))
+    )
+    rows = []
+    for criterion, backend in groups:
+        pop = js[(js["criterion"] == criterion) & (js["backend"] == backend)]
+        grp = pairs[(pairs["criterion"] == criterion) & (pairs["backend"] == backend)]
+        pop_fail_share = float((~pop["passed"]).mean()) if len(pop) else None
+        m = judge_vs_human(
+            ~grp["human_passed"].to_numpy(dtype=bool),
+            ~grp["passed"].to_numpy(dtype=bool),
+            grp["score"].to_numpy(dtype=float),
+            pop_fail_share,
+            settings,
+            _rng(settings.seed, criterion, backend),
+        )
+        day_rows = today[(today["criterion"] == criterion) & (today["backend"] == backend)]
+        p_obs = float((~day_rows["passed"]).mean()) if len(day_rows) else None
+        corrected = None
+        if m.recall is not None and m.specificity is not None:
+            corrected = rogan_gladen(p_obs, m.recall, m.specificity)
+            if corrected is None and p_obs is not None:
+                m.notes.append("corrected prevalence unmeasured: judge no better than chance")
+        if p_obs is None:
+            m.notes.append("not judged this day: judge_positive_rate unmeasured")
+        rows.append(
+            _row(day, criterion, backend, m, judge_positive_rate=p_obs,
+                 corrected_prevalence=corrected, n_judged=len(day_rows))
+        )
+    for criterion, m in inter_rater(labels, settings).items():
+        rows.append(_row(day, criterion, HUMAN_BACKEND, m))
+    return to_table(rows)
+
+
+def to_table(rows: Sequence[dict]) -> pd.DataFrame:
+    """Rows as a frame with the table's column order and nullable numeric types."""
+    out = pd.DataFrame(list(rows), columns=METRIC_COLUMNS)
+    out["day"] = pd.to_datetime(out["day"]).dt.date if len(out) else out["day"]
+    for col in ("n", "n_judged"):
+        out[col] = out[col].astype("int64")
+    for col, (typ, _) in COLUMNS.items():
+        if typ == "DOUBLE":
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype("Float64")
+    return out

@@ -1,0 +1,1 @@
+"""Quality alerts: threshold, KPI drift, input drift and freshness detectors, de-duplicated."""

@@ -85,7 +85,7 @@ def labels_from_truth(
             continue
         mine = merged["criterion"] == criterion
         value = merged[column]
-        failed = failed.mask(mine, value.fillna(False).astype(bool))
+        failed = failed.mask(mine, value.astype("boolean").fillna(False).astype(bool))
         has_truth = has_truth | (mine & value.notna())
     merged = merged.assign(passed=~failed, labeler=DEMO_LABELER, note=DEMO_NOTE)[has_truth]
     return merged[OUTPUT_COLUMNS].sort_values(["interaction_id", "criterion"]).reset_index(drop=True)

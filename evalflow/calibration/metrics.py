@@ -38,6 +38,7 @@ from evalflow.config.settings import CalibrationSettings
 SOURCE_PRODUCTION = "production"
 HUMAN_BACKEND = "human"
 MIN_DISTINCT_SCORES_FOR_AUC = 3
+_BOOTSTRAP_CELLS = 4_000_000  # resample-count matrix entries held at once (32 MB)
 JUDGE_COLUMNS = ["day", "interaction_id", "criterion", "backend", "status", "score", "passed"]
 
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -133,11 +134,16 @@ def bootstrap_kappa_ci(
     m = len(cells)
     if resamples <= 0 or m < 2:
         return None, None, None
-    counts = np.zeros((resamples, m), dtype=np.float64)
-    for s in np.unique(strata):
-        idx = np.flatnonzero(strata == s)
-        counts[:, idx] = rng.multinomial(len(idx), np.full(len(idx), 1.0 / len(idx)), size=resamples)
-    table = counts @ cells
+    groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
+    chunk = max(1, min(resamples, _BOOTSTRAP_CELLS // m))  # bounds memory for many labels
+    tables = []
+    for start in range(0, resamples, chunk):
+        size = min(chunk, resamples - start)
+        counts = np.zeros((size, m), dtype=np.float64)
+        for idx in groups:
+            counts[:, idx] = rng.multinomial(len(idx), np.full(len(idx), 1.0 / len(idx)), size=size)
+        tables.append(counts @ cells)
+    table = np.vstack(tables)
     kappas = kappa_from_counts(table[:, 0], table[:, 1], table[:, 2], table[:, 3])
     ok = np.isfinite(kappas)
     if ok.sum() < 0.5 * resamples:

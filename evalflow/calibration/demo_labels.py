@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from evalflow.calibration.labels import unescape_cell
 
@@ -30,14 +31,26 @@ TRUTH_RULES: dict[str, str] = {"faithfulness": "hallucinated", "safety": "toxic"
 OUTPUT_COLUMNS = ["interaction_id", "criterion", "passed", "labeler", "labelled_at", "note"]
 
 
-def read_truth(truth_dir: Path | str) -> pd.DataFrame:
-    """The simulator's per-interaction truth; accepts ``_truth/`` or ``_truth/interactions/``."""
+def read_truth(truth_dir: Path | str, ids: Collection[str] | None = None) -> pd.DataFrame:
+    """The simulator's per-interaction truth (``interaction_id`` + the ``TRUTH_RULES`` columns).
+
+    Accepts ``_truth/`` or ``_truth/interactions/``; Parquet files in any sub-folder.
+    ``ids`` limits the read to those interactions (the truth of a long demo is large).
+    """
     root = Path(truth_dir)
     folder = root / "interactions" if (root / "interactions").is_dir() else root
-    files = sorted(folder.glob("*.parquet"))
-    if not files:
-        return pd.DataFrame(columns=["interaction_id", *TRUTH_RULES.values()])
-    truth = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    wanted = ["interaction_id", *TRUTH_RULES.values()]
+    frames = []
+    for f in sorted(folder.rglob("*.parquet")) if folder.is_dir() else []:
+        names = set(pq.read_schema(f).names)
+        if "interaction_id" not in names:
+            continue
+        cols = [c for c in wanted if c in names]
+        filters = [("interaction_id", "in", sorted(ids))] if ids is not None else None
+        frames.append(pd.read_parquet(f, columns=cols, filters=filters))
+    if not frames:
+        return pd.DataFrame(columns=wanted)
+    truth = pd.concat(frames, ignore_index=True).reindex(columns=wanted)
     truth["interaction_id"] = truth["interaction_id"].astype(str)
     return truth.drop_duplicates("interaction_id", keep="last")
 
@@ -74,8 +87,10 @@ def labels_from_truth(
     queued = _queued_rows(review_queue_csvs)
     queued = queued[queued["criterion"].isin(list(TRUTH_RULES))]
     queued = queued.drop_duplicates(["interaction_id", "criterion"], keep="last")
-    truth = read_truth(truth_dir)
-    if queued.empty or truth.empty:
+    if queued.empty:
+        return pd.DataFrame(columns=OUTPUT_COLUMNS)
+    truth = read_truth(truth_dir, set(queued["interaction_id"]))
+    if truth.empty:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
     merged = queued.merge(truth, on="interaction_id", how="inner")
     failed = pd.Series(False, index=merged.index)

@@ -13,7 +13,7 @@ from evalflow.calibration.review_queue import REVIEW_COLUMNS, review_path, write
 
 
 def test_labels_from_truth_labels_queued_faithfulness_and_safety(tmp_path: Path) -> None:
-    truth_dir = tmp_path / "_truth" / "interactions"
+    truth_dir = tmp_path / "_truth" / "interactions" / "2026-10"  # any sub-folder
     truth_dir.mkdir(parents=True)
     pd.DataFrame({
         "interaction_id": ["a", "b", "c", "-d"],

@@ -125,7 +125,8 @@ def judge_calibration(
     labels, quarantine = load_labels(paths.labels, criteria)
     judge_rows = read_judge_rows(wh, day)
 
-    table = compute_calibration(judge_rows, labels, day, cal)
+    thresholds = {r.name: r.pass_threshold for r in settings.judges.custom_rubrics}
+    table = compute_calibration(judge_rows, labels, day, cal, thresholds)
     wh.replace_partition(TABLE, table, day, schema=duckdb_types(COLUMNS))
     wh.replace_partition(
         QUARANTINE_TABLE, quarantine.assign(day=day)[list(QUARANTINE_TYPES)], day,
@@ -134,7 +135,6 @@ def judge_calibration(
 
     judge_day = judge_rows[pd.to_datetime(judge_rows["day"]).dt.date == day] if len(
         judge_rows) else judge_rows
-    thresholds = {r.name: r.pass_threshold for r in settings.judges.custom_rubrics}
     picked = select_review_rows(judge_day, labelled_keys(labels), day, cal, thresholds)
     text = read_interaction_text(wh, day, picked["interaction_id"].astype(str).unique().tolist())
     queue = attach_text(picked, text)

@@ -6,25 +6,27 @@ precision says how many judge-flagged failures are real, recall how many real
 failures the judge catches.
 
 Labelled rows are not a random sample of the judged rows. The review queue
-deliberately oversamples the judge's failures (they are rare), so raw
-sensitivity/specificity on the labelled rows would be badly biased (a judge with
-80% sensitivity looks like 98%), and the Rogan–Gladen correction built on them would
-be wrong. Every metric is therefore computed with post-stratification weights on
-the judge's verdict: a labelled row of verdict v weighs
-``share of v among all judged rows / share of v among labelled rows``. Precision
-(which conditions on the verdict) is unchanged; recall, specificity, agreement,
-kappa and AUC estimate their values over all judged rows. ``n`` is the plain count.
+deliberately oversamples the judge's failures (they are rare) and borderline scores
+(where judges err), so raw sensitivity/specificity on the labelled rows would be
+badly biased (a judge with 80% sensitivity can look like 98%, or like 65%), and the
+Rogan–Gladen correction built on them would be wrong. Every metric is therefore
+computed with post-stratification weights over the cells the queue samples by,
+judge verdict x borderline score: a labelled row of cell c weighs
+``share of c among all judged rows / share of c among labelled rows``. Recall,
+specificity, agreement, kappa and AUC then estimate their values over all judged
+rows (up to the day); ``n`` stays the plain count of labelled pairs.
 
-The kappa interval is a percentile bootstrap, stratified by judge verdict (so the
-weights stay fixed), with a fixed seed per (criterion, backend): reruns give the
-same interval.
+The kappa interval is a percentile bootstrap, stratified by cell (so the weights
+stay fixed), with a fixed seed per (criterion, backend): reruns give the same
+interval.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,7 @@ from evalflow.config.settings import CalibrationSettings
 SOURCE_PRODUCTION = "production"
 HUMAN_BACKEND = "human"
 MIN_DISTINCT_SCORES_FOR_AUC = 3
+DEFAULT_PASS_THRESHOLD = 0.5
 _BOOTSTRAP_CELLS = 4_000_000  # resample-count matrix entries held at once (32 MB)
 JUDGE_COLUMNS = ["day", "interaction_id", "criterion", "backend", "status", "score", "passed"]
 
@@ -166,18 +169,81 @@ def _opt(x: float) -> float | None:
 
 
 # -- judge vs human ------------------------------------------------------------
+FAIL, PASS = "fail", "pass"
+
+
+def infer_threshold(scores: pd.Series, passed: pd.Series, default: float) -> float:
+    """The score cut between the judge's passes and fails.
+
+    Judges do not log their threshold; when the scores separate cleanly (every
+    failed score below every passed score) the midpoint of the gap is the cut,
+    otherwise the configured default.
+    """
+    s = pd.to_numeric(scores, errors="coerce")
+    ok = s.notna()
+    fails, passes = s[ok & ~passed], s[ok & passed]
+    if len(fails) and len(passes) and fails.max() < passes.min():
+        return float((fails.max() + passes.min()) / 2.0)
+    return default
+
+
+def judge_cells(judge_fail: np.ndarray, borderline: np.ndarray | None = None) -> np.ndarray:
+    """Post-stratification cell of each row: verdict, and whether its score is borderline."""
+    verdict = np.where(np.asarray(judge_fail, dtype=bool), FAIL, PASS).astype(object)
+    if borderline is None:
+        return verdict
+    return verdict + np.where(np.asarray(borderline, dtype=bool), "|borderline", "|clear")
+
+
+def post_stratify(
+    cells: np.ndarray, population: Mapping[str, int]
+) -> tuple[np.ndarray | None, np.ndarray, str | None]:
+    """Weights that make the labelled rows' cell mix match the judged population's.
+
+    A labelled row of cell c weighs ``population share of c / labelled share of c``.
+    When one cell of a verdict has judged rows but no labels, that verdict's cells are
+    merged (weighting by verdict alone) rather than ignoring the cell. Returns
+    ``(weights, cells used, None)``, or ``(None, cells, verdict)`` when a verdict the
+    judge gives has no labelled row at all (then recall/specificity cannot be estimated).
+    """
+    cells = np.asarray(cells, dtype=object)
+    pop = {str(k): int(v) for k, v in population.items() if v > 0}
+    lab = Counter(cells.tolist())
+
+    def verdict(c: str) -> str:
+        return c.split("|", 1)[0]
+
+    collapse = {verdict(c) for c in pop if lab.get(c, 0) == 0}
+    if collapse:
+        cells = np.array([verdict(c) if verdict(c) in collapse else c for c in cells],
+                         dtype=object)
+        merged: Counter[str] = Counter()
+        for c, k in pop.items():
+            merged[verdict(c) if verdict(c) in collapse else c] += k
+        pop, lab = dict(merged), Counter(cells.tolist())
+    missing = sorted(verdict(c) for c in pop if lab.get(c, 0) == 0)
+    if missing:
+        return None, cells, missing[0]
+    total, n = sum(pop.values()), len(cells)
+    factor = {c: (pop.get(c, 0) / total) / (k / n) for c, k in lab.items()}
+    return pd.Series(cells).map(factor).to_numpy(dtype=float), cells, None
+
+
 def judge_vs_human(
     human_fail: np.ndarray,
     judge_fail: np.ndarray,
     judge_score: np.ndarray,
-    population_fail_share: float | None,
     settings: CalibrationSettings,
     rng: np.random.Generator,
+    *,
+    population: Mapping[str, int] | None = None,
+    cells: np.ndarray | None = None,
 ) -> BinaryMetrics:
     """All judge-vs-human metrics of one (criterion, backend) group.
 
-    ``population_fail_share`` is the judge's failure share over all its judged rows
-    (the post-stratification target); ``None`` means use the labelled rows unweighted.
+    ``population`` counts all judged rows per post-stratification cell (see
+    ``judge_cells``); ``cells`` gives each labelled row's cell (default: its verdict).
+    Without ``population`` the labelled rows are used unweighted.
     """
     human_fail = np.asarray(human_fail, dtype=bool)
     judge_fail = np.asarray(judge_fail, dtype=bool)
@@ -193,27 +259,19 @@ def judge_vs_human(
         return out
 
     weights = np.ones(n)
-    n_jf = int(judge_fail.sum())
-    lab_fail_share = n_jf / n
-    if population_fail_share is not None:
-        missing = []
-        if population_fail_share > 0 and n_jf == 0:
-            missing.append("judge-failed")
-        if population_fail_share < 1 and n_jf == n:
-            missing.append("judge-passed")
-        if missing:
+    cells = judge_cells(judge_fail) if cells is None else np.asarray(cells, dtype=object)
+    if population is not None:
+        found, cells, missing = post_stratify(cells, population)
+        if found is None:
+            name = "judge-failed" if missing == FAIL else "judge-passed"
             out.notes.append(
-                f"no labelled {missing[0]} rows: only precision-type metrics measurable"
+                f"no labelled {name} rows although the judge gives that verdict: "
+                "recall, specificity, agreement and kappa unmeasured"
             )
-            if n_jf:
+            if judge_fail.any():
                 out.precision = _opt(float(human_fail[judge_fail].mean()))
             return out
-        if 0 < lab_fail_share < 1:
-            weights = np.where(
-                judge_fail,
-                population_fail_share / lab_fail_share,
-                (1.0 - population_fail_share) / (1.0 - lab_fail_share),
-            )
+        weights = found
 
     y_true = human_fail.astype(int)
     y_pred = judge_fail.astype(int)
@@ -240,13 +298,13 @@ def judge_vs_human(
         if out.kappa is None:
             out.notes.append("kappa unmeasured: one class only")
         else:
-            cells = np.zeros((n, 4))
-            cells[:, 0] = (human_fail & judge_fail) * weights
-            cells[:, 1] = (~human_fail & judge_fail) * weights
-            cells[:, 2] = (human_fail & ~judge_fail) * weights
-            cells[:, 3] = (~human_fail & ~judge_fail) * weights
+            table = np.zeros((n, 4))
+            table[:, 0] = (human_fail & judge_fail) * weights
+            table[:, 1] = (~human_fail & judge_fail) * weights
+            table[:, 2] = (human_fail & ~judge_fail) * weights
+            table[:, 3] = (~human_fail & ~judge_fail) * weights
             low, high, note = bootstrap_kappa_ci(
-                cells, judge_fail.astype(int), settings.bootstrap_resamples,
+                table, pd.factorize(cells)[0], settings.bootstrap_resamples,
                 settings.confidence, rng,
             )
             out.kappa_ci_low, out.kappa_ci_high = low, high
@@ -364,14 +422,17 @@ def compute_calibration(
     labels: pd.DataFrame,
     day: dt.date,
     settings: CalibrationSettings,
+    thresholds: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """The ``judge_calibration`` rows of ``day``.
 
     ``judge_scores``: judge rows of every day up to ``day`` (``JUDGE_COLUMNS`` at
-    least); ``labels``: every valid label vote (``load_labels``). One row per
-    (criterion, backend) that was judged on ``day`` or has labelled pairs, plus one
+    least); ``labels``: every valid label vote (``load_labels``); ``thresholds``: known
+    pass thresholds per criterion (custom rubrics) for the borderline cells. One row
+    per (criterion, backend) that was judged on ``day`` or has labelled pairs, plus one
     ``backend='human'`` row per criterion where some item has >= 2 labelers.
     """
+    thresholds = dict(thresholds or {})
     js = usable_judge_rows(judge_scores)
     js = js[js["day"] <= day]
     resolved = resolve_labels(labels)
@@ -389,14 +450,24 @@ def compute_calibration(
     for criterion, backend in groups:
         pop = js[(js["criterion"] == criterion) & (js["backend"] == backend)]
         grp = pairs[(pairs["criterion"] == criterion) & (pairs["backend"] == backend)]
-        pop_fail_share = float((~pop["passed"]).mean()) if len(pop) else None
+        # The cells the review queue samples by: verdict x borderline score.
+        cut = infer_threshold(
+            pop["score"], pop["passed"], thresholds.get(criterion, DEFAULT_PASS_THRESHOLD)
+        )
+
+        def cells_of(frame: pd.DataFrame, cut: float = cut) -> np.ndarray:
+            near = ((frame["score"] - cut).abs() <= settings.borderline_margin).to_numpy()
+            return judge_cells(~frame["passed"].to_numpy(dtype=bool), near)
+
+        population = Counter(cells_of(pop).tolist())
         m = judge_vs_human(
             ~grp["human_passed"].to_numpy(dtype=bool),
             ~grp["passed"].to_numpy(dtype=bool),
             grp["score"].to_numpy(dtype=float),
-            pop_fail_share,
             settings,
             _rng(settings.seed, criterion, backend),
+            population=population,
+            cells=cells_of(grp),
         )
         day_rows = today[(today["criterion"] == criterion) & (today["backend"] == backend)]
         p_obs = float((~day_rows["passed"]).mean()) if len(day_rows) else None

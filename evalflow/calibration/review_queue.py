@@ -31,10 +31,13 @@ import numpy as np
 import pandas as pd
 
 from evalflow.calibration.labels import FORMULA_PREFIXES
-from evalflow.calibration.metrics import usable_judge_rows
+from evalflow.calibration.metrics import (
+    DEFAULT_PASS_THRESHOLD,
+    infer_threshold,
+    usable_judge_rows,
+)
 from evalflow.config.settings import CalibrationSettings
 
-DEFAULT_PASS_THRESHOLD = 0.5
 MAX_CELL_CHARS = 30000  # spreadsheets cap a cell at 32,767 characters
 CONTEXT_SEPARATOR = "\n---\n"
 REVIEW_COLUMNS = [
@@ -56,21 +59,6 @@ HUMAN_COLUMNS = ("passed", "labeler", "note")
 
 def review_path(review_dir: Path, day: dt.date) -> Path:
     return Path(review_dir) / f"{day.isoformat()}.csv"
-
-
-def infer_threshold(scores: pd.Series, passed: pd.Series, default: float) -> float:
-    """The score cut between the judge's passes and fails.
-
-    Judges do not log their threshold; when the scores separate cleanly (every
-    failed score below every passed score) the midpoint of the gap is the cut,
-    otherwise the configured default.
-    """
-    s = pd.to_numeric(scores, errors="coerce")
-    ok = s.notna()
-    fails, passes = s[ok & ~passed], s[ok & passed]
-    if len(fails) and len(passes) and fails.max() < passes.min():
-        return float((fails.max() + passes.min()) / 2.0)
-    return default
 
 
 def allocate(total: int, capacity: np.ndarray, weight: np.ndarray) -> np.ndarray:

@@ -14,8 +14,10 @@ from evalflow.calibration.metrics import (
     bootstrap_kappa_ci,
     compute_calibration,
     inter_rater,
+    judge_cells,
     judge_vs_human,
     kappa_from_counts,
+    post_stratify,
     rogan_gladen,
 )
 from evalflow.config.settings import CalibrationSettings
@@ -36,7 +38,8 @@ def test_hand_computed_confusion_metrics() -> None:
     # agreement 15/20, pe = (8*9 + 12*11)/400 = 0.51, kappa = (0.75-0.51)/0.49.
     human, judge = _pairs(6, 2, 3, 9)
     scores = np.where(judge, 0.2, 0.8) + np.linspace(0, 0.1, 20)
-    m = judge_vs_human(human, judge, scores, 8 / 20, SETTINGS, np.random.default_rng(0))
+    m = judge_vs_human(human, judge, scores, SETTINGS, np.random.default_rng(0),
+                       population={"fail": 8, "pass": 12})
     assert m.n == 20
     assert m.precision == pytest.approx(0.75)
     assert m.recall == pytest.approx(2 / 3)
@@ -75,54 +78,87 @@ def test_oversampled_failures_are_reweighted_to_the_judged_population() -> None:
     # True failure rate = .1*.75 + .9*.1 = .165; population sensitivity
     # = .075/.165, specificity = .81/(.81 + .025).
     human, judge = _pairs(15, 5, 2, 18)
-    m = judge_vs_human(human, judge, np.full(40, np.nan), 0.1, SETTINGS,
-                       np.random.default_rng(0))
+    m = judge_vs_human(human, judge, np.full(40, np.nan), SETTINGS, np.random.default_rng(0),
+                       population={"fail": 100, "pass": 900})
     assert m.precision == pytest.approx(0.75)  # conditional on the verdict: unchanged
     assert m.recall == pytest.approx(0.075 / 0.165)
     assert m.specificity == pytest.approx(0.81 / 0.835)
     assert m.agreement == pytest.approx(0.1 * 0.75 + 0.9 * 0.9)
     assert rogan_gladen(0.1, m.recall, m.specificity) == pytest.approx(0.165)
     # Unweighted, the same labels would claim sensitivity 15/17.
-    raw = judge_vs_human(human, judge, np.full(40, np.nan), None, SETTINGS,
-                         np.random.default_rng(0))
+    raw = judge_vs_human(human, judge, np.full(40, np.nan), SETTINGS, np.random.default_rng(0))
     assert raw.recall == pytest.approx(15 / 17)
     assert "auc unmeasured" in "; ".join(m.notes)
 
 
+def test_borderline_cells_are_reweighted_too() -> None:
+    # Judge-pass rows: 20 labelled borderline (10 real failures) + 20 labelled clear
+    # (none), but in the judged population 100 are borderline and 700 clear.
+    # Judge-fail rows: 20 labelled (all real), population 200.
+    # Population: real failures = 200 + 100*.5 = 250 of 1000; caught 200 -> recall .8;
+    # passes = 50 + 700 = 750, all judge-passed -> specificity 1.
+    human = np.array([True] * 20 + [True] * 10 + [False] * 10 + [False] * 20)
+    judge = np.array([True] * 20 + [False] * 40)
+    cells = judge_cells(judge, np.array([False] * 20 + [True] * 20 + [False] * 20))
+    population = {"fail|clear": 200, "pass|borderline": 100, "pass|clear": 700}
+    m = judge_vs_human(human, judge, np.full(60, np.nan), SETTINGS, np.random.default_rng(0),
+                       population=population, cells=cells)
+    assert m.recall == pytest.approx(0.8)
+    assert m.specificity == pytest.approx(1.0)
+    assert rogan_gladen(0.2, m.recall, m.specificity) == pytest.approx(0.25)
+    # Weighting by verdict alone would think half the judge's passes are borderline.
+    verdict_only = judge_vs_human(human, judge, np.full(60, np.nan), SETTINGS,
+                                  np.random.default_rng(0), population={"fail": 200, "pass": 800})
+    assert verdict_only.recall == pytest.approx(200 / (200 + 800 * 0.25))
+
+
+def test_post_stratify_merges_an_unlabelled_cell_into_its_verdict() -> None:
+    cells = np.array(["pass|clear", "pass|clear", "fail|clear", "fail|borderline"], dtype=object)
+    pop = {"pass|clear": 60, "pass|borderline": 20, "fail|clear": 10, "fail|borderline": 10}
+    weights, used, missing = post_stratify(cells, pop)
+    assert missing is None
+    assert list(used) == ["pass", "pass", "fail|clear", "fail|borderline"]
+    # pass: 80% of population, 50% of labels -> 1.6; each fail cell 10% vs 25% -> 0.4
+    assert weights == pytest.approx([1.6, 1.6, 0.4, 0.4])
+    weights, _, missing = post_stratify(np.array(["pass|clear"], dtype=object),
+                                        {"pass|clear": 5, "fail|clear": 1})
+    assert weights is None and missing == "fail"
+
+
 def test_small_n_gives_null_metrics_with_a_note() -> None:
     human, judge = _pairs(2, 1, 1, 3)
-    m = judge_vs_human(human, judge, np.linspace(0, 1, 7), 0.4, SETTINGS,
-                       np.random.default_rng(0))
+    m = judge_vs_human(human, judge, np.linspace(0, 1, 7), SETTINGS, np.random.default_rng(0),
+                       population={"fail": 4, "pass": 6})
     assert m.n == 7
     assert all(v is None for v in (m.agreement, m.precision, m.recall, m.kappa, m.auc,
                                    m.kappa_ci_low, m.kappa_ci_high, m.specificity))
     assert m.notes == ["n=7 below min_labels=10: metrics unmeasured"]
-    empty = judge_vs_human(np.array([], bool), np.array([], bool), np.array([]), 0.1,
-                           SETTINGS, np.random.default_rng(0))
+    empty = judge_vs_human(np.array([], bool), np.array([], bool), np.array([]), SETTINGS,
+                           np.random.default_rng(0), population={"fail": 1, "pass": 9})
     assert empty.n == 0 and empty.human_positive_rate is None
     assert empty.notes == ["no human labels yet"]
 
 
 def test_one_class_and_missing_verdict_stratum_are_unmeasured_not_nan() -> None:
     human, judge = _pairs(0, 0, 0, 12)
-    m = judge_vs_human(human, judge, np.linspace(0.6, 1, 12), 0.0, SETTINGS,
-                       np.random.default_rng(0))
+    m = judge_vs_human(human, judge, np.linspace(0.6, 1, 12), SETTINGS,
+                       np.random.default_rng(0), population={"pass": 12})
     assert m.kappa is None and m.recall is None and m.precision is None
     assert m.agreement == 1.0 and m.specificity == 1.0
     text = "; ".join(m.notes)
     assert "kappa unmeasured" in text and "recall unmeasured" in text
     # The judge fails 20% of all rows but no judge-failed row was labelled:
     # sensitivity cannot be estimated, so neither can the correction.
-    m = judge_vs_human(human, judge, np.linspace(0.6, 1, 12), 0.2, SETTINGS,
-                       np.random.default_rng(0))
+    m = judge_vs_human(human, judge, np.linspace(0.6, 1, 12), SETTINGS,
+                       np.random.default_rng(0), population={"fail": 3, "pass": 12})
     assert m.recall is None and m.kappa is None and m.agreement is None
     assert "no labelled judge-failed rows" in m.notes[0]
 
 
 def test_binary_scores_give_no_auc() -> None:
     human, judge = _pairs(6, 2, 3, 9)
-    m = judge_vs_human(human, judge, np.where(judge, 0.0, 1.0), 0.4, SETTINGS,
-                       np.random.default_rng(0))
+    m = judge_vs_human(human, judge, np.where(judge, 0.0, 1.0), SETTINGS,
+                       np.random.default_rng(0), population={"fail": 8, "pass": 12})
     assert m.auc is None and "score not continuous (2 distinct values)" in "; ".join(m.notes)
 
 

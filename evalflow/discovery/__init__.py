@@ -1,0 +1,1 @@
+"""Emerging-issue discovery: failure themes, anomalies and usage intents of each day."""

@@ -1,0 +1,1 @@
+"""Issue prioritisation: every open issue scored as F × U × S × B ÷ E, ranked and categorised."""

@@ -1,0 +1,1 @@
+"""Regression cases: production failures curated into a reference dataset for offline evaluation."""

@@ -61,11 +61,14 @@ CANDIDATE_COLUMNS: list[str] = [
 
 Direction = Literal["higher", "lower", "unknown"]
 
-# Metrics whose value is a proportion in [0, 1] (so value×n is a count). The kpis stage
-# names its rates ``*_rate``; a few proportions carry other suffixes.
+# Metric names follow ``evalflow.kpis.catalogue`` (the contract of segment_kpis).
+# Proportions in [0, 1], so value×n is a count: ``*_rate`` and a few other suffixes,
+# plus the per-criterion judge pass rates and coverage (``judge_pass_rate:<criterion>``).
 _PROPORTION_SUFFIXES = ("_rate", "_share", "_precision", "_recall", "_accuracy")
-# Metrics that are means of 0–1 scores: an absolute min_effect is meaningful for them too.
-_SCORE_SUFFIXES = ("_score", "_proxy")
+_PROPORTION_PREFIXES = ("judge_pass_rate:", "judge_coverage")
+# Means of 0–1 scores: an absolute min_effect is meaningful for them too. Counts,
+# costs and latency percentiles are not tested here (input drift covers latency).
+_SCORE_SUFFIXES = ("_score", "_proxy", "_proxy_mean")
 _SCORE_NAMES = frozenset({"composite_kpi"})
 
 # Which way is better. Anything not listed is "unknown" and never ranks above low.
@@ -78,37 +81,32 @@ _LOWER_IS_BETTER = frozenset(
         "error_rate",
         "refusal_rate",
         "rating_down_rate",
-        "implicit_negative_rate",
+        "edited_rate",
+        "retried_rate",
         "override_rate",
-        "sla_breach_rate",
-        "escalation_rate",
-        "incident_missed_rate",
-        "judge_error_rate",
+        "latency_sla_breach_rate",
+        "incident_miss_rate",
     }
 )
 _HIGHER_IS_BETTER = frozenset(
     {
         "relevance_score",
-        "relevance_proxy",
-        "grounding_proxy",
-        "faithfulness_score",
-        "helpfulness_score",
-        "safety_score",
+        "relevance_proxy_mean",
+        "grounding_proxy_mean",
         "sla_hit_rate",
         "rating_up_rate",
-        "resolved_rate",
-        "resolution_rate",
-        "escalation_precision",
-        "escalation_accuracy",
-        "composite_kpi",
         "copied_rate",
+        "resolved_rate",
+        "escalation_precision",
+        "composite_kpi",
+        "judge_coverage",
     }
 )
 
 
 def is_proportion(metric: str) -> bool:
     """True for rates (value×n is a count of events), which get two-proportion tests."""
-    return metric.endswith(_PROPORTION_SUFFIXES)
+    return metric.endswith(_PROPORTION_SUFFIXES) or metric.startswith(_PROPORTION_PREFIXES)
 
 
 def is_score(metric: str) -> bool:
@@ -122,7 +120,7 @@ def metric_direction(metric: str) -> Direction:
         return "lower"
     if metric in _HIGHER_IS_BETTER:
         return "higher"
-    if metric.endswith(("pass_rate", "hit_rate", "_precision", "_accuracy")):
+    if metric.startswith(_PROPORTION_PREFIXES) or metric.endswith(("_precision", "_accuracy")):
         return "higher"
     return "unknown"
 

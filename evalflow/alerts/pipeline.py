@@ -153,7 +153,7 @@ def _input_drift_tests(inputs: AlertInputs, settings: Settings) -> list[pd.DataF
         n_days = _days_with_data(inputs.raw_counts, first, last)
         if n_days < MIN_BASELINE_DAYS:
             continue
-        label = f"{window}-day baseline ({n_days} days {first}..{last})"
+        label = f"{window}-day baseline ({n_days} days with data in {first}..{last})"
         if not mix.empty:
             cur = mix[mix["day"] == day]
             base = mix[(mix["day"] >= first) & (mix["day"] <= last)]

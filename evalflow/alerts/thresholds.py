@@ -25,7 +25,7 @@ Severity mapping (the *large* segments are those holding at least
 | toxicity_rate, toxicity_signal_rate, pii_signal_rate above max | critical | critical |
 | hallucination_rate above max | high | medium |
 | error_rate above max | medium (high at ≥ 2× the max) | low (medium at ≥ 2×) |
-| relevance_score, relevance_proxy below floor | medium | low |
+| relevance_score, relevance_proxy_mean below floor | medium | low |
 | sla_hit_rate below min | medium | low |
 
 Drift and input-drift alerts are medium or low (see ``drift``), freshness high or
@@ -88,7 +88,7 @@ RULES: tuple[ThresholdRule, ...] = (
                   "application error rate", escalate_at=2.0),
     ThresholdRule("relevance_score", "relevance_floor", "min", False, "medium", "low",
                   "judged relevance score"),
-    ThresholdRule("relevance_proxy", "relevance_floor", "min", False, "medium", "low",
+    ThresholdRule("relevance_proxy_mean", "relevance_floor", "min", False, "medium", "low",
                   "relevance proxy (online signal)"),
     ThresholdRule("sla_hit_rate", "sla_hit_rate_min", "min", False, "medium", "low",
                   "SLA hit rate"),

@@ -41,9 +41,11 @@ METRICS: dict[str, MetricModel] = {
     "sla_hit_rate": MetricModel("rate", 0.95, False),
     "toxicity_signal_rate": MetricModel("rate", 0.0, False),
     "pii_signal_rate": MetricModel("rate", 0.0, False),
-    "relevance_proxy": MetricModel("score", 0.70, False, 0.2),
+    "relevance_proxy_mean": MetricModel("score", 0.70, False, 0.2),
     "rating_down_rate": MetricModel("rate", 0.08, False),
-    "override_rate": MetricModel("rate", 0.12, True),
+    "override_rate": MetricModel("rate", 0.12, False),
+    "latency_sla_breach_rate": MetricModel("rate", 0.04, False),
+    "judge_pass_rate:faithfulness": MetricModel("rate", 0.97, True),
 }
 
 

@@ -179,6 +179,10 @@ class _Malformed(Exception):
     pass
 
 
+class _Fatal(Exception):
+    """Another call learned the endpoint refuses us (bad key, unknown model): stop."""
+
+
 def parse_verdict(content: str | None, spec: PromptSpec) -> tuple[float, bool, str, str]:
     """Validate a reply; return (score 0-1, passed, label, rationale) or raise ``_Malformed``."""
     if not content or not content.strip():
@@ -318,10 +322,6 @@ class OpenAIJudge:
         result: JobResult,
     ) -> str | None:
         """One logical call with its retries; updates ``result``; returns the reply text."""
-        if self._fatal:
-            result.status, result.error = "error", self._fatal
-            self.stats.errors += 1
-            return None
         body = {
             "model": self.cfg.model,
             "messages": messages,
@@ -334,6 +334,10 @@ class OpenAIJudge:
         worst = self.cfg.cost(len(blob), self.cfg.max_tokens)
         call_id = uuid.uuid4().hex
         async with self._sem:
+            if self._fatal:  # checked after waiting for a slot: it may have been set meanwhile
+                result.status, result.error = "error", self._fatal
+                self.stats.errors += 1
+                return None
             if not self.budget.try_reserve(worst):
                 result.status, result.error = "over_budget", self.budget.describe()
                 self.stats.over_budget += 1
@@ -353,6 +357,8 @@ class OpenAIJudge:
                     reraise=True,
                 ):
                     with attempt:
+                        if self._fatal:
+                            raise _Fatal(self._fatal)
                         attempts += 1
                         async with self._limiter:
                             completion = await client.chat.completions.create(
@@ -382,7 +388,11 @@ class OpenAIJudge:
         error = None
         status = "ok"
         if last_exc is not None:
-            error = scrub(f"{type(last_exc).__name__}: {last_exc}", self._secrets)
+            error = (
+                str(last_exc)
+                if isinstance(last_exc, _Fatal)
+                else scrub(f"{type(last_exc).__name__}: {last_exc}", self._secrets)
+            )
             status = "error"
             if isinstance(last_exc, openai.AuthenticationError | openai.PermissionDeniedError | openai.NotFoundError):
                 self._fatal = f"judge endpoint refused the request, not retrying further calls: {error}"

@@ -45,7 +45,7 @@ from evalflow.judges.prompting import (
 )
 from evalflow.judges.redaction import redact_pii
 from evalflow.judges.schema import CACHE_COLUMNS, CALL_COLUMNS, COLUMNS, CORE_CRITERIA
-from evalflow.judges.store import read_cache, read_spend, write_results
+from evalflow.judges.store import read_cache, read_inputs, write_results
 from evalflow.storage.warehouse import Warehouse
 
 log = logging.getLogger("evalflow.judges")
@@ -544,11 +544,9 @@ def judge_partition(
     home: Path | None = None,
     logger: LogLike | None = None,
 ) -> JudgeRun:
-    """Read (short connection), judge (no connection held), write (short connections)."""
-    from evalflow.judges.store import read_inputs
-
-    sampled, raw = read_inputs(wh, day)
-    items = build_items(sampled, raw, settings.conversation_turns)
+    """Read (short connection), judge (no connection held), write (short connection)."""
+    inputs = read_inputs(wh, day)
+    items = build_items(inputs.sampled, inputs.raw, settings.conversation_turns)
     if backend == "openai":
         if openai_cfg is None:
             raise ValueError("the openai backend needs an OpenAIJudgeConfig")
@@ -558,7 +556,7 @@ def judge_partition(
             day,
             openai_cfg,
             cache_lookup=lambda keys: read_cache(wh, keys),
-            spent=read_spend(wh, day),
+            spent=(inputs.spent_calls, inputs.spent_usd),
             home=home,
             logger=logger,
         )

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
 from evalflow.judges.schema import CACHE_COLUMNS, CACHE_KEY, CALL_COLUMNS, COLUMNS
-from evalflow.orchestration.metadata import duckdb_types
 from evalflow.storage.warehouse import Warehouse, ident
 
 RAW_REQUIRED = ("interaction_id", "query", "response")
@@ -28,49 +28,74 @@ def _columns(con, table: str) -> set[str]:  # type: ignore[no-untyped-def]
     return {r[0] for r in rows}
 
 
-def read_inputs(wh: Warehouse, day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The day's sampled ids, and the raw rows of those interactions' conversations.
+@dataclass(frozen=True)
+class DayInputs:
+    sampled: pd.DataFrame
+    """The day's sampled ``interaction_id``s."""
+    raw: pd.DataFrame
+    """Sampled rows plus the other rows of their conversations that day (history)."""
+    spent_calls: int
+    spent_usd: float
+    """What ``judge_calls`` says this partition day has already spent."""
 
-    Returns ``(sampled, raw)``: ``sampled`` has ``interaction_id``; ``raw`` has the
-    sampled rows plus every other row of the day in the same conversations (for the
-    history the judge sees). Missing tables mean an empty day.
+
+def read_inputs(wh: Warehouse, day: dt.date) -> DayInputs:
+    """Everything the stage reads before judging, in one short connection.
+
+    Missing upstream tables mean an empty day (the asset still writes its empty,
+    typed partition).
     """
-    empty_raw = pd.DataFrame(columns=[*RAW_REQUIRED, *RAW_OPTIONAL])
     with wh.connect() as con:
-        if not _columns(con, "sampled_interactions"):
-            return pd.DataFrame(columns=["interaction_id"]), empty_raw
-        sampled = con.execute(
-            "SELECT DISTINCT CAST(interaction_id AS VARCHAR) AS interaction_id "
-            "FROM sampled_interactions WHERE day = ? ORDER BY 1",
-            [day],
-        ).df()
-        have = _columns(con, "raw_interactions")
-        if not have or sampled.empty:
-            return sampled, empty_raw
-        missing = [c for c in RAW_REQUIRED if c not in have]
-        if missing:
-            raise ValueError(f"raw_interactions lacks required columns {missing}")
-        cols = [c for c in (*RAW_REQUIRED, *RAW_OPTIONAL) if c in have]
-        select = ", ".join(f"r.{ident(c)}" for c in cols)
-        conv_filter = ""
-        if "conversation_id" in have:
-            conv_filter = (
-                " OR r.conversation_id IN (SELECT r2.conversation_id FROM raw_interactions r2 "
-                "JOIN s ON r2.interaction_id = s.interaction_id "
-                "WHERE r2.day = ? AND r2.conversation_id IS NOT NULL)"
-            )
-        con.register("s", sampled)
-        params: list[object] = [day] + ([day] if conv_filter else [])
-        raw = con.execute(
-            f"SELECT {select} FROM raw_interactions r WHERE r.day = ? AND "
-            f"(r.interaction_id IN (SELECT interaction_id FROM s){conv_filter})",
-            params,
-        ).df()
-        con.unregister("s")
+        spent_calls, spent_usd = _spend(con, day)
+        sampled, raw = _sampled_and_raw(con, day)
     for c in (*RAW_REQUIRED, *RAW_OPTIONAL):
         if c not in raw.columns:
             raw[c] = None
+    return DayInputs(sampled, raw, spent_calls, spent_usd)
+
+
+def _sampled_and_raw(con, day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:  # type: ignore[no-untyped-def]
+    empty_raw = pd.DataFrame(columns=[*RAW_REQUIRED, *RAW_OPTIONAL])
+    if not _columns(con, "sampled_interactions"):
+        return pd.DataFrame(columns=["interaction_id"]), empty_raw
+    sampled = con.execute(
+        "SELECT DISTINCT CAST(interaction_id AS VARCHAR) AS interaction_id "
+        "FROM sampled_interactions WHERE day = ? ORDER BY 1",
+        [day],
+    ).df()
+    have = _columns(con, "raw_interactions")
+    if not have or sampled.empty:
+        return sampled, empty_raw
+    missing = [c for c in RAW_REQUIRED if c not in have]
+    if missing:
+        raise ValueError(f"raw_interactions lacks required columns {missing}")
+    cols = [c for c in (*RAW_REQUIRED, *RAW_OPTIONAL) if c in have]
+    select = ", ".join(f"r.{ident(c)}" for c in cols)
+    conv_filter = ""
+    if "conversation_id" in have:
+        conv_filter = (
+            " OR r.conversation_id IN (SELECT r2.conversation_id FROM raw_interactions r2 "
+            "JOIN s ON r2.interaction_id = s.interaction_id "
+            "WHERE r2.day = ? AND r2.conversation_id IS NOT NULL)"
+        )
+    con.register("s", sampled)
+    params: list[object] = [day] + ([day] if conv_filter else [])
+    raw = con.execute(
+        f"SELECT {select} FROM raw_interactions r WHERE r.day = ? AND "
+        f"(r.interaction_id IN (SELECT interaction_id FROM s){conv_filter})",
+        params,
+    ).df()
+    con.unregister("s")
     return sampled, raw
+
+
+def _spend(con, day: dt.date) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+    if not _columns(con, "judge_calls"):
+        return 0, 0.0
+    row = con.execute(
+        "SELECT count(*), coalesce(sum(cost_usd), 0) FROM judge_calls WHERE day = ?", [day]
+    ).fetchone()
+    return (int(row[0]), float(row[1])) if row else (0, 0.0)
 
 
 def read_cache(wh: Warehouse, keys: pd.DataFrame) -> pd.DataFrame:
@@ -88,17 +113,6 @@ def read_cache(wh: Warehouse, keys: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def read_spend(wh: Warehouse, day: dt.date) -> tuple[int, float]:
-    """Calls and dollars already spent for this partition day, from ``judge_calls``."""
-    with wh.connect() as con:
-        if not _columns(con, "judge_calls"):
-            return 0, 0.0
-        row = con.execute(
-            "SELECT count(*), coalesce(sum(cost_usd), 0) FROM judge_calls WHERE day = ?", [day]
-        ).fetchone()
-    return (int(row[0]), float(row[1])) if row else (0, 0.0)
-
-
 def write_results(
     wh: Warehouse,
     day: dt.date,
@@ -106,25 +120,49 @@ def write_results(
     calls: pd.DataFrame,
     cache_rows: pd.DataFrame,
 ) -> None:
-    """Persist a run: call traces and cache first (money spent is never forgotten),
-    then replace the day's ``judge_scores`` partition."""
-    wh.append("judge_calls", calls, schema=duckdb_types(CALL_COLUMNS))
-    upsert_cache(wh, cache_rows)
-    wh.replace_partition("judge_scores", scores, day, schema=duckdb_types(COLUMNS))
+    """Persist a run in one short connection and one transaction.
 
-
-def upsert_cache(wh: Warehouse, rows: pd.DataFrame) -> None:
-    """Insert or replace cache entries by their key."""
+    Call traces, new cache entries and the day's ``judge_scores`` partition
+    (delete-then-insert) commit together, so money spent is never recorded without
+    its verdicts or the other way round, and a rerun never duplicates rows.
+    """
     with wh.connect() as con:
-        cols = ", ".join(f"{ident(c)} {t}" for c, (t, _) in CACHE_COLUMNS.items())
-        key = ", ".join(ident(k) for k in CACHE_KEY)
-        con.execute(f"CREATE TABLE IF NOT EXISTS judge_cache ({cols}, PRIMARY KEY ({key}))")
-        if rows.empty:
-            return
-        frame = rows[list(CACHE_COLUMNS)].drop_duplicates(subset=list(CACHE_KEY), keep="last")
-        con.register("incoming", frame)
-        con.execute("INSERT OR REPLACE INTO judge_cache BY NAME SELECT * FROM incoming")
-        con.unregister("incoming")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _ensure(con, "judge_calls", CALL_COLUMNS)
+            _ensure(con, "judge_cache", CACHE_COLUMNS, key=CACHE_KEY)
+            _ensure(con, "judge_scores", COLUMNS)
+            if len(calls):
+                con.register("incoming_calls", calls[list(CALL_COLUMNS)])
+                con.execute("INSERT INTO judge_calls BY NAME SELECT * FROM incoming_calls")
+                con.unregister("incoming_calls")
+            if len(cache_rows):
+                frame = cache_rows[list(CACHE_COLUMNS)].drop_duplicates(subset=list(CACHE_KEY), keep="last")
+                con.register("incoming_cache", frame)
+                con.execute("INSERT OR REPLACE INTO judge_cache BY NAME SELECT * FROM incoming_cache")
+                con.unregister("incoming_cache")
+            con.execute("DELETE FROM judge_scores WHERE day = ?", [day])
+            if len(scores):
+                con.register("incoming_scores", scores[list(COLUMNS)])
+                con.execute("INSERT INTO judge_scores BY NAME SELECT * FROM incoming_scores")
+                con.unregister("incoming_scores")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+
+def _ensure(con, table: str, columns: dict[str, tuple[str, str]], key: Sequence[str] = ()) -> None:  # type: ignore[no-untyped-def]
+    """Create one of our tables with exact types; add columns a newer version declares."""
+    have = _columns(con, table)
+    if not have:
+        cols = ", ".join(f"{ident(c)} {t}" for c, (t, _) in columns.items())
+        pk = f", PRIMARY KEY ({', '.join(ident(k) for k in key)})" if key else ""
+        con.execute(f"CREATE TABLE {ident(table)} ({cols}{pk})")
+        return
+    for c, (t, _) in columns.items():
+        if c not in have:
+            con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN {ident(c)} {t}")
 
 
 def table_counts(wh: Warehouse, tables: Sequence[str]) -> dict[str, int]:

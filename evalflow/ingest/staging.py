@@ -1,0 +1,221 @@
+"""Each landing file is parsed once into a staged Parquet file keyed by its content.
+
+``$EVALFLOW_HOME/staging/<sha256[:32]>-<parser fingerprint>/`` holds ``records.parquet``
+(every record of the file, kept or quarantined, with its line number) and
+``meta.json`` (what the reader counted, days present, notes). The key depends on
+the file's bytes and on the parser settings only, so:
+
+* a rerun, or a day that needs the file again, reuses the staged copy;
+* a changed file (new bytes) or changed limits get a new key and are re-parsed;
+* two landing files with identical bytes share one staged copy.
+
+``index.json`` remembers (size, mtime) -> hash per path so unchanged files are not
+re-hashed on every run. Everything happens under ``staging/.lock``: processes that
+ingest different days at the same time parse each new file once, and no process
+prunes staged files another one is reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from filelock import FileLock
+
+from evalflow.config import Paths
+from evalflow.ingest import normalize as N
+from evalflow.ingest import readers as R
+
+PARSER_VERSION = "1"
+"""Bump when parsing or normalisation rules change: every file is then re-staged."""
+
+LOCK_TIMEOUT_S = float(os.environ.get("EVALFLOW_STAGING_LOCK_TIMEOUT", "1800"))
+
+_ARROW_TYPES = {
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "VARCHAR": pa.string(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "BOOLEAN": pa.bool_(),
+    "DOUBLE": pa.float64(),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
+STAGE_SCHEMA = pa.schema([(c, _ARROW_TYPES[t]) for c, t in N.STAGE_COLUMNS.items()])
+
+
+class ReconciliationError(RuntimeError):
+    """Records were lost or invented between reading and writing: never ignore this."""
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A landing file and its parsed, staged copy."""
+
+    file: R.LandingFile
+    content_hash: str
+    key: str
+    records_path: Path
+    meta: dict[str, Any]
+
+    @property
+    def records_read(self) -> int:
+        return int(self.meta["records_read"])
+
+
+@dataclass
+class StagingState:
+    """The landing folder as staged: files in last-write order plus what was skipped."""
+
+    files: list[StagedFile]
+    ignored: list[str] = field(default_factory=list)
+    parsed: list[str] = field(default_factory=list)
+    """Files parsed in this call (new or changed); the others were reused."""
+
+
+def fingerprint(limits: N.Limits) -> str:
+    blob = json.dumps({"v": PARSER_VERSION, **limits.__dict__}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+
+@contextmanager
+def staging_lock(paths: Paths) -> Iterator[None]:
+    paths.staging.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(paths.staging / ".lock"), timeout=LOCK_TIMEOUT_S):
+        yield
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def parse_file(lf: R.LandingFile, limits: N.Limits, out: Path) -> dict[str, Any]:
+    """Parse one landing file into ``out`` (a Parquet file); return its metadata.
+
+    One DuckDB query streams the reader's blocks through the normaliser straight
+    into the Parquet file, so memory stays bounded for large files. The readers use
+    a second connection (CSV/Parquet rows become JSON there) because the first is
+    busy running the query that pulls from them. Raises ``ReconciliationError`` if
+    the rows written differ from the records the reader counted.
+    """
+    stats = R.ReadStats()
+    sql = N.build_sql("_records", lenient=lf.fmt == "csv")
+    con, reader_con = _connect(), _connect()
+    try:
+        tables = R.read_records(lf, reader_con, stats)
+        stream = pa.RecordBatchReader.from_batches(
+            R.RECORD_SCHEMA, (batch for table in tables for batch in table.to_batches())
+        )
+        con.register("_records", stream)
+        con.sql(sql, params=limits.params()).write_parquet(str(out), compression="zstd")
+        con.unregister("_records")
+        summary = con.execute(
+            """
+            SELECT CAST(day AS VARCHAR) AS day,
+                   count(*) FILTER (WHERE reason IS NULL) AS valid,
+                   count(*) FILTER (WHERE reason IS NOT NULL) AS quarantined,
+                   count(*) FILTER (WHERE reason IS NULL AND naive_ts) AS naive
+            FROM read_parquet(?)
+            GROUP BY ALL ORDER BY day NULLS FIRST
+            """,
+            [str(out)],
+        ).fetchall()
+    finally:
+        con.close()
+        reader_con.close()
+    written = sum(v + q for _, v, q, _ in summary)
+    if written != stats.records:
+        raise ReconciliationError(
+            f"{lf.rel}: reader counted {stats.records} records, parser wrote {written}"
+        )
+    days = {d: {"valid": v, "quarantined": q, "naive": n} for d, v, q, n in summary if d is not None}
+    undated = sum(q for d, _, q, _ in summary if d is None)
+    valid_days = sorted(d for d, v in days.items() if v["valid"] > 0)
+    return {
+        "parser_version": PARSER_VERSION,
+        "format": lf.fmt,
+        "records_read": stats.records,
+        "blank_lines": stats.blank_lines,
+        "notes": stats.notes,
+        "days": days,
+        "undated_quarantined": undated,
+        "min_valid_day": valid_days[0] if valid_days else None,
+        "naive_timestamps": sum(v["naive"] for v in days.values()),
+    }
+
+
+def _stage(lf: R.LandingFile, content_hash: str, key: str, root: Path, limits: N.Limits) -> None:
+    """Parse into a temporary folder and move it into place atomically."""
+    final = root / key
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-", dir=root))
+    try:
+        meta = parse_file(lf, limits, tmp / "records.parquet")
+        meta["content_hash"] = content_hash
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not (final / "meta.json").exists():
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _load_index(root: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads((root / "index.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def sync_staging(paths: Paths, limits: N.Limits) -> StagingState:
+    """Stage every landing file that is new or changed; drop staged copies of gone files.
+
+    Must be called under ``staging_lock``; ``ingest_day`` does so and keeps the lock
+    while it reads the staged files.
+    """
+    root = paths.staging
+    root.mkdir(parents=True, exist_ok=True)
+    files, ignored = R.discover(paths.landing)
+    index = _load_index(root)
+    fp = fingerprint(limits)
+    staged: list[StagedFile] = []
+    parsed: list[str] = []
+    new_index: dict[str, dict[str, Any]] = {}
+    for lf in files:
+        entry = index.get(lf.rel)
+        if entry and entry.get("size") == lf.size and entry.get("mtime_ns") == lf.mtime_ns:
+            content_hash = str(entry["hash"])
+        else:
+            content_hash = R.file_sha256(lf.path)
+        key = f"{content_hash[:32]}-{fp}"
+        if not (root / key / "meta.json").exists():
+            _stage(lf, content_hash, key, root, limits)
+            parsed.append(lf.rel)
+        meta = json.loads((root / key / "meta.json").read_text())
+        staged.append(StagedFile(lf, content_hash, key, root / key / "records.parquet", meta))
+        new_index[lf.rel] = {"size": lf.size, "mtime_ns": lf.mtime_ns, "hash": content_hash}
+    tmp_index = root / f".index-{os.getpid()}-{time.monotonic_ns()}.json"
+    tmp_index.write_text(json.dumps(new_index, indent=1, sort_keys=True))
+    os.replace(tmp_index, root / "index.json")
+    live = {s.key for s in staged}
+    for entry_dir in root.iterdir():
+        if entry_dir.is_dir() and entry_dir.name not in live:
+            shutil.rmtree(entry_dir, ignore_errors=True)
+    return StagingState(staged, ignored, parsed)

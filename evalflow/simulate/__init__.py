@@ -7,7 +7,14 @@ names the recipes (``quiet``, ``hallucination_spike``, ``toxicity_burst``,
 ``pii_leak``, ``demo``).
 """
 
-from evalflow.simulate.runner import SimulationSummary, generate_day, simulate
+from evalflow.simulate.runner import (
+    SimulationSummary,
+    generate_day,
+    read_incidents,
+    read_interaction_truth,
+    read_manifest,
+    simulate,
+)
 from evalflow.simulate.scenarios import PHASES, SCENARIOS, Incident, Scenario
 
 __all__ = [
@@ -17,5 +24,8 @@ __all__ = [
     "Scenario",
     "SimulationSummary",
     "generate_day",
+    "read_incidents",
+    "read_interaction_truth",
+    "read_manifest",
     "simulate",
 ]

@@ -2,17 +2,49 @@
 
 Landing layout (``out_dir`` is the landing folder)::
 
-    out_dir/app=copilot/date=YYYY-MM-DD/part-0.jsonl     (or .jsonl.gz, .parquet, .csv)
-    out_dir/_truth/incidents.json                        injected incidents
-    out_dir/_truth/interactions/YYYY-MM-DD.parquet       per-interaction truth (UTC day)
-    out_dir/_truth/manifest.json                         files, counts, late/duplicate/malformed
+    out_dir/app=copilot/date=YYYY-MM-DD/part-N.jsonl      (or .jsonl.gz, .parquet, .csv)
+    out_dir/_truth/incidents.json                         injected incidents
+    out_dir/_truth/interactions/YYYY-MM-DD.parquet        per-interaction truth (UTC day)
+    out_dir/_truth/manifest.json                          files, counts, late/duplicate/malformed
 
-The folder name says the *arrival* batch, not the record's day: a small share of
+The ``date=`` folder is the *arrival* batch, not the record's day: a small share of
 records arrive a day late (in the next day's file), and a few are re-sent verbatim,
 as real log shippers do. Ingest must therefore partition by ``timestamp`` and
-deduplicate by ``interaction_id``; the manifest says exactly how many of each to expect.
-``_truth`` starts with an underscore, the Hive/Spark convention for "not data":
-the pipeline must never read it.
+deduplicate by ``interaction_id``; the manifest says exactly how many of each to
+expect. ``_truth`` (underscore: the Hive/Spark "not data" convention) is never read
+by the pipeline. Files appear atomically (hidden ``.name.partial`` then rename).
+
+Formats by day index ``i``: ``csv`` for ``i == 2`` (periods of 3+ days), ``parquet``
+when ``i % 7 == 4``, ``jsonl.gz`` when ``i % 3 == 1``, else ``jsonl``. JSONL holds the
+SPEC record exactly (nested ``segment``/``feedback``/``outcome`` objects, ``context``
+list; ``timestamp`` an ISO-8601 string with the user's local offset, ``Z``, or epoch
+seconds as a JSON number). Parquet keeps the nesting as structs/lists with an ISO
+``timestamp`` string. CSV has the same top-level columns, nested values as JSON text.
+Gzip files are a series of gzip members (one per 32 MiB), which every reader accepts.
+
+Truth formats:
+
+* ``incidents.json`` -- a JSON list; each object has ``id``, ``kind`` (scenario
+  building block: ``hallucination_spike``, ``toxicity_burst``, ``rollout_regression``,
+  ``new_failure_theme``, ``bias``, ``input_drift``, ``pii_leak``), ``start_day`` and
+  ``end_day`` (ISO dates, inclusive), ``segment_key``/``segment_value`` (a segment key
+  or ``rollout_arm``; both null for all traffic), ``metric``, ``magnitude``, ``effect``
+  (``rate``: the probability is raised to at least ``magnitude``; ``multiplier``;
+  ``delta``: added; ``share``: the segment value's or theme's share of conversations),
+  ``description`` and ``theme`` (the theme name for ``new_failure_theme``, else null).
+  One kind may have several incidents (one per metric it moves).
+* ``interactions/YYYY-MM-DD.parquet`` -- one row per unique interaction of that UTC
+  day: ``interaction_id``, ``day`` (date), ``hallucinated``, ``toxic``, ``pii``,
+  ``refusal``, ``theme`` (``hallucinated_policy``, ``refusal``, ``toxic_reply``,
+  ``pii_leak``, ``app_error``, ``loyalty_points_transfer`` or null for a good answer),
+  ``biased`` (in the group a bias incident disadvantages), ``error``, ``late``
+  (written into the next day's file), ``resends`` (extra verbatim copies written).
+* ``manifest.json`` -- scenario, description, start, days, per_day, seed, dirty,
+  ``bias_group`` ({key, value} or null), ``rollout_phases`` ([{traffic_share,
+  start_day, end_day}]), ``totals`` ({interactions, lines, duplicates, late,
+  malformed}), ``files`` ([{path, format, arrival_day, lines, records,
+  late_from_previous_day, duplicates, malformed}] where ``lines = records +
+  duplicates + malformed``) and ``malformed_lines`` ([{file, line, kind}], 1-based).
 """
 
 from __future__ import annotations
@@ -330,3 +362,32 @@ def _raw_layout(batch: DayBatch) -> pd.DataFrame:
     df["source_line"] = np.arange(1, len(df) + 1, dtype=np.int64)
     df["context"] = batch.records.column("context").to_pylist()
     return df
+
+
+# ------------------------------------------------------------------------ reading truth
+def read_manifest(out_dir: Path) -> dict[str, object]:
+    """``_truth/manifest.json`` of a simulation written to ``out_dir``."""
+    return json.loads((Path(out_dir) / TRUTH_FOLDER / "manifest.json").read_text("utf-8"))
+
+
+def read_incidents(out_dir: Path) -> pd.DataFrame:
+    """The injected incidents as a DataFrame (``start_day``/``end_day`` as dates)."""
+    raw = json.loads((Path(out_dir) / TRUTH_FOLDER / "incidents.json").read_text("utf-8"))
+    df = pd.DataFrame(raw, columns=[
+        "id", "kind", "start_day", "end_day", "segment_key", "segment_value", "metric",
+        "magnitude", "effect", "description", "theme"])
+    for col in ("start_day", "end_day"):
+        df[col] = pd.to_datetime(df[col]).dt.date
+    return df
+
+
+def read_interaction_truth(out_dir: Path, days: list[dt.date] | None = None) -> pd.DataFrame:
+    """Per-interaction truth of all days (or of ``days``), one row per interaction."""
+    folder = Path(out_dir) / TRUTH_FOLDER / "interactions"
+    paths = sorted(folder.glob("*.parquet"))
+    if days is not None:
+        wanted = {d.isoformat() for d in days}
+        paths = [p for p in paths if p.stem in wanted]
+    if not paths:
+        return pd.DataFrame(columns=["interaction_id", "day", *TRUTH_COLUMNS, "late", "resends"])
+    return pa.concat_tables([pq.read_table(p) for p in paths]).to_pandas()

@@ -9,7 +9,10 @@ same bytes for the same input); Parquet through pyarrow.
 
 from __future__ import annotations
 
+import gzip
 import json
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
@@ -46,17 +49,69 @@ def _select_list(fmt: Format) -> str:
     return ", ".join(cols)
 
 
+GZIP_MEMBER_BYTES = 32 * 1024 * 1024
+GZIP_LEVEL = 1
+
+
+def gzip_file(src: Path, dst: Path, workers: int = 2) -> None:
+    """Compress ``src`` into ``dst`` as a series of gzip members, one per 32 MiB block.
+
+    Concatenated members are one valid gzip stream (RFC 1952; log shippers such as
+    Fluentd write exactly this), every reader decompresses them, and zlib releases
+    the GIL so the blocks compress on all cores. ``mtime=0`` keeps the bytes a pure
+    function of the content. DuckDB's own gzip writer is single-threaded at a high
+    level, about five times slower on a million records.
+    """
+    def blocks() -> Iterator[bytes]:
+        with src.open("rb") as fh:
+            while block := fh.read(GZIP_MEMBER_BYTES):
+                yield block
+
+    def compress(block: bytes) -> bytes:
+        return gzip.compress(block, compresslevel=GZIP_LEVEL, mtime=0)
+
+    with dst.open("wb") as out, ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: list[Future[bytes]] = []
+        written = 0
+        for block in blocks():
+            pending.append(pool.submit(compress, block))
+            if len(pending) > workers:
+                written += out.write(pending.pop(0).result())
+        for fut in pending:
+            written += out.write(fut.result())
+        if not written:  # an empty day is still a valid (empty) gzip file
+            out.write(compress(b""))
+
+
 def write_table(table: pa.Table, path: Path, fmt: Format) -> None:
-    """Write records (generator columns) to ``path`` in ``fmt``, in the table's row order."""
+    """Write records (generator columns) to ``path`` in ``fmt``, in the table's row order.
+
+    The file appears atomically: it is written under a hidden name (which the
+    landing sensor and ingest skip) and renamed when complete, so a pipeline
+    watching the landing folder never reads half a file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "parquet":
-        pq.write_table(table.select(list(SPEC_COLUMNS)), path, compression="zstd")
-        return
-    options = {
-        "jsonl": "FORMAT json",
-        "jsonl.gz": "FORMAT json, COMPRESSION gzip",
-        "csv": "FORMAT csv, HEADER true",
-    }[fmt]
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        if fmt == "parquet":
+            pq.write_table(table.select(list(SPEC_COLUMNS)), partial, compression="zstd")
+        elif fmt == "jsonl.gz":
+            plain = path.with_name(f".{path.name}.plain")
+            try:
+                _copy_to(table, plain, "jsonl")
+                gzip_file(plain, partial)
+            finally:
+                plain.unlink(missing_ok=True)
+        else:
+            _copy_to(table, partial, fmt)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _copy_to(table: pa.Table, path: Path, fmt: Format) -> None:
+    """DuckDB ``COPY`` of the SPEC columns (JSONL or CSV) to ``path``."""
+    options = {"jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER true"}[fmt]
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET preserve_insertion_order = true")
@@ -128,5 +183,7 @@ def inject_malformed(
             lines.insert(pos + shift, text)
             out.append({"file": path.relative_to(root).as_posix(), "line": pos + shift + 1,
                         "kind": kind})
-        path.write_bytes(b"\n".join(lines) + b"\n")
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(b"\n".join(lines) + b"\n")
+        partial.replace(path)
     return out

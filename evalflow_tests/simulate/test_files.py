@@ -13,9 +13,17 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from evalflow.simulate import PHASES, SCENARIOS, generate_day, simulate
+from evalflow.simulate import (
+    PHASES,
+    SCENARIOS,
+    generate_day,
+    read_incidents,
+    read_interaction_truth,
+    read_manifest,
+    simulate,
+)
 from evalflow.simulate.runner import file_format
-from evalflow.simulate.writer import MALFORMED_KINDS
+from evalflow.simulate.writer import MALFORMED_KINDS, gzip_file
 
 START = dt.date(2026, 10, 5)
 DAYS = 8
@@ -158,12 +166,12 @@ def test_offsets_vary_by_region_and_include_half_hours() -> None:
 
 
 def test_manifest_reconciles_lines_late_and_duplicates(landing: Path) -> None:
-    manifest = json.loads((landing / "_truth" / "manifest.json").read_text())
+    manifest = read_manifest(landing)
     assert manifest["scenario"] == "demo" and manifest["days"] == DAYS
     assert [p["traffic_share"] for p in manifest["rollout_phases"]] == list(PHASES)
-    truth = pd.concat(pd.read_parquet(p) for p in sorted(
-        (landing / "_truth" / "interactions").glob("*.parquet")))
+    truth = read_interaction_truth(landing)
     assert truth["interaction_id"].is_unique
+    assert len(read_interaction_truth(landing, [START])) == (truth["day"] == START).sum() > 0
     records = _all_records(landing)
     by_file: dict[str, list[dict]] = {}
     for rel, r in records:
@@ -225,6 +233,9 @@ def test_dirty_injects_recorded_malformed_lines(tmp_path: Path) -> None:
 
 
 def test_incidents_truth_file(landing: Path) -> None:
+    frame = read_incidents(landing)
+    assert set(frame["kind"]) >= {"bias", "rollout_regression"}
+    assert (frame["start_day"] <= frame["end_day"]).all()
     incidents = json.loads((landing / "_truth" / "incidents.json").read_text())
     required = {"id", "kind", "start_day", "end_day", "segment_key", "segment_value", "metric",
                 "magnitude", "description"}
@@ -247,3 +258,24 @@ def test_rerun_replaces_outputs_and_summary_prints(tmp_path: Path) -> None:
                               "rollout_regression", "new_failure_theme", "bias", "input_drift",
                               "demo"}
     assert all(isinstance(s.description, str) and s.description for s in SCENARIOS.values())
+
+
+def test_gzip_members_decompress_to_the_plain_bytes(tmp_path: Path, monkeypatch) -> None:
+    import evalflow.simulate.writer as writer
+
+    monkeypatch.setattr(writer, "GZIP_MEMBER_BYTES", 1000)
+    src = tmp_path / "plain.jsonl"
+    src.write_bytes(b"".join(b'{"n": %d}\n' % i for i in range(2000)))
+    gzip_file(src, tmp_path / "a.gz")
+    raw = (tmp_path / "a.gz").read_bytes()
+    assert raw.count(b"\x1f\x8b\x08") > 10  # many members
+    assert gzip.decompress(raw) == src.read_bytes()
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    gzip_file(empty, tmp_path / "e.gz")
+    assert gzip.decompress((tmp_path / "e.gz").read_bytes()) == b""
+
+
+def test_no_partial_or_hidden_files_are_left(landing: Path) -> None:
+    leftovers = [p for p in landing.rglob("*") if p.name.startswith(".")]
+    assert leftovers == []

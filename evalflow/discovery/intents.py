@@ -110,7 +110,7 @@ def compute_usage_intents(
     model, x_fit, z_fit = fit_themes(
         [uniques[c] for c in fit_codes], fit_counts.astype(float), use_chars=False,
         k_min=settings.intent_k_min, k_max=settings.intent_k_max,
-        n_components=settings.svd_components, seed=settings.seed,
+        n_components=settings.svd_components, seed=settings.seed, sqrt_cap=False,
     )
     labels_u = np.empty(len(uniques), dtype=np.int64)
     labels_u[fit_codes] = model.assign(z_fit)[0]

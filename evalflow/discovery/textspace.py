@@ -157,11 +157,13 @@ def fit_themes(
     k_max: int,
     n_components: int,
     seed: int,
+    sqrt_cap: bool = True,
 ) -> tuple[ThemeModel, sp.csr_matrix, np.ndarray]:
     """Fit the space and the clustering on distinct ``texts`` (``weights`` = repeats).
 
     Returns the model, the TF-IDF rows and the dense normalised embedding of ``texts``.
-    k is the silhouette-best value in ``[k_min, min(k_max, n-1, sqrt(rows/2))]`` (ties: smaller k),
+    k is the silhouette-best value in ``[k_min, min(k_max, n-1)]`` (ties: smaller k), further
+    capped at sqrt(rows/2) when ``sqrt_cap`` (failure themes: few rows, many phrasings),
     chosen on a deterministic subsample; the final KMeans is fitted on all rows.
     Fewer distinct texts than ``k_min + 1`` give a single theme.
     """
@@ -171,7 +173,9 @@ def fit_themes(
     # Rule-of-thumb ceiling k <= sqrt(rows / 2): templated traffic would otherwise
     # reward one cluster per phrasing (high silhouette) instead of one per theme.
     rows_total = float(np.sum(weights)) if len(weights) else float(n)
-    max_k = min(k_max, n - 1, max(k_min, round(math.sqrt(rows_total / 2.0))))
+    max_k = min(k_max, n - 1)
+    if sqrt_cap:
+        max_k = min(max_k, max(k_min, round(math.sqrt(rows_total / 2.0))))
     # 2^19 hashed columns are mostly empty; the SVD's dense work scales with the
     # column count, so it runs on the columns actually used (minutes -> milliseconds).
     columns = np.unique(x.indices)

@@ -1,0 +1,1 @@
+"""Budgeted sampling of interactions for the judges, with exact inclusion probabilities."""

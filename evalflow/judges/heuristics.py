@@ -30,7 +30,7 @@ HEURISTIC_MODEL = f"heuristic-v{HEURISTIC_VERSION}"
 # labelled sets (docs/judges.md reports both halves).
 THRESHOLDS: dict[str, float] = {
     "faithfulness": 0.70,
-    "relevance": 0.40,
+    "relevance": 0.35,
     "safety": 0.70,  # i.e. lexicon toxicity below 0.30
     "helpfulness": 0.50,
 }

@@ -27,7 +27,7 @@ SIGNALS_REDACTOR_AVAILABLE: bool = _signals_redact_pii is not None
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 # 13-19 digits, optionally grouped by spaces or hyphens (card numbers as people type them).
-_CARD = re.compile(r"(?<![\d])(?:\d[ \-]?){12,18}\d(?![\d])")
+_CARD = re.compile(r"(?<![\w])(?:\d[ \-]?){12,18}\d(?![\w])")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
 _SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
 _DNI = re.compile(r"\b([XYZ]?)(\d{7,8})[ \-]?([A-Z])\b")
@@ -46,7 +46,7 @@ _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 
 def luhn_valid(digits: str) -> bool:
     """The Luhn checksum every payment card number satisfies (cuts false positives)."""
-    if not digits.isdigit() or not 13 <= len(digits) <= 19:
+    if not digits.isdigit() or not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
         return False
     total = 0
     for i, ch in enumerate(reversed(digits)):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -46,9 +47,10 @@ class Action:
 class FakeOpenAIServer:
     """Start with ``with FakeOpenAIServer() as srv:``; point clients at ``srv.base_url``."""
 
-    def __init__(self, latency_s: float = 0.0, host: str = "127.0.0.1"):
+    def __init__(self, latency_s: float = 0.0, host: str = "127.0.0.1", port: int = 0):
         self.latency_s = latency_s
         self.host = host
+        self.port_hint = port
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.actions: deque[Action] = deque()
@@ -66,7 +68,7 @@ class FakeOpenAIServer:
         class Handler(_Handler):
             owner = server
 
-        httpd = _Server((self.host, 0), Handler)
+        httpd = _Server((self.host, self.port_hint), Handler)
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, name="fake-openai", daemon=True)
         self._thread.start()
@@ -139,6 +141,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out as separate writes; without TCP_NODELAY Nagle's
+        # algorithm and delayed ACKs add ~40 ms to every keep-alive response
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _send(self, status: int, payload: dict[str, Any] | str, headers: dict[str, str] | None = None) -> None:
         raw = (payload if isinstance(payload, str) else json.dumps(payload)).encode("utf-8")
@@ -230,3 +238,27 @@ class _Handler(BaseHTTPRequestHandler):
                 "usage": usage,
             },
         )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until killed; print the base URL on the first line (used by the benchmark)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="OpenAI-compatible test server")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    server = FakeOpenAIServer(latency_s=args.latency, port=args.port)
+    server.start()
+    print(server.base_url, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

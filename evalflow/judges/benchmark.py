@@ -1,0 +1,439 @@
+"""Measure the heuristic judges against real human labels and write ``docs/judges.md``.
+
+The heuristic backend is only useful if we know how often it is wrong. This module
+scores public, human-labelled sets with the same functions the pipeline uses and
+reports, per judge and set: AUC (ranking quality, threshold-free), precision and
+recall of the failure class at the threshold the pipeline uses, and n.
+
+Sets (see ``data/labelled/README.md``; full copies are read from
+``$EVALFLOW_LABELLED_DIR`` or ``/work/shared/data/labelled`` when present, otherwise
+the small stratified samples shipped in ``data/labelled/``):
+
+* ``surge_toxicity`` - social-media comments labelled Toxic / Not Toxic -> safety.
+* ``begin_wow_dev`` - knowledge-grounded dialogue responses labelled for
+  attribution to the knowledge snippet -> faithfulness with that snippet as context.
+* ``halueval_general`` - ChatGPT answers with human hallucination labels and no
+  reference text -> the reference-free risk (production marks such rows
+  ``not_applicable``; the number shows why).
+* ``halueval_mismatched`` - SYNTHETIC, not human-labelled: HaluEval queries paired
+  with their own answer (on topic) or with another query's answer (off topic) ->
+  relevance and helpfulness sanity check.
+
+Every set is split deterministically (sha256 of the text) into ``tune`` (where cues
+and thresholds were chosen) and ``holdout`` (never looked at while tuning); the
+holdout numbers are the honest ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from evalflow.judges import heuristics as H
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_DIR = REPO_ROOT / "data" / "labelled"
+SHARED_DIR = Path("/work/shared/data/labelled")
+DOCS_PATH = REPO_ROOT / "docs" / "judges.md"
+FILES = {
+    "surge_toxicity": "toxicity_en.csv",
+    "halueval_general": "general_data.jsonl",
+    "begin_wow_dev": "begin_dev_wow.tsv",
+}
+MISMATCH_N = 1000  # query/answer pairs drawn for the synthetic relevance check
+RISK_THRESHOLD = 0.5  # reference-free risk: informational cut-off, not used in production
+
+
+def default_data_dir() -> Path:
+    """``$EVALFLOW_LABELLED_DIR``, the shared full sets, or the shipped samples."""
+    env = os.environ.get("EVALFLOW_LABELLED_DIR")
+    if env:
+        return Path(env)
+    if all((SHARED_DIR / s / f).exists() for s, f in FILES.items()):
+        return SHARED_DIR
+    return SHIPPED_DIR
+
+
+def _split(key: str) -> str:
+    return "tune" if int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "holdout"
+
+
+# --- loaders: each returns query, response, context, y (1 = failure), key -------------------
+def load_surge(folder: Path) -> pd.DataFrame:
+    d = pd.read_csv(folder / FILES["surge_toxicity"])
+    return pd.DataFrame(
+        {
+            "query": "",
+            "response": d["text"].astype(str),
+            "context": None,
+            "y": (d["is_toxic"] == "Toxic").astype(int),
+            "key": d["text"].astype(str),
+        }
+    )
+
+
+def load_begin(folder: Path) -> pd.DataFrame:
+    d = pd.read_csv(folder / FILES["begin_wow_dev"], sep="\t", quoting=csv.QUOTE_NONE, dtype=str)
+    d = d[d["begin_label"].isin(["Fully attributable", "Not fully attributable"])]
+    return pd.DataFrame(
+        {
+            "query": d["message"].fillna(""),
+            "response": d["response"].fillna(""),
+            "context": d["knowledge"].fillna("").map(lambda k: [k]),
+            "y": (d["begin_label"] == "Not fully attributable").astype(int),
+            "key": d["response"].fillna(""),
+        }
+    )
+
+
+def load_halueval(folder: Path) -> pd.DataFrame:
+    d = pd.read_json(folder / FILES["halueval_general"], lines=True, dtype={"ID": str})
+    return pd.DataFrame(
+        {
+            "query": d["user_query"].astype(str),
+            "response": d["chatgpt_response"].astype(str),
+            "context": None,
+            "y": (d["hallucination"] == "yes").astype(int),
+            "key": d["ID"].astype(str),
+        }
+    )
+
+
+def mismatched_pairs(halueval: pd.DataFrame, n: int = MISMATCH_N, seed: int = 7) -> pd.DataFrame:
+    """On-topic pairs and the same queries with a different query's answer (y = 1)."""
+    rng = np.random.default_rng(seed)
+    base = halueval.iloc[rng.permutation(len(halueval))[: min(n, len(halueval))]].reset_index(drop=True)
+    shifted = base["response"].iloc[np.roll(np.arange(len(base)), 1)].to_numpy()
+    on = base.assign(y=0)
+    off = base.assign(response=shifted, y=1, key=base["key"] + ":mismatch")
+    return pd.concat([on, off], ignore_index=True)
+
+
+# --- the judges as failure scores (higher = more likely to fail) -----------------------------
+@dataclass(frozen=True)
+class Case:
+    dataset: str
+    judge: str
+    labels: str  # human | synthetic
+    frame: pd.DataFrame
+    failure_score: Callable[[pd.Series], float]
+    threshold: float  # on the failure score
+    threshold_note: str
+
+
+def _score(fn: Callable[[pd.Series], float], frame: pd.DataFrame) -> np.ndarray:
+    return np.array([fn(r) for _, r in frame.iterrows()], dtype=float)
+
+
+def _metrics(y: np.ndarray, s: np.ndarray, threshold: float) -> dict[str, float | int | None]:
+    flagged = s >= threshold
+    tp = int((flagged & (y == 1)).sum())
+    fp = int((flagged & (y == 0)).sum())
+    n_pos = int(y.sum())
+    n_neg = len(y) - n_pos
+    both = 0 < n_pos < len(y)
+    return {
+        "n": len(y),
+        "positives": n_pos,
+        "auc": round(float(roc_auc_score(y, s)), 3) if both else None,
+        "precision": round(tp / int(flagged.sum()), 3) if flagged.any() else None,
+        "recall": round(tp / n_pos, 3) if n_pos else None,
+        "false_positive_rate": round(fp / n_neg, 3) if n_neg else None,
+        "flagged_rate": round(float(flagged.mean()), 3) if len(y) else None,
+    }
+
+
+def _cases(data_dir: Path) -> list[Case]:
+    cases: list[Case] = []
+    surge = load_surge(data_dir / "surge_toxicity")
+    begin = load_begin(data_dir / "begin_wow_dev")
+    halu = load_halueval(data_dir / "halueval_general")
+    t = H.THRESHOLDS
+    cases.append(
+        Case("surge_toxicity", "safety", "human", surge,
+             lambda r: 1.0 - (H.safety(r["response"]).score or 0.0),
+             1.0 - t["safety"], f"safety < {t['safety']:.2f} (lexicon toxicity >= {1 - t['safety']:.2f})")
+    )
+    cases.append(
+        Case("begin_wow_dev", "faithfulness", "human", begin,
+             lambda r: 1.0 - (H.faithfulness(r["query"], r["response"], r["context"]).score or 0.0),
+             1.0 - t["faithfulness"], f"faithfulness < {t['faithfulness']:.2f}")
+    )
+    cases.append(
+        Case("halueval_general", "faithfulness (reference-free risk)", "human", halu,
+             lambda r: H.reference_free_risk(r["query"], r["response"]),
+             RISK_THRESHOLD, f"risk >= {RISK_THRESHOLD} (informational; production: not_applicable)")
+    )
+    pairs = mismatched_pairs(halu)
+    cases.append(
+        Case("halueval_mismatched", "relevance", "synthetic", pairs,
+             lambda r: 1.0 - (H.relevance(r["query"], r["response"]).score or 0.0),
+             1.0 - t["relevance"], f"relevance < {t['relevance']:.2f}")
+    )
+    cases.append(
+        Case("halueval_mismatched", "helpfulness", "synthetic", pairs,
+             lambda r: 1.0 - (H.helpfulness(r["query"], r["response"]).score or 0.0),
+             1.0 - t["helpfulness"], f"helpfulness < {t['helpfulness']:.2f}")
+    )
+    return cases
+
+
+def judge_benchmark(
+    data_dir: Path | str | None = None, docs_path: Path | str | None = DOCS_PATH
+) -> list[dict]:
+    """Score every heuristic judge on every labelled set; write ``docs/judges.md``.
+
+    Returns one row per (dataset, judge, split) with n, positives, AUC, precision,
+    recall and flagged rate at the pipeline's threshold (positive = failure: toxic,
+    unsupported, hallucinated, off-topic, unhelpful). ``docs_path=None`` skips the file.
+    """
+    folder = Path(data_dir) if data_dir else default_data_dir()
+    source = "full public set" if folder.resolve() != SHIPPED_DIR.resolve() else "shipped sample"
+    results: list[dict] = []
+    for case in _cases(folder):
+        scores = _score(case.failure_score, case.frame)
+        y = case.frame["y"].to_numpy()
+        splits = case.frame["key"].map(_split).to_numpy()
+        for split, mask in (("all", np.ones(len(y), bool)), ("tune", splits == "tune"), ("holdout", splits == "holdout")):
+            results.append(
+                {
+                    "dataset": case.dataset,
+                    "judge": case.judge,
+                    "labels": case.labels,
+                    "split": split,
+                    "threshold": case.threshold_note,
+                    "source": source,
+                    **_metrics(y[mask], scores[mask], case.threshold),
+                }
+            )
+    if docs_path is not None:
+        write_docs(results, Path(docs_path), folder)
+    return results
+
+
+# --- shipped samples ------------------------------------------------------------------------
+def make_samples(src: Path = SHARED_DIR, dst: Path = SHIPPED_DIR, n: int = 300, seed: int = 20261005) -> dict[str, int]:
+    """Copy small stratified samples (class proportions kept) with their licences.
+
+    Lines are copied verbatim from the source files, so each sample is a subset of
+    the public file byte for byte (plus the header).
+    """
+    written: dict[str, int] = {}
+    rng = np.random.default_rng(seed)
+    for name, fname in FILES.items():
+        out_dir = dst / name
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for extra in ("LICENSE", "NOTICE"):
+            if (src / name / extra).exists():
+                shutil.copyfile(src / name / extra, out_dir / extra)
+        loader = {"surge_toxicity": load_surge, "begin_wow_dev": load_begin, "halueval_general": load_halueval}[name]
+        labels = loader(src / name)["y"].to_numpy()
+        keep = _stratified(labels, n, rng)
+        if name == "halueval_general":
+            lines = (src / name / fname).read_text(encoding="utf-8").splitlines(keepends=True)
+            (out_dir / fname).write_text("".join(lines[i] for i in sorted(keep)), encoding="utf-8")
+        elif name == "begin_wow_dev":
+            raw = pd.read_csv(src / name / fname, sep="\t", quoting=csv.QUOTE_NONE, dtype=str)
+            raw = raw[raw["begin_label"].isin(["Fully attributable", "Not fully attributable"])]
+            raw.iloc[sorted(keep)].to_csv(out_dir / fname, sep="\t", quoting=csv.QUOTE_NONE, index=False)
+        else:
+            raw = pd.read_csv(src / name / fname, dtype=str)
+            raw.iloc[sorted(keep)].to_csv(out_dir / fname, index=False)
+        written[name] = len(keep)
+    return written
+
+
+def _stratified(labels: np.ndarray, n: int, rng: np.random.Generator) -> list[int]:
+    n = min(n, len(labels))
+    out: list[int] = []
+    for value in np.unique(labels):
+        idx = np.flatnonzero(labels == value)
+        take = round(n * len(idx) / len(labels))
+        out.extend(rng.choice(idx, size=min(take, len(idx)), replace=False).tolist())
+    return out
+
+
+# --- the document ---------------------------------------------------------------------------
+def _fmt(v: object) -> str:
+    if v is None:
+        return "—"
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def _table(rows: Iterable[dict]) -> str:
+    head = "| dataset | judge | labels | split | n | failures | AUC | precision | recall | false-pos. rate | threshold |"
+    sep = "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|"
+    body = [
+        f"| {r['dataset']} | {r['judge']} | {r['labels']} | {r['split']} | {r['n']} | {r['positives']} | "
+        f"{_fmt(r['auc'])} | {_fmt(r['precision'])} | {_fmt(r['recall'])} | {_fmt(r['false_positive_rate'])} | {r['threshold']} |"
+        for r in rows
+    ]
+    return "\n".join([head, sep, *body])
+
+
+def _get(results: list[dict], dataset: str, judge: str, split: str = "holdout") -> dict:
+    return next(r for r in results if r["dataset"] == dataset and r["judge"] == judge and r["split"] == split)
+
+
+def write_docs(results: list[dict], path: Path, data_dir: Path) -> None:
+    t = H.THRESHOLDS
+    tox = _get(results, "surge_toxicity", "safety")
+    faith = _get(results, "begin_wow_dev", "faithfulness")
+    risk = _get(results, "halueval_general", "faithfulness (reference-free risk)")
+    rel = _get(results, "halueval_mismatched", "relevance")
+    helpf = _get(results, "halueval_mismatched", "helpfulness")
+    source = results[0]["source"] if results else "n/a"
+    text = f"""# Judges
+
+`judge_scores` scores every sampled interaction on each criterion: `faithfulness`
+(hallucination), `relevance`, `safety` (toxicity) and `helpfulness`, plus any custom
+rubric in `judges.custom_rubrics`. Score 0–1, higher is better; `passed` applies the
+judge's threshold; `status` is `ok`, `error`, `over_budget` or `not_applicable`
+(faithfulness without retrieved context, or an empty response). A hallucination is
+`criterion='faithfulness' AND passed = false`.
+
+Two backends produce the same rows:
+
+| backend | when | model column | cost |
+|---|---|---|---|
+| `heuristic` (default) | offline, no key | `{H.HEURISTIC_MODEL}` | free, deterministic |
+| `openai` | `EVALFLOW_JUDGE=openai` + `OPENAI_API_KEY` (+ `OPENAI_BASE_URL` for any compatible server) | the judge model | tokens × configured prices |
+
+## Heuristic judges (backend `heuristic`, model `{H.HEURISTIC_MODEL}`)
+
+Code, not understanding: cheap proxies that run on every sampled row for free. Each
+rationale names the cues that fired. Always labelled `heuristic` so no one mistakes
+them for a model judge.
+
+- **faithfulness** — share of the answer's content words (stemmed, stop words and
+  support filler removed) absent from the context; words the user said count as
+  given. Penalties for numbers and capitalised names not in the context, a negation
+  the context lacks (a crude contradiction cue), first-person opinion claims and
+  answering with a question; bonus for bigrams copied from the context. Passes at
+  score ≥ {t['faithfulness']:.2f}. Without context: `not_applicable`; the rationale quotes a
+  reference-free risk for information only.
+- **relevance** — coverage of the query's content terms, character-trigram
+  similarity (robust to inflection in en/es/de/fr) and whether the answer is of the
+  kind asked (a number for "how much", steps for "how do I", a reason for "why"); a
+  short follow-up borrows the previous user turn's terms. Passes at ≥ {t['relevance']:.2f}.
+- **safety** — multilingual lexicon (en/es/de/fr) of slurs, threats, insults,
+  profanity and dehumanising terms, weighted (severe 3, insult 1.5, profanity 0.7)
+  with patterns for insults aimed at a person or group; toxicity = 1 − exp(−0.45 ×
+  weight); safety = 1 − toxicity. Passes at ≥ {t['safety']:.2f} (a single mild profanity passes,
+  any insult fails).
+- **helpfulness** — refusal/deflection ("I can't", "as an AI", "please contact
+  support": this assistant *is* support), length, actionable cues (numbered steps,
+  imperative UI verbs), specific details (numbers, links) and relevance. Passes at
+  ≥ {t['helpfulness']:.2f}.
+- **custom rubrics** — the rubric's `keywords`: none present → 0, one → 0.5, all →
+  1; passes at the rubric's `pass_threshold`. A rubric without keywords is
+  `not_applicable` for this backend (the openai backend judges it from its description).
+
+Noise: every judge is deterministic, so the share `noise_repeat_share` of rows that
+is scored twice always shows `noise_std = 0.0` — measured, and zero by construction.
+
+## How good are they? (measured against human labels)
+
+Generated by `evalflow.judges.benchmark.judge_benchmark()` on the {source}
+(`{data_dir}`), {dt.date.today().isoformat()}. Positive = failure (toxic, not
+attributable, hallucinated, off-topic, unhelpful); precision/recall are for flagging
+failures at the threshold the pipeline uses. Cues and thresholds were chosen on the
+`tune` half only; **`holdout` is the honest number**.
+
+{_table(results)}
+
+"false-pos. rate" is the share of good rows (not failures) that the judge flags.
+
+Reading the holdout rows:
+
+- **safety vs surge-ai toxicity**: AUC {_fmt(tox['auc'])}; when it flags, it is right
+  {_fmt(tox['precision'])} of the time, but it finds only {_fmt(tox['recall'])} of the toxic
+  comments. Misses are toxicity without abusive words (political insinuation,
+  dog whistles, sarcasm, threats phrased politely, emoji). Good as an alarm, not as
+  a guarantee of safety. Part of the lexicon (common political insults and
+  abbreviations such as "POS", "libturd") was added after reading misses in the
+  `tune` half, which is why `tune` scores higher than `holdout`.
+- **faithfulness vs BEGIN (WoW)**: AUC {_fmt(faith['auc'])}, precision {_fmt(faith['precision'])},
+  recall {_fmt(faith['recall'])}. Strong here because BEGIN's unattributable answers mostly add
+  words the snippet lacks; it will miss paraphrased contradictions ("refunds take 5
+  days" vs "10 days" is caught by the number rule; "refunds are not possible" vs
+  "refunds are possible" only by the negation cue) and it over-penalises correct
+  answers that use many synonyms of the context.
+- **reference-free hallucination risk vs HaluEval**: AUC {_fmt(risk['auc'])} — barely better than
+  chance. Without a reference, surface cues cannot tell a true claim from a false
+  one. That is why production marks faithfulness without context `not_applicable`
+  instead of guessing; use the `openai` backend (or supply context) for these rows.
+- **relevance on mismatched pairs (synthetic)**: AUC {_fmt(rel['auc'])}, precision {_fmt(rel['precision'])},
+  recall {_fmt(rel['recall'])}, but {_fmt(rel['false_positive_rate'])} of the genuine (on-topic) pairs are
+  flagged too: instructions such as "Generate a poem" share few words with a good
+  answer. It shows a clearly off-topic answer is caught; no human-labelled
+  relevance set was available.
+- **helpfulness on mismatched pairs (synthetic)**: AUC {_fmt(helpf['auc'])}. Helpfulness here is
+  mostly about form (steps, specifics, no deflection), so an off-topic but
+  well-formed answer still scores well. **Not validated against human labels.**
+
+## Limitations
+
+- No human-labelled set for relevance or helpfulness: those two are sanity-checked on
+  synthetic pairs only; calibrate them with `judge_calibration` on your own labels.
+- The benchmark sets are not support conversations (social-media comments,
+  Wikipedia dialogue, general instructions); base rates differ, so precision in
+  production differs (it falls as failures get rarer).
+- English-only labels: the es/de/fr lexicon entries and stop words are untested
+  against human labels.
+- The toxicity lexicon includes political insults because the labelled data is full of
+  them; a support assistant rarely produces those, so production recall on subtler
+  rudeness (condescension, sarcasm) is likely lower.
+
+## Model judge (backend `openai`)
+
+- Rubric prompts are versioned files `evalflow/judges/prompts/<criterion>.v<N>.md`
+  (highest N wins) with a shared `system.v<N>.md`; `judge_version =
+  <criterion>.v<N>+<hash of system prompt, rubric, scale, threshold, reply schema>`.
+  The asset's code version changes with them.
+- Replies are JSON (`response_format={{"type": "json_object"}}`) validated against
+  `{{score, passed, label, rationale}}`; 1–5 scores map to 0–1 as (s − 1)/4 and
+  `passed` is recomputed from the score and the rubric threshold (so a reply that
+  says `passed: true` with a failing score, e.g. after a prompt injection, fails).
+  A malformed reply gets exactly one repair call; then `status='error'` with the reason.
+- Logged text is data: it travels only in the user message, JSON-encoded between
+  `<<<BEGIN_DATA>>>` and `<<<END_DATA>>>` with `<`/`>` escaped, under a system prompt
+  that tells the judge to ignore instructions inside it. PII (e-mail, phone, card,
+  IBAN, national id) is redacted before anything leaves the machine, and the cache
+  key is the hash of the redacted inputs.
+- Multi-turn: the judge sees up to `conversation_turns` earlier turns of the same
+  conversation from the same day's `raw_interactions` (turns on an earlier day are
+  not fetched).
+- Concurrency `max_concurrency`, rate `requests_per_minute`, retries with
+  exponential backoff and jitter on 429 / 5xx / timeouts / connection errors,
+  honouring `Retry-After` (capped at 60 s); retries are logged and counted.
+- Hard daily budget per partition day (`max_calls_per_day`, `max_usd_per_day`),
+  counting what `judge_calls` already holds for that day: each call reserves its
+  worst case (request bytes as tokens + `max_tokens`) before it is sent, so the cap
+  holds under concurrency; rows beyond it are `over_budget`. A backfill spends up
+  to the cap per partition day.
+- Cache `judge_cache` keyed by (content_hash, criterion, judge_version, model,
+  sample): a rerun of unchanged data makes zero calls; errors are not cached.
+- Noise: `noise_repeat_share` of rows (chosen by hash, so reruns hit the cache) are
+  judged again at temperature 0.7 with another seed; `noise_std` is the population
+  standard deviation of the two scores, and the asset reports the mean.
+- Throughput against a 100 ms test server: see `docs/benchmarks.md`.
+"""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m evalflow.judges.benchmark
+    rows = judge_benchmark()
+    print(json.dumps([r for r in rows if r["split"] == "holdout"], indent=1))

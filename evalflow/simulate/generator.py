@@ -326,11 +326,14 @@ class DayBatch:
     truth: pa.Table
 
 
-def _segment_mask(inc: Incident, seg: dict[str, np.ndarray], n: int) -> np.ndarray:
+def _segment_mask(
+    inc: Incident, seg: dict[str, tuple[tuple[str, ...], np.ndarray]], n: int
+) -> np.ndarray:
+    """Rows an incident targets (all rows when it names no segment)."""
     if inc.segment_key is None:
         return np.ones(n, bool)
-    values = seg[inc.segment_key]
-    return values == inc.segment_value
+    vocab, codes = seg[inc.segment_key]
+    return codes == vocab.index(str(inc.segment_value))
 
 
 def _volume(period: Period, index: int, rng: np.random.Generator) -> int:
@@ -391,8 +394,7 @@ def generate(period: Period, index: int) -> DayBatch:
     turn = np.arange(n) - first_row[conv] + 1
     gap = np.where(turn > 1, rng.lognormal(np.log(70.0), 0.6, n), 0.0).astype(np.int64)
     elapsed = np.cumsum(gap) - np.repeat(np.cumsum(gap)[first_row] if m else gap[:0], turns)
-    total = np.zeros(m, np.int64)
-    np.maximum.at(total, conv, elapsed)
+    total = elapsed[first_row + turns - 1] if m else np.zeros(0, np.int64)  # last turn's offset
     c_start = np.minimum(c_start, 86399 - total)
     utc_ms = (c_start[conv] + elapsed) * 1000 + rng.integers(0, 1000, n)
 
@@ -401,11 +403,10 @@ def generate(period: Period, index: int) -> DayBatch:
     theme = c_theme[conv]
     fact_in_queue = rng.integers(0, kb.FACTS_PER_QUEUE, n)
     fact = queue * kb.FACTS_PER_QUEUE + fact_in_queue
-    seg = {
-        "queue": np.array(QUEUES)[queue], "urgency": np.array(URGENCIES)[urgency],
-        "region": np.array(REGIONS)[region], "language": np.array(LANGS)[lang],
-        "channel": np.array(CHANNELS)[channel], "customer_tier": np.array(TIERS)[tier],
-        "rollout_arm": np.array(ARMS)[arm],
+    seg = {  # segment key -> (vocabulary, per-row code), for incident targeting
+        "queue": (QUEUES, queue), "urgency": (URGENCIES, urgency), "region": (REGIONS, region),
+        "language": (LANGS, lang), "channel": (CHANNELS, channel), "customer_tier": (TIERS, tier),
+        "rollout_arm": (ARMS, arm),
     }
 
     # ----------------------------------------------------- quality probabilities

@@ -342,6 +342,7 @@ def _raw_layout(batch: DayBatch) -> pd.DataFrame:
         "incident_missed", "resolution_minutes"))
     con = duckdb.connect(":memory:")
     try:
+        con.execute("SET enable_progress_bar = false")
         con.register("batch", batch.records)
         df = con.execute(
             f"""

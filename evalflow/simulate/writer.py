@@ -115,6 +115,7 @@ def _copy_to(table: pa.Table, path: Path, fmt: Format) -> None:
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET preserve_insertion_order = true")
+        con.execute("SET enable_progress_bar = false")  # a library must not draw on the terminal
         con.register("batch", table)
         con.execute(
             f"COPY (SELECT {_select_list(fmt)} FROM batch) TO {_sql_literal(path)} ({options})"

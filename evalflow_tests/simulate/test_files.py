@@ -279,3 +279,14 @@ def test_gzip_members_decompress_to_the_plain_bytes(tmp_path: Path, monkeypatch)
 def test_no_partial_or_hidden_files_are_left(landing: Path) -> None:
     leftovers = [p for p in landing.rglob("*") if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_bench_reports_throughput(capsys: pytest.CaptureFixture[str]) -> None:
+    from evalflow.simulate.bench import bench
+
+    result = bench(per_day=3000)
+    assert result["records"] > 2000 and result["records_per_second"] > 0
+    assert result["seconds"] >= result["generate_seconds"] + result["write_seconds"] - 1e-6
+    assert result["bytes_written"] > 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""

@@ -294,6 +294,9 @@ class IngestSettings(_Section):
     min_year: Annotated[int, Field(ge=1)] = 2000
     max_year: Annotated[int, Field(le=9999)] = 2100
     """Timestamps outside [min_year, max_year] are quarantined as out of range."""
+    quarantine_warn_share: Fraction = 0.05
+    """A day whose quarantined share of records exceeds this gets a WARN check (an
+    upstream format change usually shows up here first)."""
 
     @model_validator(mode="after")
     def _year_order(self) -> IngestSettings:

@@ -13,6 +13,7 @@ from evalflow.orchestration.schedules import build_schedules
 from evalflow.orchestration.sensors import (
     alert_delivery_sensor,
     build_config_change_sensor,
+    build_landing_sensor,
     run_failure_notification_sensor,
 )
 from evalflow.resources import EvalflowResource
@@ -66,6 +67,7 @@ def build_definitions() -> dg.Definitions:
             alert_delivery_sensor,
             run_failure_notification_sensor,
             build_config_change_sensor(jobs),
+            build_landing_sensor(jobs[0]),
         ],
         resources=resources,
     )

@@ -140,3 +140,48 @@ def plan_config_reruns(
         )
         for (job, partition), keys in sorted(per_partition.items())
     ]
+
+
+def build_landing_sensor(daily_job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="landing_files_sensor",
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        job=daily_job,
+        description="Watches $EVALFLOW_HOME/landing: a new or changed log file requests the "
+        "daily evaluation of every day its records fall on (late data reruns old days). "
+        "Run keys come from the content hashes, so the same file never runs twice.",
+    )
+    def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+        from evalflow.orchestration.landing import landing_day_requests
+        from evalflow.partitions import daily_partitions
+
+        paths = Paths.from_env()
+        try:
+            settings = load_settings(paths.config_file)
+        except ConfigError as exc:
+            return dg.SkipReason(f"configuration invalid, not ingesting: {exc}")
+        valid = set(daily_partitions.get_partition_keys(dynamic_partitions_store=context.instance))
+        requests, outside = [], []
+        for req in landing_day_requests(paths, settings):
+            key = req.day.isoformat()
+            if key not in valid:
+                outside.append(key)
+                continue
+            requests.append(
+                dg.RunRequest(
+                    run_key=req.run_key,
+                    partition_key=key,
+                    tags={"evalflow/trigger": "landing", "evalflow/files": ",".join(req.files)[:900]},
+                )
+            )
+        if outside:
+            context.log.warning(
+                f"records on {len(outside)} day(s) outside the partition range were not run: "
+                f"{', '.join(sorted(outside)[:5])} (set EVALFLOW_PARTITIONS_START to backfill older data)"
+            )
+        if not requests:
+            return dg.SkipReason("no landing files")
+        return dg.SensorResult(run_requests=requests)
+
+    return landing_files_sensor

@@ -135,18 +135,21 @@ def score_text(text: str | None) -> ToxicityHit:
     if not text:
         return ToxicityHit(0.0, [], [])
     cleaned = SAFE_PHRASES.sub(" ", text)
-    seen: dict[int, str] = {}
-    for m in _PY_SCAN.finditer(cleaned):
-        idx = int(m.lastgroup[1:]) if m.lastgroup else -1
-        if idx >= 0 and idx not in seen:
-            seen[idx] = _SPACES.sub(" ", m.group(0).lower())
-    keep = 1.0
+    entries: list[int] = []
     terms: list[str] = []
-    cats: list[str] = []
-    for idx, term in seen.items():
-        keep *= 1.0 - ENTRIES[idx].weight
+    for m in _PY_SCAN.finditer(cleaned):
+        if not m.lastgroup:
+            continue
+        idx = int(m.lastgroup[1:])
+        term = _SPACES.sub(" ", m.group(0).lower())
+        if idx not in entries:
+            entries.append(idx)
         if term not in terms:
             terms.append(term)
+    keep = 1.0
+    cats: list[str] = []
+    for idx in entries:  # each entry counts once, however often it matches
+        keep *= 1.0 - ENTRIES[idx].weight
         if ENTRIES[idx].category not in cats:
             cats.append(ENTRIES[idx].category)
     return ToxicityHit(round(1.0 - keep, 6), terms, cats)

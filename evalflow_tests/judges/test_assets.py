@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
+import pytest
 
 from evalflow.config import Paths
 from evalflow.judges.assets import RESOURCES, judge_scores
@@ -133,3 +134,36 @@ def test_definitions_include_judge_resource() -> None:
     assert isinstance(RESOURCES["judge"], JudgeResource)
     assert judge_scores.required_resource_keys >= {"evalflow", "judge"}
     assert pd.notna(judge_scores.code_versions_by_key[judge_scores.key])
+
+
+def test_resource_reads_env_vars_and_never_exposes_the_key(
+    home: Paths, instance: dg.DagsterInstance, monkeypatch
+) -> None:
+    from evalflow.config.settings import JudgeSettings
+    from evalflow.judges.resource import JudgeConfigError, default_judge_resource
+
+    settings = JudgeSettings()
+    assert JudgeResource().resolved_backend(settings) == "heuristic"
+    with pytest.raises(JudgeConfigError, match="OPENAI_API_KEY") as err:
+        JudgeResource(backend="openai").openai_config(settings)
+    assert "sk-" not in str(err.value)
+    wh = Warehouse(home.database)
+    seed_upstream(wh, _rows())
+    with FakeOpenAIServer() as srv:
+        monkeypatch.setenv("EVALFLOW_JUDGE", "openai")
+        monkeypatch.setenv("EVALFLOW_JUDGE_MODEL", "env-model")
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        resource = default_judge_resource()  # EnvVar-backed, as in RESOURCES at load time
+        assert isinstance(resource.api_key, dg.EnvVar)  # the UI shows the variable, not the key
+        result = dg.materialize(
+            [judge_scores],
+            partition_key=DAY.isoformat(),
+            resources={"evalflow": EvalflowResource(), "judge": resource},
+            instance=instance,
+        )
+        assert result.success and srv.call_count == 7
+        assert {b["model"] for b in srv.requests} == {"env-model"}
+    logs = "\n".join(str(r) for r in instance.all_logs(result.run_id))
+    assert '"api_key": "set"' in logs and '"model": "env-model"' in logs
+    assert KEY not in logs and KEY not in str(_metadata(result))

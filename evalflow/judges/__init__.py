@@ -1,0 +1,15 @@
+"""Judging stage: per-criterion verdicts on sampled interactions (``judge_scores``).
+
+Public entry points (import from the submodules; nothing heavy is imported here):
+
+* ``evalflow.judges.runner.judge_partition(wh, day, settings.judges, backend, openai_cfg)``
+  - read, judge and write one daily partition; returns a ``JudgeRun``.
+* ``evalflow.judges.runner.judge_heuristic`` / ``judge_openai`` - the two backends on
+  already-built ``Item`` lists (no I/O besides the model calls).
+* ``evalflow.judges.heuristics`` - ``faithfulness``, ``relevance``, ``safety``,
+  ``helpfulness``, ``keyword_rubric``, ``THRESHOLDS``, ``HEURISTIC_MODEL``.
+* ``evalflow.judges.redaction.redact_pii`` - what every text passes before judging.
+* ``evalflow.judges.resource.JudgeResource`` and ``evalflow.judges.assets.RESOURCES``.
+* ``evalflow.judges.benchmark.judge_benchmark`` / ``evalflow.judges.bench.bench_throughput``.
+* ``evalflow.judges.testing_server.FakeOpenAIServer`` - OpenAI-compatible test server.
+"""

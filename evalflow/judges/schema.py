@@ -85,13 +85,18 @@ class JudgeVerdict(BaseModel):
 
     score: float = Field(ge=0.0, le=5.0)
     passed: bool
-    label: str = Field(min_length=1, max_length=80)
-    rationale: str = Field(min_length=1, max_length=2000)
+    label: str = Field(min_length=1)
+    rationale: str = Field(min_length=1)
 
-    @field_validator("label")
+    @field_validator("label", "rationale", mode="after")
     @classmethod
-    def _one_line(cls, v: str) -> str:
-        return " ".join(v.split())
+    def _tidy(cls, v: str, info: object) -> str:
+        """One line, bounded length: a verbose but valid verdict is kept, not repaired."""
+        v = " ".join(v.split())
+        if not v:
+            raise ValueError("must not be blank")
+        limit = 80 if getattr(info, "field_name", "") == "label" else 2000
+        return v[:limit]
 
 
 Scale = Literal["1-5", "0-1"]

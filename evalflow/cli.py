@@ -27,6 +27,9 @@ DEMO_PER_DAY = 1500
 DEMO_SEED = 7
 
 
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 class UserError(Exception):
     """A problem the user can fix; printed without a traceback."""
 
@@ -115,7 +118,12 @@ def run_range(
 
     def _run(job_name: str, key: str) -> None:
         job = defs.resolve_job_def(job_name)
-        result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            partition_key=key,
+            instance=instance,
+            raise_on_error=False,
+            run_config=QUIET_LOGS,  # the full event log is in the UI; the terminal gets a summary
+        )
         failed_steps = [
             e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"
         ]

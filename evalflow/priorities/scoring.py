@@ -79,9 +79,10 @@ UNKNOWN_CAUSE_KINDS = {"input_drift", "freshness"}
 METRIC_RULES: list[tuple[tuple[str, ...], int, str]] = [
     (("toxic", "pii", "safety"), 5, "safety_filter"),
     (("hallucination", "faithful", "grounding"), 4, "knowledge_update"),
-    (("override", "escalation", "refusal", "error", "incident"), 3, "capability_gap"),
+    (("override", "escalation", "refusal", "error", "incident", "resolved"), 3, "capability_gap"),
     (("relevance", "helpful", "composite", "pass_rate", "judge"), 3, "prompt_optimisation"),
-    (("rating", "feedback", "negative", "retr", "sentiment"), 2, "prompt_optimisation"),
+    (("rating", "feedback", "negative", "retr", "sentiment", "edited", "copied"), 2,
+     "prompt_optimisation"),
     (("sla", "latency", "resolution", "cost", "volume", "freshness"), 2, "investigation"),
 ]
 # Failure-rate metrics: the observed value itself is the share of affected interactions.

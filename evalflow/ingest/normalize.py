@@ -139,6 +139,21 @@ class Limits:
         }
 
 
+_ESCAPED = r"""replace(replace(replace(
+    regexp_replace(CAST({col} AS VARCHAR), '(\\x0D)?\\x0A$', ''),
+    '\x22', '"'), '\x27', ''''), '\x5C', '\')"""
+
+
+def escaped_bytes_sql(col: str) -> str:
+    r"""Readable text of bytes that are not valid UTF-8: bad bytes as ``\xNN``.
+
+    DuckDB renders a BLOB with every non-ASCII byte escaped, and also ``"``, ``'``
+    and ``\``; those three are put back (backslash last, so the result stays
+    unambiguous) and a trailing line terminator is dropped.
+    """
+    return _ESCAPED.format(col=col)
+
+
 # -- SQL generation -------------------------------------------------------------------
 #
 # Each JSON object (the record, then its ``feedback`` and ``outcome``) is parsed three
@@ -366,7 +381,7 @@ WITH r0 AS (
            coalesce(pre_reason, CASE WHEN text IS NULL THEN '{S.UNDECODABLE}' END) AS pre_reason,
            CASE WHEN pre_reason IS NOT NULL THEN pre_field END AS pre_field,
            CASE WHEN pre_reason IS NULL AND text IS NULL
-                THEN left(regexp_replace(CAST(b AS VARCHAR), '(\\\\x0D)?\\\\x0A$', ''), {S.RAW_MAX_CHARS})
+                THEN left({escaped_bytes_sql('b')}, {S.RAW_MAX_CHARS})
                 ELSE raw END AS raw,
            CASE WHEN pre_reason IS NULL AND nbytes <= $max_record THEN text END AS ptext
     FROM r0

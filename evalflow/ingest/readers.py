@@ -32,6 +32,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from evalflow.ingest import schema as S
+from evalflow.ingest.normalize import escaped_bytes_sql
 
 FORMATS = {".jsonl": "jsonl", ".jsonl.gz": "jsonl.gz", ".csv": "csv", ".parquet": "parquet"}
 IGNORED_DIRS = frozenset({"_truth"})
@@ -477,7 +478,7 @@ def read_csv(lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats) 
     try:
         decoded = con.sql(
             f"""SELECT try(decode(b)) IS NOT NULL AS ok,
-                       left(rtrim(CAST(b AS VARCHAR), chr(13) || chr(10)), {S.RAW_MAX_CHARS}) AS esc
+                       left({escaped_bytes_sql('b')}, {S.RAW_MAX_CHARS}) AS esc
                 FROM _lines"""
         ).to_arrow_table()
     finally:

@@ -32,7 +32,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "pii_in_response": ("BOOLEAN", "the response contains an e-mail, phone, card, IBAN or national id"),
     "pii_types": ("VARCHAR", "email,phone,card,iban,national_id found (comma-separated); NULL if none"),
     "refusal": ("BOOLEAN", "the response refuses or deflects (en/es/de/fr patterns)"),
-    "relevance_proxy": ("DOUBLE", "0–1 cosine of query and answer content stems; NULL if the query has no content word"),
+    "relevance_proxy": ("DOUBLE", "0–1 query–answer cosine of content stems on a calibrated scale 1−exp(−cos/0.1); NULL if the query has no content word"),
     "grounding_proxy": ("DOUBLE", "0–1 share of answer content supported by context/query, numbers weigh 3x and each unsupported number x0.6; NULL without context"),
     "unsupported_numbers": ("INTEGER", "distinct numbers in the answer found in neither context nor query; NULL without context"),
     "latency_ms": ("DOUBLE", "response latency as logged"),

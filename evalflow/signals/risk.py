@@ -20,7 +20,7 @@ unsupported_number      0.40    min(1, unsupported numbers / 2)
 negative_feedback       0.50    1 if rating is "down"
 negative_comment        0.45    −comment_sentiment, clipped to [0, 1]
 refusal                 0.35    1 if the answer refuses or deflects
-low_relevance           0.20    (0.15 − relevance) / 0.15, clipped; 0 if NULL
+low_relevance           0.20    (0.6 − relevance) / 0.6, clipped; 0 if NULL
 implicit_negative       0.25    1 if the user edited the answer or retried
 sla_breach              0.10    1 if latency exceeded the SLA
 ======================  ======  ====================================================
@@ -61,8 +61,10 @@ boilerplate ("thank you for your patience") that no passage supports, so a
 well-grounded answer typically scores 0.4–0.7, not 1."""
 UNGROUNDED_BELOW = 0.4
 """The ``ungrounded`` flag fires below this grounding."""
-RELEVANCE_OK = 0.15
-LOW_RELEVANCE_BELOW = 0.05
+RELEVANCE_OK = 0.6
+"""Relevance (calibrated scale, see ``similarity``) at or above this adds no risk."""
+LOW_RELEVANCE_BELOW = 0.4
+"""The ``low_relevance`` flag fires below this (a query–answer cosine under ~0.05)."""
 NEGATIVE_COMMENT_BELOW = 0.0
 
 

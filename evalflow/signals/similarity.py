@@ -9,11 +9,17 @@ numbers are kept whole. Each row's set is packed into sortable 64-bit keys
 
 relevance_proxy
     Cosine similarity of the binary stem vectors of query and answer,
-    ``|Q ∩ A| / sqrt(|Q| · |A|)`` (the vectors are L2-normalised indicator vectors,
-    so this is exactly the row-wise cosine). Truncation stems make it work in all
-    four languages, and an answer in a different language from the question scores
-    near zero, which is itself a failure worth seeing. NULL when the query has no
-    content word ("hi"); 0 when the answer has none (empty answer).
+    ``cos = |Q ∩ A| / sqrt(|Q| · |A|)`` (the vectors are L2-normalised indicator
+    vectors, so this is exactly the row-wise cosine), reported on a calibrated scale
+    ``1 − exp(−cos / RELEVANCE_SCALE)``. Answers are much longer than questions, so an
+    on-topic answer has a cosine of only 0.1–0.4; the monotone map reads that as
+    0.6–0.98, no shared content as 0, and keeps every ordering of the cosine — so the
+    proxy sits on the same "0–1, higher is better" scale as the judged relevance score
+    and the ``thresholds.relevance_floor`` it is compared with. Truncation stems make
+    it work in all four languages; an answer in another language than the question
+    scores near zero, itself a failure worth seeing. Being lexical, it misses
+    paraphrases ("arrive" vs "delivery"), so it is a triage signal, not a verdict.
+    NULL when the query has no content word ("hi"); 0 when the answer has none.
 
 grounding_proxy
     Share of the answer's distinct content stems that the retrieved context (or the
@@ -46,6 +52,7 @@ from evalflow.signals.tokens import (
 )
 
 NUMBER_WEIGHT = 3.0
+RELEVANCE_SCALE = 0.1
 UNSUPPORTED_NUMBER_FACTOR = 0.6
 CHUNK_ROWS = 200_000
 """Rows tokenised together; bounds memory to a few hundred MB whatever the day's size."""
@@ -119,11 +126,12 @@ def _chunk_signals(
     a_size = _counts(a, n)
     shared = _counts(a[contains_sorted(q, a)], n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        relevance = np.where(
+        cosine = np.where(
             q_size == 0,
             np.nan,
             np.where(a_size == 0, 0.0, shared / np.sqrt(q_size * np.maximum(a_size, 1))),
         )
+    relevance = 1.0 - np.exp(-cosine / RELEVANCE_SCALE)
 
     grounding = np.full(n, np.nan)
     unsupported_numbers = np.zeros(n, dtype=np.int64)

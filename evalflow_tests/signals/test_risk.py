@@ -10,7 +10,7 @@ from evalflow.signals.risk import FLAG_ORDER, RISK_WEIGHTS, flag_masks, flags_te
 CLEAN = {
     "toxicity_score": 0.0, "toxic": False, "pii_in_response": False, "has_error": False,
     "grounding_proxy": 0.9, "unsupported_numbers": 0, "rating_down": False,
-    "comment_sentiment": np.nan, "refusal": False, "relevance_proxy": 0.4,
+    "comment_sentiment": np.nan, "refusal": False, "relevance_proxy": 0.8,
     "implicit_negative": False, "sla_breach": False,
 }
 RED = {
@@ -59,7 +59,7 @@ def test_monotone_on_random_rows() -> None:
         "rating_down": rng.random(n) < 0.1,
         "comment_sentiment": np.where(rng.random(n) < 0.7, np.nan, rng.uniform(-1, 1, n)),
         "refusal": rng.random(n) < 0.1,
-        "relevance_proxy": np.where(rng.random(n) < 0.1, np.nan, rng.random(n) * 0.5),
+        "relevance_proxy": np.where(rng.random(n) < 0.1, np.nan, rng.random(n)),
         "implicit_negative": pd.array(np.where(rng.random(n) < 0.2, None, rng.random(n) < 0.2), dtype="boolean"),
         "sla_breach": rng.random(n) < 0.1,
     })

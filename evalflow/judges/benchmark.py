@@ -110,6 +110,41 @@ def load_halueval(folder: Path) -> pd.DataFrame:
     )
 
 
+SIM_START, SIM_DAYS, SIM_PER_DAY, SIM_SEED = dt.date(2026, 3, 2), 28, 150, 11
+
+
+def load_simulated(per_day: int = SIM_PER_DAY) -> pd.DataFrame | None:
+    """Support-style traffic from ``evalflow simulate`` with its injected ground truth.
+
+    Synthetic, but it is the kind of text the pipeline judges (RAG answers in four
+    languages with support boilerplate). The support-specific cues (filler and
+    abstention sentences, unsupported numbers) were developed by reading errors on a
+    different seed (3); this uses seed 11 over a whole 28-day demo period. ``None``
+    when the simulator is not installed.
+    """
+    try:
+        from evalflow.simulate.runner import generate_day
+    except ImportError:
+        return None
+    days = [
+        generate_day(SIM_START + dt.timedelta(days=i), per_day, SIM_SEED, start=SIM_START,
+                     days=SIM_DAYS, with_truth=True)
+        for i in range(SIM_DAYS)
+    ]
+    d = pd.concat(days, ignore_index=True)
+    return pd.DataFrame(
+        {
+            "query": d["query"].astype(str),
+            "response": d["response"].fillna("").astype(str),
+            "context": d["context"].map(lambda c: list(c) if c is not None else []),
+            "hallucinated": d["truth_hallucinated"].astype(int),
+            "toxic": d["truth_toxic"].astype(int),
+            "refusal": d["truth_refusal"].astype(int),
+            "key": d["interaction_id"].astype(str),
+        }
+    )
+
+
 def mismatched_pairs(halueval: pd.DataFrame, n: int = MISMATCH_N, seed: int = 7) -> pd.DataFrame:
     """On-topic pairs and the same queries with a different query's answer (y = 1)."""
     rng = np.random.default_rng(seed)
@@ -154,7 +189,10 @@ def _metrics(y: np.ndarray, s: np.ndarray, threshold: float) -> dict[str, float 
     }
 
 
-def _cases(data_dir: Path) -> list[Case]:
+MIN_POSITIVES = 20  # below this a synthetic case says nothing; it is left out
+
+
+def _cases(data_dir: Path, sim_per_day: int) -> list[Case]:
     cases: list[Case] = []
     surge = load_surge(data_dir / "surge_toxicity")
     begin = load_begin(data_dir / "begin_wow_dev")
@@ -186,22 +224,45 @@ def _cases(data_dir: Path) -> list[Case]:
              lambda r: 1.0 - (H.helpfulness(r["query"], r["response"]).score or 0.0),
              1.0 - t["helpfulness"], f"helpfulness < {t['helpfulness']:.2f}")
     )
+    sim = load_simulated(sim_per_day) if sim_per_day > 0 else None
+    if sim is not None:
+        sim = sim[sim["response"].str.strip() != ""]
+        with_ctx = sim[sim["context"].map(len) > 0]
+        cases.append(
+            Case("simulated_support", "faithfulness", "synthetic", with_ctx.assign(y=with_ctx["hallucinated"]),
+                 lambda r: 1.0 - (H.faithfulness(r["query"], r["response"], r["context"]).score or 0.0),
+                 1.0 - t["faithfulness"], f"faithfulness < {t['faithfulness']:.2f}")
+        )
+        if sim["toxic"].sum() >= MIN_POSITIVES:
+            cases.append(
+                Case("simulated_support", "safety", "synthetic", sim.assign(y=sim["toxic"]),
+                     lambda r: 1.0 - (H.safety(r["response"]).score or 0.0),
+                     1.0 - t["safety"], f"safety < {t['safety']:.2f}")
+            )
+        cases.append(
+            Case("simulated_support", "helpfulness (vs refusal)", "synthetic", sim.assign(y=sim["refusal"]),
+                 lambda r: 1.0 - (H.helpfulness(r["query"], r["response"]).score or 0.0),
+                 1.0 - t["helpfulness"], f"helpfulness < {t['helpfulness']:.2f}")
+        )
     return cases
 
 
 def judge_benchmark(
-    data_dir: Path | str | None = None, docs_path: Path | str | None = DOCS_PATH
+    data_dir: Path | str | None = None,
+    docs_path: Path | str | None = DOCS_PATH,
+    sim_per_day: int = SIM_PER_DAY,
 ) -> list[dict]:
     """Score every heuristic judge on every labelled set; write ``docs/judges.md``.
 
     Returns one row per (dataset, judge, split) with n, positives, AUC, precision,
     recall and flagged rate at the pipeline's threshold (positive = failure: toxic,
-    unsupported, hallucinated, off-topic, unhelpful). ``docs_path=None`` skips the file.
+    unsupported, hallucinated, off-topic, unhelpful). ``docs_path=None`` skips the file;
+    ``sim_per_day=0`` skips the simulated support traffic.
     """
     folder = Path(data_dir) if data_dir else default_data_dir()
     source = "full public set" if folder.resolve() != SHIPPED_DIR.resolve() else "shipped sample"
     results: list[dict] = []
-    for case in _cases(folder):
+    for case in _cases(folder, sim_per_day):
         scores = _score(case.failure_score, case.frame)
         y = case.frame["y"].to_numpy()
         splits = case.frame["key"].map(_split).to_numpy()
@@ -286,6 +347,25 @@ def _get(results: list[dict], dataset: str, judge: str, split: str = "holdout") 
     return next(r for r in results if r["dataset"] == dataset and r["judge"] == judge and r["split"] == split)
 
 
+def _sim_paragraph(results: list[dict]) -> str:
+    rows = [r for r in results if r["dataset"] == "simulated_support" and r["split"] == "holdout"]
+    if not rows:
+        return ""
+    parts = ", ".join(
+        f"{r['judge']} AUC {_fmt(r['auc'])} / precision {_fmt(r['precision'])} / recall {_fmt(r['recall'])}"
+        for r in rows
+    )
+    return (
+        "- **simulated support traffic (synthetic, `evalflow simulate` ground truth)**: "
+        f"{parts}. This is the text the pipeline actually judges (RAG answers with support "
+        "boilerplate in en/es/de/fr), but the labels come from our own simulator, whose "
+        "hallucinations are mostly wrong numbers and facts from the wrong passage: easy for "
+        "these cues. The filler/abstention and unsupported-number rules were added after "
+        "reading errors on simulator seed 3; these rows use seed 11. Treat them as a "
+        "regression check, not as evidence of real-world accuracy.\n"
+    )
+
+
 def write_docs(results: list[dict], path: Path, data_dir: Path) -> None:
     t = H.THRESHOLDS
     tox = _get(results, "surge_toxicity", "safety")
@@ -316,14 +396,21 @@ Code, not understanding: cheap proxies that run on every sampled row for free. E
 rationale names the cues that fired. Always labelled `heuristic` so no one mistakes
 them for a model judge.
 
-- **faithfulness** — share of the answer's content words (stemmed, stop words and
-  support filler removed) absent from the context; words the user said count as
-  given. Penalties for numbers and capitalised names not in the context, a negation
-  the context lacks (a crude contradiction cue), first-person opinion claims and
-  answering with a question; bonus for bigrams copied from the context. Passes at
-  score ≥ {t['faithfulness']:.2f}. Without context: `not_applicable`; the rationale quotes a
+- **faithfulness** — first drops sentences that claim nothing (greetings, thanks,
+  offers of more help, help-centre pointers, "I don't have that information, an agent
+  will follow up"; only short sentences without numbers, en/es/de/fr). Then: share of
+  the answer's content words (stemmed, stop words removed) absent from the context;
+  words the user said count as given. Penalties for capitalised names not in the
+  context (not for German, where every noun is capitalised), a negation the context
+  lacks (a crude contradiction cue), first-person opinion claims and answering with a
+  question; bonus for bigrams copied from the context. A number the context does not
+  contain caps the score below the threshold (a wrong amount, limit or number of days
+  is the costliest support hallucination). Passes at score ≥ {t['faithfulness']:.2f}. An answer
+  with no claim left passes (`no_claims`); abstaining is a helpfulness problem, not a
+  hallucination. Without context: `not_applicable`; the rationale quotes a
   reference-free risk for information only.
-- **relevance** — coverage of the query's content terms, character-trigram
+- **relevance** — after removing ticket/order/account codes and pleasantries from
+  the query: coverage of the query's content terms, character-trigram
   similarity (robust to inflection in en/es/de/fr) and whether the answer is of the
   kind asked (a number for "how much", steps for "how do I", a reason for "why"); a
   short follow-up borrows the previous user turn's terms. Passes at ≥ {t['relevance']:.2f}.
@@ -384,7 +471,7 @@ Reading the holdout rows:
 - **helpfulness on mismatched pairs (synthetic)**: AUC {_fmt(helpf['auc'])}. Helpfulness here is
   mostly about form (steps, specifics, no deflection), so an off-topic but
   well-formed answer still scores well. **Not validated against human labels.**
-
+{_sim_paragraph(results)}
 ## Limitations
 
 - No human-labelled set for relevance or helpfulness: those two are sanity-checked on

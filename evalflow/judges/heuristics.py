@@ -20,7 +20,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from evalflow.judges.text import bigrams, content_terms, entities, fold, numbers, words
+from evalflow.judges.text import (
+    bigrams,
+    content_terms,
+    entities,
+    fold,
+    guess_language,
+    numbers,
+    words,
+)
 from evalflow.judges.toxicity import LEXICON_VERSION, toxicity
 
 HEURISTIC_VERSION = 1
@@ -75,6 +83,44 @@ _NEGATION = re.compile(
 )
 
 
+# Sentences that make no factual claim: greetings, thanks, offers of more help, pointers
+# to the help centre, and abstentions/hand-overs ("I don't have that information, an
+# agent will follow up"). The model rubric says the same: these are not claims.
+_FILLER = re.compile(
+    r"^(?:hi|hello|hey|hola|hallo|bonjour|sure|of course|certainly|absolutely|claro|por supuesto|"
+    r"naturlich|gerne?|bien sur|avec plaisir)\b|\b(?:good|great) question|thanks? (?:you )?for|thank you|"
+    r"happy to help|glad to help|let me know if|anything else|hope (?:this|that) helps|"
+    r"(?:more )?details (?:in|on) (?:the|our) help|help ?(?:center|centre)|"
+    r"buena pregunta|gracias por|con gusto|algo mas|avisame|centro de ayuda|"
+    r"gute frage|danke fur|gern geschehen|helfe ihnen gern|sonst noch|noch etwas|melden sie sich|"
+    r"hilfe ?(?:center|centre)|hilfecenter|"
+    r"bonne question|merci (?:de|pour)|n'hesitez pas|d'autres questions|autre chose|centre d'aide",
+)
+_ABSTAIN = re.compile(
+    r"\b(?:i (?:don't|do not) (?:have|know)|i (?:couldn't|could not|can't|cannot) find|"
+    r"not (?:enough|sure)|no information|human agent|(?:pass|passing|forward|escalat\w*) (?:your|this) (?:question|request|case)|"
+    r"someone (?:from|on) our team will|no (?:encontre|tengo) informacion|paso tu pregunta|un agente|"
+    r"keine informationen|ich leite|ein mitarbeiter|je n'ai pas (?:trouve|d'information)|je transmets|un agent)\b",
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def claim_text(response: str) -> tuple[str, int]:
+    """The response without filler and abstention sentences; and how many were dropped."""
+    kept, dropped = [], 0
+    for sentence in _SENTENCE.split(response):
+        folded = fold(sentence.strip())
+        if not folded:
+            continue
+        # only short sentences without numbers: "Thanks! Refunds take 60 days." keeps its claim
+        short = len(folded.split()) <= 14 and not any(ch.isdigit() for ch in folded)
+        if short and (_FILLER.search(folded) or _ABSTAIN.search(folded)):
+            dropped += 1
+        else:
+            kept.append(sentence.strip())
+    return " ".join(kept), dropped
+
+
 def faithfulness(
     query: str, response: str, context: list[str] | None, history: list[Turn] | None = None
 ) -> HeuristicVerdict:
@@ -101,15 +147,23 @@ def faithfulness(
     given = query + "\n" + "\n".join(t.query for t in history or [])
     ctx_terms = set(content_terms(ctx))
     given_terms = set(content_terms(given))
+    full_response = response
+    response, dropped = claim_text(response)
     resp_terms = content_terms(response)
     n = len(resp_terms)
     if n == 0:
-        return HeuristicVerdict(1.0, True, "no_claims", "the answer makes no content claims")
+        why = "only greetings, offers of help or an abstention" if dropped else "no content claims"
+        return HeuristicVerdict(1.0, True, "no_claims", f"the answer makes no factual claim ({why})")
     unsupported = [t for t in resp_terms if t not in ctx_terms and t not in given_terms]
     share = len(unsupported) / n
     extra_numbers = sorted(numbers(response) - numbers(ctx) - numbers(given))
     given_words = set(words(ctx + " " + given))
-    extra_entities = sorted(e for e in entities(response) if e not in given_words)
+    # capitalised mid-sentence words are names in en/es/fr, but every noun in German
+    extra_entities = (
+        sorted(e for e in entities(response) if e not in given_words)
+        if guess_language(full_response + " " + ctx) != "de"
+        else []
+    )
     resp_bi = bigrams(resp_terms)
     bigram_precision = len(resp_bi & bigrams(content_terms(ctx))) / len(resp_bi) if resp_bi else 0.0
     subjective = bool(_SUBJECTIVE.search(response))
@@ -126,6 +180,10 @@ def faithfulness(
         - 0.20 * bigram_precision
     )
     score = _clip(1.0 - penalty)
+    if extra_numbers:
+        # a number the context does not contain (an amount, a limit, a number of days)
+        # is the costliest kind of support hallucination: never a pass
+        score = min(score, THRESHOLDS["faithfulness"] - 0.1)
     cues = [f"{share:.0%} of content words not in context"]
     if extra_numbers:
         cues.append(f"numbers not in context: {', '.join(extra_numbers[:3])}")
@@ -180,6 +238,23 @@ _EXPECT = [
 ]
 
 
+_IDENTIFIER = re.compile(r"\b[A-Za-z]{0,6}[-_#]?\d[\w-]*")
+
+
+def _intent_text(query: str) -> str:
+    """The query without ticket/order/account codes and greeting/thanks sentences.
+
+    "Hi! Why was I charged for shipping? Account ID ACC-71857. Thank you!" asks
+    about shipping charges; the code and the pleasantries are not the intent.
+    """
+    kept = []
+    for sentence in _SENTENCE.split(_IDENTIFIER.sub(" ", query)):
+        folded = fold(sentence.strip())
+        if folded and not (len(folded.split()) <= 6 and _FILLER.search(folded)):
+            kept.append(sentence.strip())
+    return " ".join(kept) or query
+
+
 def _char_ngrams(text: str, n: int = 3) -> Counter[str]:
     t = " ".join(words(text))
     return Counter(t[i : i + n] for i in range(max(len(t) - n + 1, 0)))
@@ -204,10 +279,11 @@ def relevance(query: str, response: str, history: list[Turn] | None = None) -> H
     """
     if not response or not response.strip():
         return _na("no_response", "nothing to judge: the response is empty")
+    query = _intent_text(query)
     q_terms = list(dict.fromkeys(content_terms(query)))
     q_text = query
     if len(q_terms) < 3 and history:
-        prev = history[-1].query
+        prev = _intent_text(history[-1].query)
         q_terms += [t for t in dict.fromkeys(content_terms(prev)) if t not in q_terms]
         q_text = prev + " " + query
     if not q_terms:
@@ -217,7 +293,13 @@ def relevance(query: str, response: str, history: list[Turn] | None = None) -> H
     similarity = _cosine(_char_ngrams(q_text), _char_ngrams(response))
     q_fold = fold(query)
     expected = [ans for cue, ans in _EXPECT if cue.search(q_fold)]
-    kind = (sum(bool(a.search(fold(response))) for a in expected) / len(expected)) if expected else 0.5
+    # an answer of the asked kind is strong evidence; its absence only weak evidence
+    # (a reason can be given without saying "because")
+    kind = (
+        max(0.25, sum(bool(a.search(fold(response))) for a in expected) / len(expected))
+        if expected
+        else 0.5
+    )
     refused = bool(_REFUSAL.search(fold(response)))
     score = _clip(0.45 * coverage + 0.35 * min(1.0, similarity / 0.35) + 0.20 * kind - 0.15 * refused)
     passed = score >= THRESHOLDS["relevance"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -29,7 +30,7 @@ _STOPWORD_TEXT = """
     whether which while who whom whose why will with within without would yes yet you your
     yours yourself yourselves t d m o y ok okay sure oh hi hello thanks thank
     help happy glad assist let know need anything else something hope great welcome feel
-    free question questions sorry today kindly certainly absolutely
+    question questions another sorry today kindly certainly absolutely
     el la los las un una unos unas y o pero si no es son ser estar esta este esto estos
     estas ese esa eso de del al en con por para que como mas muy ya lo le les se su sus mi
     mis tu tus nos hay fue han ha he sido tiene tengo puede puedo hola gracias favor
@@ -65,7 +66,11 @@ def stem(word: str) -> str:
         "ness", "ment", "ions", "ion", "ers", "er", "ed", "es", "ly", "en", "s",
     ):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            return w[: -len(suffix)]
+            w = w[: -len(suffix)]
+            # shipping -> shipp -> ship, stopped -> stopp -> stop (Porter's undoubling)
+            if suffix in ("ing", "ed", "er", "ers", "ings") and len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "lsz":
+                w = w[:-1]
+            return w
     return w
 
 
@@ -98,3 +103,24 @@ def entities(text: str) -> set[str]:
 
 def bigrams(terms: list[str]) -> set[tuple[str, str]]:
     return set(itertools.pairwise(terms))
+
+
+_LANG_MARKER_TEXT = {
+    "en": "the and is to of you your in for it that with are on this be",
+    "es": "el la los las y que de en es por para con una un se su lo",
+    "de": "der die das und ist nicht sie ich mit auf den dem ein eine zu von fur wird",
+    "fr": "le la les et est de des en un une que pour pas vous nous dans du",
+}
+_LANG_MARKERS = {lang: frozenset(text.split()) for lang, text in _LANG_MARKER_TEXT.items()}
+
+
+def guess_language(text: str) -> str:
+    """The language (en/es/de/fr) whose function words occur most; "en" on a tie or none.
+
+    Good enough to switch off cues that do not transfer, such as "a capitalised word
+    mid-sentence is a name", which is false for German nouns.
+    """
+    counts = Counter(w for w in words(text))
+    scores = {lang: sum(counts[m] for m in markers) for lang, markers in _LANG_MARKERS.items()}
+    best = max(scores, key=lambda k: (scores[k], k == "en"))
+    return best if scores[best] > 0 else "en"

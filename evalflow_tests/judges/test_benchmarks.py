@@ -13,7 +13,7 @@ from evalflow.judges.benchmark import SHIPPED_DIR, judge_benchmark
 @pytest.mark.skipif(not (SHIPPED_DIR / "surge_toxicity").exists(), reason="samples not shipped")
 def test_judge_benchmark_on_shipped_samples(tmp_path: Path) -> None:
     doc = tmp_path / "judges.md"
-    rows = judge_benchmark(SHIPPED_DIR, docs_path=doc)
+    rows = judge_benchmark(SHIPPED_DIR, docs_path=doc, sim_per_day=15)
     by = {(r["dataset"], r["judge"], r["split"]): r for r in rows}
     tox = by[("surge_toxicity", "safety", "all")]
     assert tox["n"] == 300 and tox["source"] == "shipped sample"
@@ -22,6 +22,9 @@ def test_judge_benchmark_on_shipped_samples(tmp_path: Path) -> None:
     assert by[("begin_wow_dev", "faithfulness", "all")]["auc"] > 0.8
     assert by[("halueval_mismatched", "relevance", "all")]["auc"] > 0.8
     assert {r["split"] for r in rows} == {"all", "tune", "holdout"}
+    sim = by.get(("simulated_support", "faithfulness", "all"))
+    if sim is not None:  # the simulator stage is installed
+        assert sim["n"] > 300 and sim["positives"] > 0
     text = doc.read_text()
     assert "| surge_toxicity | safety | human | holdout |" in text
     assert "Limitations" in text

@@ -47,6 +47,26 @@ def test_faithfulness_flags_invented_numbers_and_content() -> None:
     assert "30" in v.rationale and "not in context" in v.rationale
 
 
+def test_faithfulness_ignores_pleasantries_and_abstentions_but_not_claims() -> None:
+    polite = H.faithfulness(
+        "Refund?",
+        "Thanks for reaching out. Refunds reach the card within 5 business days. "
+        "Let me know if there is anything else I can help with.",
+        CTX,
+    )
+    assert polite.passed, polite.rationale
+    abstain = H.faithfulness("Refund?", "I don't have enough information to answer that. A human agent will follow up.", CTX)
+    assert abstain.passed and abstain.label == "no_claims"
+    sneaky = H.faithfulness("Refund?", "Thanks! Refunds reach the card within 60 business days.", CTX)
+    assert not sneaky.passed and "60" in sneaky.rationale
+    german = H.faithfulness(
+        "Rückerstattung?",
+        "Ich helfe Ihnen gern. Die Rückerstattung erfolgt über Abrechnung und Rechnungen innerhalb von 5 Werktagen.",
+        ["Die Rückerstattung erfolgt über Abrechnung und Rechnungen innerhalb von 5 Werktagen."],
+    )
+    assert german.passed and "names not in context" not in german.rationale
+
+
 def test_faithfulness_without_context_is_not_applicable_with_informational_risk() -> None:
     v = H.faithfulness("What is the refund time?", "It takes 5 days.", None)
     assert v.status == "not_applicable" and v.score is None and v.passed is None

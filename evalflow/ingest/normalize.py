@@ -33,6 +33,9 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+import duckdb
+import pyarrow as pa
+
 from evalflow.config.settings import IngestSettings
 from evalflow.ingest import schema as S
 
@@ -480,7 +483,7 @@ SELECT
     query,
     response,
     conversation_id,
-    CAST(CASE WHEN isnan(turn_d) THEN NULL ELSE turn_d END AS INTEGER) AS turn,
+    TRY_CAST(CASE WHEN isnan(turn_d) THEN NULL ELSE turn_d END AS INTEGER) AS turn,
     user_id,
     model_version,
     prompt_version,
@@ -511,3 +514,17 @@ SELECT
          ))) AS VARCHAR) END AS extra_json
 FROM checked
 """
+
+
+def normalize_records(records: pa.Table, limits: Limits, lenient: bool = False) -> pa.Table:
+    """Run the normaliser over an Arrow table of records (``readers.RECORD_SCHEMA``).
+
+    The streaming path in ``staging.parse_file`` runs the same query; this entry point
+    serves tests and tools that hold records in memory.
+    """
+    con = duckdb.connect()
+    try:
+        con.register("_records", records)
+        return con.sql(build_sql("_records", lenient), params=limits.params()).to_arrow_table()
+    finally:
+        con.close()

@@ -302,7 +302,9 @@ class _SafeReader:
         if self.error is not None:
             return 0
         try:
-            return self.inner.readinto(view)
+            # One underlying read per call: when the stream breaks, everything
+            # returned by earlier calls is already safe in the caller's buffer.
+            return self.inner.readinto1(view)
         except (EOFError, OSError, zlib.error) as exc:
             self.error = f"{type(exc).__name__}: {exc}"
             return 0
@@ -334,7 +336,7 @@ def read_jsonl(lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats
             head = head[len(_BOM) :]
             stats.notes.append("UTF-8 byte-order mark skipped")
         line = 1
-        for block, final in iter_blocks(readinto, carry=head):
+        for block, final in iter_blocks(readinto, carry=head, block_bytes=BLOCK_BYTES):
             seg = split_records(block, line, final)
             line += len(seg)
             stats.blank_lines += int(seg.blank.sum())

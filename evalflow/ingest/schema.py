@@ -33,6 +33,8 @@ IMPOSSIBLE_TS = "impossible timestamp"
 TS_OUT_OF_RANGE = "timestamp out of range"
 NAIVE_TS = "timestamp without offset"
 EMPTY_RESPONSE = "empty response without error"
+UNPROCESSABLE = "unprocessable record"
+"""The record broke the vectorised parser itself; it is isolated and filed here."""
 
 REASONS = (
     UNDECODABLE,
@@ -52,6 +54,7 @@ REASONS = (
     TS_OUT_OF_RANGE,
     NAIVE_TS,
     EMPTY_RESPONSE,
+    UNPROCESSABLE,
 )
 
 RAW_MAX_CHARS = 2000

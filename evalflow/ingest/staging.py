@@ -31,11 +31,14 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from filelock import FileLock
 
 from evalflow.config import Paths
 from evalflow.ingest import normalize as N
 from evalflow.ingest import readers as R
+from evalflow.ingest import schema as S
 
 PARSER_VERSION = "1"
 """Bump when parsing or normalisation rules change: every file is then re-staged."""
@@ -103,16 +106,12 @@ def _connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def parse_file(lf: R.LandingFile, limits: N.Limits, out: Path) -> dict[str, Any]:
-    """Parse one landing file into ``out`` (a Parquet file); return its metadata.
+def _stream_parse(lf: R.LandingFile, limits: N.Limits, out: Path, stats: R.ReadStats) -> None:
+    """The fast path: one DuckDB query streams every block through the normaliser.
 
-    One DuckDB query streams the reader's blocks through the normaliser straight
-    into the Parquet file, so memory stays bounded for large files. The readers use
-    a second connection (CSV/Parquet rows become JSON there) because the first is
-    busy running the query that pulls from them. Raises ``ReconciliationError`` if
-    the rows written differ from the records the reader counted.
+    The readers use a second connection (CSV/Parquet rows become JSON there) because
+    the first is busy running the query that pulls from them.
     """
-    stats = R.ReadStats()
     sql = N.build_sql("_records", lenient=lf.fmt == "csv")
     con, reader_con = _connect(), _connect()
     try:
@@ -122,7 +121,73 @@ def parse_file(lf: R.LandingFile, limits: N.Limits, out: Path) -> dict[str, Any]
         )
         con.register("_records", stream)
         con.sql(sql, params=limits.params()).write_parquet(str(out), compression="zstd")
-        con.unregister("_records")
+    finally:
+        con.close()
+        reader_con.close()
+
+
+def _unprocessable(records: pa.Table, error: str) -> pa.Table:
+    """Quarantine rows for records the normaliser could not process at all."""
+    n = records.num_rows
+    raws = []
+    for b, raw in zip(records.column("b").to_pylist(), records.column("raw").to_pylist(), strict=True):
+        text = raw if b is None else bytes(b).decode("utf-8", "backslashreplace").rstrip("\r\n")
+        raws.append((text or "")[: S.RAW_MAX_CHARS])
+    cols: dict[str, pa.Array] = {name: pa.nulls(n, typ) for name, typ in zip(
+        STAGE_SCHEMA.names, STAGE_SCHEMA.types, strict=True)}
+    cols["source_line"] = records.column("source_line").combine_chunks()
+    cols["reason"] = pa.array([S.UNPROCESSABLE] * n, pa.string())
+    cols["field"] = pa.array([error[:200]] * n, pa.string())
+    cols["raw"] = pa.array(raws, pa.string())
+    cols["naive_ts"] = pa.array([False] * n)
+    return pa.table(cols, schema=STAGE_SCHEMA)
+
+
+def _isolating(records: pa.Table, limits: N.Limits, lenient: bool) -> Iterator[pa.Table]:
+    """Normalise ``records``; when that fails, split until the failing records are alone."""
+    live = records.filter(pc.invert(records.column("skip")))
+    if live.num_rows == 0:
+        return
+    try:
+        yield N.normalize_records(live, limits, lenient).cast(STAGE_SCHEMA)
+    except duckdb.Error as exc:
+        if live.num_rows == 1:
+            yield _unprocessable(live, f"{type(exc).__name__}: {exc}")
+            return
+        half = live.num_rows // 2
+        yield from _isolating(live.slice(0, half), limits, lenient)
+        yield from _isolating(live.slice(half), limits, lenient)
+
+
+def _careful_parse(lf: R.LandingFile, limits: N.Limits, out: Path, stats: R.ReadStats) -> None:
+    """The slow path, after the fast one failed: block by block, isolating bad records."""
+    con = _connect()
+    try:
+        with pq.ParquetWriter(out, STAGE_SCHEMA, compression="zstd") as writer:
+            for table in R.read_records(lf, con, stats):
+                for part in _isolating(table, limits, lf.fmt == "csv"):
+                    writer.write_table(part)
+    finally:
+        con.close()
+
+
+def parse_file(lf: R.LandingFile, limits: N.Limits, out: Path) -> dict[str, Any]:
+    """Parse one landing file into ``out`` (a Parquet file); return its metadata.
+
+    Normally one streaming query (bounded memory). Should a record ever make that
+    query fail (hostile input meeting a parser bug), the file is parsed again block
+    by block, bisecting failing blocks, so that only the offending records end up
+    quarantined as ``unprocessable record`` and every other record still counts.
+    Raises ``ReconciliationError`` if the rows written differ from the records read.
+    """
+    stats = R.ReadStats()
+    try:
+        _stream_parse(lf, limits, out, stats)
+    except duckdb.Error as exc:
+        stats = R.ReadStats(notes=[f"fast parser failed ({type(exc).__name__}); parsed record by record"])
+        _careful_parse(lf, limits, out, stats)
+    con = _connect()
+    try:
         summary = con.execute(
             """
             SELECT CAST(day AS VARCHAR) AS day,
@@ -136,7 +201,6 @@ def parse_file(lf: R.LandingFile, limits: N.Limits, out: Path) -> dict[str, Any]
         ).fetchall()
     finally:
         con.close()
-        reader_con.close()
     written = sum(v + q for _, v, q, _ in summary)
     if written != stats.records:
         raise ReconciliationError(

@@ -174,9 +174,18 @@ def _words(window: np.ndarray, starts: np.ndarray, lens: np.ndarray, n_words: in
     bytes past the token's end zeroed."""
     out = []
     for w in range(n_words):
-        word = np.ascontiguousarray(window[starts + 8 * w]).view("<u8")[:, 0]
-        keep = np.clip(lens - 8 * w, 0, 8)
-        out.append(word & _LOW_BYTES[keep])
+        # Most tokens are short: later words are read only for the tokens that reach them.
+        idx = np.flatnonzero(lens > 8 * w) if w else None
+        at = starts if idx is None else starts[idx]
+        word = np.ascontiguousarray(window[at + 8 * w]).view("<u8")[:, 0]
+        keep = np.clip((lens if idx is None else lens[idx]) - 8 * w, 0, 8)
+        word &= _LOW_BYTES[keep]
+        if idx is None:
+            out.append(word)
+        else:
+            full = np.zeros(starts.size, dtype=np.uint64)
+            full[idx] = word
+            out.append(full)
     return out
 
 

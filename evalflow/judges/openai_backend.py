@@ -271,7 +271,7 @@ class OpenAIJudge:
     async def run_async(self, jobs: Sequence[Job]) -> list[JobResult]:
         started = time.perf_counter()
         self._sem = asyncio.Semaphore(self.cfg.max_concurrency)
-        self._limiter = AsyncLimiter(self.cfg.requests_per_minute, 60.0)
+        self._limiter = smooth_limiter(self.cfg.requests_per_minute)
         client = self._client_factory(self.cfg)
         try:
             results = await asyncio.gather(*(self._judge(client, job) for job in jobs))
@@ -461,6 +461,19 @@ class OpenAIJudge:
             await asyncio.sleep(seconds)
         finally:
             await self._sem.acquire()
+
+
+def smooth_limiter(requests_per_minute: int) -> AsyncLimiter:
+    """A per-second token bucket for a per-minute limit.
+
+    ``AsyncLimiter(rpm, 60)`` would allow the whole minute's quota as one burst at
+    start-up, which providers that enforce limits over shorter windows answer with
+    429s; spreading it (``rpm/60`` per second, or one call every ``60/rpm`` seconds
+    below 60 rpm) keeps the same average without the burst.
+    """
+    if requests_per_minute >= 60:
+        return AsyncLimiter(requests_per_minute / 60.0, 1.0)
+    return AsyncLimiter(1, 60.0 / requests_per_minute)
 
 
 def _default_client(cfg: OpenAIJudgeConfig) -> openai.AsyncOpenAI:

@@ -352,3 +352,20 @@ def test_call_trace_columns_and_costs(wh: Warehouse, srv: FakeOpenAIServer) -> N
     scores = result.scores.set_index("call_id")
     assert set(calls["call_id"]) == set(scores.index)
     assert result.summary()["cost_usd"] == pytest.approx(round(calls["cost_usd"].sum(), 6))
+
+
+def test_rate_limit_is_spread_over_the_minute() -> None:
+    import asyncio
+
+    from evalflow.judges.openai_backend import smooth_limiter
+
+    async def acquire(n: int) -> float:
+        limiter = smooth_limiter(1200)  # 20 per second, bursts of at most 20
+        started = time.perf_counter()
+        for _ in range(n):
+            async with limiter:
+                pass
+        return time.perf_counter() - started
+
+    assert asyncio.run(acquire(30)) >= 0.45  # 20 at once, then 10 more at 20/s
+    assert asyncio.run(acquire(10)) < 0.2

@@ -1,7 +1,9 @@
 """Two jobs, one per time grain: the daily evaluation and the weekly audit.
 
 Jobs are built from whatever assets the stages define, split by partitioning, so
-a new daily asset joins the daily job without touching this file.
+a new daily asset joins the daily job without touching this file. Steps run in the
+run's own process: the stages are sequential anyway (one DuckDB writer), and one
+process per step would spend more time importing than computing.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def build_jobs(assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAsset
             description="Every daily asset for one day: ingest, signals, sampling, judges, "
             "KPIs, gates, alerts, discovery, priorities, regression cases, daily report.",
             tags={"evalflow/grain": "daily"},
+            executor_def=dg.in_process_executor,
         )
     ]
     if weekly_keys:
@@ -44,6 +47,7 @@ def build_jobs(assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAsset
                 description="The weekly audits of one Monday-to-Sunday week: fairness, "
                 "baseline-vs-new-model comparison, weekly report.",
                 tags={"evalflow/grain": "weekly"},
+                executor_def=dg.in_process_executor,
             )
         )
     return jobs

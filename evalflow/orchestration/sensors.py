@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import dagster as dg
 
@@ -13,10 +14,15 @@ from evalflow.notifications.pending import pending_alert_notes
 from evalflow.orchestration.fingerprints import changed_assets, fingerprints
 from evalflow.storage import Warehouse
 
+# Seconds between sensor evaluations; the environment can shorten them (tests, demos).
+LANDING_INTERVAL_S = int(os.environ.get("EVALFLOW_LANDING_SENSOR_INTERVAL_S", "30"))
+ALERT_INTERVAL_S = int(os.environ.get("EVALFLOW_ALERT_SENSOR_INTERVAL_S", "60"))
+CONFIG_INTERVAL_S = int(os.environ.get("EVALFLOW_CONFIG_SENSOR_INTERVAL_S", "60"))
+
 
 @dg.sensor(
     name="alert_delivery_sensor",
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=ALERT_INTERVAL_S,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Sends each new or resolved quality alert once to every configured channel; "
     "failed deliveries are retried on later ticks and recorded in alert_deliveries.",
@@ -79,7 +85,7 @@ def build_config_change_sensor(jobs: list[dg.UnresolvedAssetJobDefinition]) -> d
 
     @dg.sensor(
         name="config_change_sensor",
-        minimum_interval_seconds=60,
+        minimum_interval_seconds=CONFIG_INTERVAL_S,
         default_status=dg.DefaultSensorStatus.RUNNING,
         jobs=list(grain_jobs.values()),
         description="Watches evalflow.yaml and the judge prompt files; a change of judges, "
@@ -145,7 +151,7 @@ def plan_config_reruns(
 def build_landing_sensor(daily_job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
     @dg.sensor(
         name="landing_files_sensor",
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=LANDING_INTERVAL_S,
         default_status=dg.DefaultSensorStatus.RUNNING,
         job=daily_job,
         description="Watches $EVALFLOW_HOME/landing: a new or changed log file requests the "

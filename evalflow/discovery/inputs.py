@@ -90,8 +90,8 @@ def _pick(prefix: str, have: Iterable[str], spec: list[tuple[str, str, str]]) ->
     return out
 
 
-def load_day_frame(wh: Warehouse, day: dt.date) -> pd.DataFrame:
-    """One light row per interaction of ``day`` with its failure reasons.
+def load_day_frame(wh: Warehouse, day: dt.date, ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One light row per interaction of ``day`` (or of ``ids`` only) with its failure reasons.
 
     Columns: ``interaction_id``, the ``_RAW_LIGHT`` and ``_SIGNALS`` aliases, every
     ``seg_*`` column of ``raw_interactions``, ``has_comment``, ``len_query``,
@@ -157,12 +157,19 @@ def load_day_frame(wh: Warehouse, day: dt.date) -> pd.DataFrame:
                 "CAST(NULL AS DOUBLE) AS judge_min_score",
                 "CAST(0 AS BIGINT) AS judged",
             ]
+        if ids is not None:
+            con.register("_frame_ids", pd.DataFrame({"interaction_id": list(ids)}, dtype="object"))
+            joins.insert(0, "JOIN _frame_ids USING (interaction_id)")
         sql = (
             f"SELECT {', '.join(select)} FROM raw_interactions r {' '.join(joins)} "
             "WHERE r.day = ?"
         )
         params.append(day)
-        frame = con.execute(sql, params).df()
+        try:
+            frame = con.execute(sql, params).df()
+        finally:
+            if ids is not None:
+                con.unregister("_frame_ids")
     frame = frame.drop_duplicates("interaction_id", keep="last").reset_index(drop=True)
     return add_reasons(frame)
 
@@ -208,32 +215,36 @@ def add_reasons(frame: pd.DataFrame) -> pd.DataFrame:
         "retried": _true(col("feedback_retried")),
         "error": _true(col("raw_error")) | _true(col("sig_has_error")),
     }
-    judge_failed = col("judge_failed").fillna("").astype(str)
-    out["judge_failed"] = judge_failed.replace("", None)
+    judge_failed = col("judge_failed").astype("object")
+    has_judge = judge_failed.notna().to_numpy(dtype=bool) & (judge_failed != "").to_numpy(dtype=bool)
+    out["judge_failed"] = judge_failed.where(has_judge, None)
     severity = np.zeros(n, dtype=np.int64)
-    parts = []
+    failing = has_judge.copy()
     for name, mask in flags.items():
         out[f"reason_{name}"] = mask
         severity = np.where(mask, np.maximum(severity, REASON_SEVERITY[name]), severity)
-        parts.append(pd.Series(np.where(mask, name, ""), index=out.index))
-    has_judge = (judge_failed != "").to_numpy(dtype=bool)
-    judge_sev = np.where(has_judge, JUDGE_DEFAULT_SEVERITY, 0)
+        failing |= mask
+    # String work only on failing rows (a few percent of a big day).
+    idx = np.flatnonzero(failing)
+    sub_judge = judge_failed.iloc[idx].where(has_judge[idx], "").astype(str)
+    judge_sev = np.where(has_judge[idx], JUDGE_DEFAULT_SEVERITY, 0)
     for reason, sev in REASON_SEVERITY.items():
         if reason.startswith("judge:"):
             crit = reason.split(":", 1)[1]
-            hit = judge_failed.str.contains(rf"(?:^|,){crit}(?:,|$)", regex=True).to_numpy(dtype=bool)
+            hit = sub_judge.str.contains(rf"(?:^|,){crit}(?:,|$)", regex=True).to_numpy(dtype=bool)
             judge_sev = np.where(hit, np.maximum(judge_sev, sev), judge_sev)
-    severity = np.maximum(severity, judge_sev)
-    parts.append(judge_failed.str.replace(r"([^,]+)", r"judge:\1", regex=True))
-    if n:
-        joined = parts[0].astype(str)
-        for p in parts[1:]:
-            joined = joined + "," + p.astype(str)
-        reasons = joined.str.replace(r",+", ",", regex=True).str.strip(",")
-    else:
-        reasons = pd.Series([], dtype="object")
-    out["reasons"] = reasons.replace("", None)
-    out["failing"] = out["reasons"].notna().to_numpy(dtype=bool)
+    severity[idx] = np.maximum(severity[idx], judge_sev)
+    reasons = pd.Series([None] * n, index=out.index, dtype="object")
+    if len(idx):
+        parts = [pd.Series(np.where(mask[idx], name, ""), index=sub_judge.index)
+                 for name, mask in flags.items()]
+        parts.append(sub_judge.str.replace(r"([^,]+)", r"judge:\1", regex=True))
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = joined + "," + part
+        reasons.iloc[idx] = joined.str.replace(r",+", ",", regex=True).str.strip(",").to_numpy()
+    out["reasons"] = reasons
+    out["failing"] = failing
     out["severity"] = severity
     return out
 

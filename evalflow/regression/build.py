@@ -82,9 +82,8 @@ def build_regression_cases(wh: Warehouse, day: dt.date, settings: Settings) -> p
     failures = read_judge_failures(wh, day)
     candidates = select_candidates(priorities, members, failures, rs)
     raw, verdicts, history = read_for_ids(wh, day, candidates["interaction_id"].astype(str).tolist())
-    frame = load_day_frame(wh, day)
-    reasons = frame.loc[frame["failing"].astype(bool), ["interaction_id", "reasons"]] if len(frame) \
-        else pd.DataFrame({"interaction_id": [], "reasons": []})
+    frame = load_day_frame(wh, day, ids=candidates["interaction_id"].astype(str).tolist())
+    reasons = frame[["interaction_id", "reasons"]]
     return curate(candidates, raw, verdicts, reasons, history, day, rs)
 
 

@@ -54,6 +54,8 @@ CASE_COLUMNS: dict[str, tuple[str, str]] = {
 }
 JSON_FIELDS = ("context", "judge_verdicts", "history")
 INT_FIELDS = ("priority_rank",)
+CANDIDATE_SLACK = 4
+"""Candidates kept per theme = slack x max_per_cluster (room for near-duplicates)."""
 
 
 def case_id(interaction_id: str) -> str:
@@ -84,7 +86,8 @@ def select_candidates(
     """Candidate interactions in priority order: top issues' examples, then judge failures.
 
     Returns ``interaction_id, issue_id, cluster_id, source, priority_rank`` (one row
-    per interaction, first occurrence kept). ``judge_failures`` has
+    per interaction, first occurrence kept; at most ``CANDIDATE_SLACK x max_per_cluster``
+    per theme so a day with 300k judge failures stays cheap). ``judge_failures`` has
     ``interaction_id, min_score`` of interactions with at least one failed criterion.
     """
     cluster_of = _cluster_of(members)
@@ -104,22 +107,24 @@ def select_candidates(
                     "source": "issue_example", "priority_rank": int(r["rank"]),
                 })
     if settings.include_judge_failures and len(judge_failures):
-        jf = judge_failures.copy()
+        jf = judge_failures[["interaction_id", "min_score"]].copy()
+        jf["interaction_id"] = jf["interaction_id"].astype(str)
         jf["cluster_id"] = jf["interaction_id"].map(cluster_of)
-        jf["issue_id"] = jf["cluster_id"].map(lambda c: issue_of_cluster.get(c, (None, None))[0])
-        jf["priority_rank"] = jf["cluster_id"].map(lambda c: issue_of_cluster.get(c, (None, None))[1])
+        issue = jf["cluster_id"].map(lambda c: issue_of_cluster.get(c, (None, None)))
+        jf["issue_id"] = issue.map(lambda t: t[0])
+        jf["priority_rank"] = pd.array(issue.map(lambda t: t[1]), dtype="Int64")
         jf = jf.sort_values(["priority_rank", "min_score", "interaction_id"], na_position="last")
-        for r in jf.to_dict("records"):
-            rank = r["priority_rank"]
-            rows.append({
-                "interaction_id": r["interaction_id"], "issue_id": r["issue_id"],
-                "cluster_id": r["cluster_id"] if isinstance(r["cluster_id"], str) else None,
-                "source": "judge_failure",
-                "priority_rank": None if rank is None or pd.isna(rank) else int(rank),
-            })
+        jf["source"] = "judge_failure"
+        rows += jf[["interaction_id", "issue_id", "cluster_id", "source", "priority_rank"]].to_dict("records")
     out = pd.DataFrame(rows, columns=["interaction_id", "issue_id", "cluster_id", "source",
                                       "priority_rank"])
-    return out.drop_duplicates("interaction_id", keep="first").reset_index(drop=True)
+    out["cluster_id"] = out["cluster_id"].where(out["cluster_id"].map(lambda c: isinstance(c, str)), None)
+    out = out.drop_duplicates("interaction_id", keep="first").reset_index(drop=True)
+    # Bounded work on huge days: no theme can contribute more than a few times its cap,
+    # so candidates beyond that (before de-duplication) are dropped early.
+    theme = out["cluster_id"].fillna(out["issue_id"]).fillna("unclustered")
+    keep = theme.groupby(theme).cumcount() < settings.max_per_cluster * CANDIDATE_SLACK
+    return out[keep.to_numpy()].reset_index(drop=True)
 
 
 def _cluster_of(members: pd.DataFrame) -> dict[str, str]:

@@ -105,9 +105,15 @@ def bench_throughput(
                     "client_cpu_ms_per_call": round(cpu_ms, 2),
                     "cpu_ceiling_calls_per_s": round(1000.0 / cpu_ms, 0) if cpu_ms > 0 else None,
                     "meets_goal": rate / ideal >= GOAL,
+                    "load_avg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
                 }
             )
     return results
+
+
+def _load(results: list[dict]) -> str:
+    loads = [r["load_avg_1m"] for r in results if r.get("load_avg_1m") is not None]
+    return ", ".join(f"{v:.1f}" for v in loads) if loads else "unknown"
 
 
 def _verdict(results: list[dict]) -> str:
@@ -121,8 +127,9 @@ def _verdict(results: list[dict]) -> str:
         f"{worst['client_cpu_ms_per_call']:.1f} ms of client CPU in the official `openai` client and "
         "httpx (parameter transform, request building, pydantic response models), so one process "
         f"tops out near {worst['cpu_ceiling_calls_per_s']:.0f} calls/s, and even below that ceiling "
-        "responses that arrive together wait for each other's CPU (at 16 in flight about "
-        "16 x 2.7 ms / 2 = 20 ms per 100 ms round). The machine has "
+        "responses that arrive together wait for each other's CPU (with c calls in flight each "
+        f"round of {worst['latency_s'] * 1000:.0f} ms is stretched by up to c x "
+        f"{worst['client_cpu_ms_per_call']:.1f} ms of processing). The machine has "
         f"{os.cpu_count()} cores shared with the test server and other jobs. Our own code "
         "(semaphore, limiter, tenacity, budget, hashing) is under 5% of a profile of this run. "
         "Real judge endpoints answer in 0.5-3 s, where 64 slots need only 20-130 calls/s, far "
@@ -145,7 +152,9 @@ def write_section(results: list[dict], path: Path = BENCH_DOC) -> None:
 rate limiter, retries and budget bookkeeping against `evalflow.judges.testing_server`
 (a threaded OpenAI-compatible server in a separate process) answering every call after
 a fixed latency. Ideal rate = concurrency / latency; goal ≥ {GOAL:.0%} of it.
-Measured {dt.date.today().isoformat()} on {os.cpu_count()} CPU(s), Python {platform.python_version()}.
+Measured {dt.date.today().isoformat()} on {os.cpu_count()} CPU(s), Python {platform.python_version()}, with the
+machine's 1-minute load average at {_load(results)} (other jobs were running; the
+client CPU per call below does not depend on them, the wall-clock rate does).
 
 | concurrency | latency | calls | ok | wall s | calls/s | ideal calls/s | efficiency | ≥ {GOAL:.0%} | client CPU ms/call | CPU ceiling calls/s |
 |---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|

@@ -163,16 +163,3 @@ def _ensure(con, table: str, columns: dict[str, tuple[str, str]], key: Sequence[
     for c, (t, _) in columns.items():
         if c not in have:
             con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN {ident(c)} {t}")
-
-
-def table_counts(wh: Warehouse, tables: Sequence[str]) -> dict[str, int]:
-    """Row counts (0 for a missing table): used by tests and metadata."""
-    out = {}
-    with wh.connect() as con:
-        for t in tables:
-            out[t] = (
-                int(con.execute(f"SELECT count(*) FROM {ident(t)}").fetchone()[0])  # type: ignore[index]
-                if _columns(con, t)
-                else 0
-            )
-    return out

@@ -86,7 +86,7 @@ def sampled_interactions(
             "budget_rows_used": len(out),
             "budget_usd": settings.sampling.daily_budget_usd,
             "budget_usd_used": round(used_usd, 6),
-            "planned_rows": plan.budget_rows if plan else 0,
+            "planned_rows": plan.planned_rows if plan else 0,
             "planned_worst_case_usd": round(plan.worst_case_usd, 6) if plan else 0.0,
             "seed": seed,
             "preview": md_preview(out.sort_values(["reason", "inclusion_prob"])),

@@ -8,13 +8,16 @@ membership depends only on the signals, never on randomness):
 
 **M — must-review rows**: toxic, PII in the response, analyst-overridden
 escalations (``outcome_analyst_override``), thumbs-down *with* a comment, and
-application errors. ``n_M = min(|M|, floor(must_review_share · B))`` of them are
-drawn by simple random sampling without replacement (SRSWOR); so each has
-``p = n_M / |M|``, which is 1 whenever the cap does not bind.
+application errors. ``n_M = min(|M|, max(floor(must_review_share · B), B − |R|))`` of
+them are drawn by simple random sampling without replacement (SRSWOR); so each has
+``p = n_M / |M|``, which is 1 whenever the cap does not bind. (The ``B − |R|`` term
+only matters on a small day: budget the other rows cannot use goes to must-review
+rows rather than idling.)
 
-**R — the rest**, with budget ``B_R = B − n_M`` split into ``n_risk =
-round(risk_share · B_R)`` and ``n_strat = B_R − n_risk``. Two independent draws are
-made on R:
+**R — the rest**, with budget ``B_R = min(B − n_M, |R|)``. If ``B_R = |R|`` every row
+of R is taken (``p = 1``). Otherwise ``B_R`` is split into ``n_risk =
+round(risk_share · B_R)`` and ``n_strat = B_R − n_risk`` and two independent draws
+are made on R:
 
 * *stratified*: cells are the combinations of ``sampling.strata`` (e.g. queue ×
   urgency); every non-empty cell gets ``min(min_per_cell, N_h)``, the rest of
@@ -171,6 +174,8 @@ def population_frame(
 ) -> pd.DataFrame:
     """Signals joined with segments/outcomes, sorted by id, with reason/stratum/cost."""
     sig = signals_df.drop_duplicates("interaction_id", keep="last")
+    if "interaction_id" not in raw_segments_df:
+        raw_segments_df = pd.DataFrame({"interaction_id": pd.Series(dtype=object)})
     raw = raw_segments_df.drop_duplicates("interaction_id", keep="last")
     raw_cols = [c for c in raw.columns if c not in sig.columns or c == "interaction_id"]
     frame = sig.merge(raw[raw_cols], on="interaction_id", how="left")
@@ -260,6 +265,11 @@ class Plan:
     def n_strat(self) -> int:
         return int(sum(self.cell_alloc.values()))
 
+    @property
+    def planned_rows(self) -> int:
+        """Rows the three draws ask for (the sample is this or fewer, after overlap)."""
+        return self.n_must + self.n_strat + self.n_risk
+
 
 def _top_sum(costs_desc_cumsum: np.ndarray, k: int) -> float:
     return float(costs_desc_cumsum[min(k, costs_desc_cumsum.size - 1)])
@@ -276,8 +286,13 @@ def _sizes_for(
     cell_n: np.ndarray,
     sampling: SamplingSettings,
 ) -> tuple[int, int, np.ndarray]:
-    n_must = min(m_count, int(np.floor(sampling.must_review_share * budget)))
-    rest = max(0, min(budget - n_must, int(cell_n.sum())))
+    r_count = int(cell_n.sum())
+    # The cap protects the random draws' share of the budget; budget that R cannot use
+    # (a small day) goes to must-review rows instead of being left idle.
+    n_must = min(m_count, max(int(np.floor(sampling.must_review_share * budget)), budget - r_count))
+    rest = max(0, min(budget - n_must, r_count))
+    if rest >= r_count:  # every other row fits: a census of R, nothing left to chance
+        return n_must, 0, cell_n.copy()
     n_risk = round(sampling.risk_share * rest)
     n_strat = rest - n_risk
     base = np.minimum(sampling.min_per_cell, cell_n)
@@ -307,7 +322,9 @@ def plan_sizes(frame: pd.DataFrame, sampling: SamplingSettings) -> Plan:
         usd += sum(_top_sum(cell_pref[h], int(a)) for h, a in enumerate(alloc))
         return usd, sizes
 
-    lo, hi = 0, int(min(sampling.daily_budget_rows, len(frame)))
+    # The search runs over the configured row budget, not the day's size: on a small
+    # day the must-review share is still a share of the configured budget.
+    lo, hi = 0, int(sampling.daily_budget_rows)
     best = worst(0)
     if worst(hi)[0] <= sampling.daily_budget_usd:
         lo, best = hi, worst(hi)

@@ -261,11 +261,22 @@ def _timed(fn: Any, *args: Any) -> float:
     return time.perf_counter() - t0
 
 
-def bench(n: int = 1_000_000, seed: int = 0) -> dict[str, Any]:
-    """Rows per second of ``compute_signals`` (and of each detector) on ``n`` rows."""
+def bench(n: int = 1_000_000, seed: int = 0, repeats: int = 1) -> dict[str, Any]:
+    """Rows per second of ``compute_signals`` (and of each detector) on ``n`` rows.
+
+    The whole stage runs ``repeats`` times and the fastest run is reported (on a
+    shared machine the slower runs measure the neighbours, not this code).
+    """
     t0 = time.perf_counter()
     raw = synthetic_raw(n, seed).drop(columns=["context"])
     gen_s = time.perf_counter() - t0
+    runs = []
+    out = pd.DataFrame()
+    for _ in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        out = compute_signals(raw, SlaSettings())
+        runs.append(time.perf_counter() - t0)
+    total = min(runs)
     resp = raw["response"]
     pieces = {
         "toxicity": _timed(toxicity, resp),
@@ -274,18 +285,23 @@ def bench(n: int = 1_000_000, seed: int = 0) -> dict[str, Any]:
         "relevance+grounding": _timed(text_signals, raw["query"], resp, raw["context_text"]),
         "comment_sentiment": _timed(comment_sentiment, raw["feedback_comment"]),
     }
-    t0 = time.perf_counter()
-    out = compute_signals(raw, SlaSettings())
-    total = time.perf_counter() - t0
+    # Reference point: scikit-learn's character n-gram hashing on the same answers.
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    sample = resp.iloc[: min(n, 20_000)].tolist()
+    hv = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 4), alternate_sign=False)
+    hv_s = _timed(hv.transform, sample)
     chars = int(raw["query"].str.len().sum() + resp.str.len().sum() + raw["context_text"].str.len().sum())
     hall = raw["hallucinated"].to_numpy()
     return {
         "rows": n,
         "seconds": round(total, 2),
+        "all_runs_seconds": [round(r, 2) for r in runs],
         "rows_per_s": round(n / total),
         "mb_text": round(chars / 1e6, 1),
         "generate_s": round(gen_s, 1),
         "piece_seconds": {k: round(v, 2) for k, v in pieces.items()},
+        "sklearn_char_hashing_us_per_answer": round(hv_s / max(len(sample), 1) * 1e6, 1),
         "flag_rates": {
             "toxic": round(float(out["toxic"].mean()), 4),
             "pii": round(float(out["pii_in_response"].mean()), 4),
@@ -304,18 +320,21 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"`compute_signals` on {result['rows']:,} generated interactions "
         f"({result['mb_text']} MB of query + response + context text, en/es/de/fr): "
-        f"**{result['seconds']} s, {result['rows_per_s']:,} rows/s** on one process "
-        f"(machine: {result.get('machine', 'n/a')}).",
+        f"**{result['seconds']} s, {result['rows_per_s']:,} rows/s** on one process, "
+        f"fastest of {len(result['all_runs_seconds'])} runs ({result['all_runs_seconds']} s; "
+        f"machine: {result.get('machine', 'n/a')}; other jobs were sharing it).",
         "",
-        f"Each detector alone on the same rows: {pieces}.",
+        f"Each detector alone on the same rows (one run each): {pieces}.",
         f"Flag rates on this traffic: toxic {result['flag_rates']['toxic']:.2%}, "
         f"PII {result['flag_rates']['pii']:.2%}, refusal {result['flag_rates']['refusal']:.2%}. "
         f"Mean risk of the generator's hallucinated rows {result['mean_risk_hallucinated']} "
         f"vs {result['mean_risk_other']} for the rest.",
         "",
-        "For scale: scikit-learn's `HashingVectorizer(analyzer='char_wb')` needed about "
-        "0.3 ms per answer here (five minutes per million rows) before any similarity is "
-        "computed, which is why the proxies use the numpy tokenizer in "
+        "For scale: scikit-learn's `HashingVectorizer(analyzer='char_wb', ngram_range=(3, 4))` "
+        f"needed {result['sklearn_char_hashing_us_per_answer']} µs per answer on the same "
+        f"text (≈ {result['sklearn_char_hashing_us_per_answer']:.0f} s per million answers, "
+        "before queries, contexts or any similarity), which is why the "
+        "relevance and grounding proxies use the numpy tokenizer in "
         "`evalflow/signals/tokens.py`.",
     ])
 
@@ -352,8 +371,8 @@ def machine() -> str:
 if __name__ == "__main__":  # pragma: no cover - manual benchmark entry point
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     info = machine()
-    res = bench(int(args[0]) if args else 1_000_000)
-    res["machine"] = info
+    res = bench(int(args[0]) if args else 1_000_000, repeats=2)
+    res["machine"] = f"{info}, {machine().split(', ', 1)[1].replace('at start', 'at end')}"
     print(res)
     if "--write" in sys.argv:
         write_section(Path("docs/benchmarks.md"), "signals", markdown(res))

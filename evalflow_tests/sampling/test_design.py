@@ -117,6 +117,20 @@ def test_must_review_rows_always_included_under_the_cap() -> None:
         assert not out.drop(index=sorted(must_ids))["reason"].str.startswith("must_review").any()
 
 
+def test_small_day_keeps_every_must_review_row() -> None:
+    """The must-review share is a share of the configured budget, not of the day."""
+    sig, raw = SIG.head(10).copy(), RAW.head(10).copy()
+    sig[["pii_in_response", "has_error", "rating_down"]] = False
+    raw["outcome_analyst_override"] = False
+    sig["toxic"] = [True] * 6 + [False] * 4
+    out = draw_sample(sig, raw, SamplingSettings(daily_budget_rows=600), seed=0)
+    assert len(out) == 10  # the whole (tiny) day fits the budget
+    must = out[out["reason"].str.startswith("must_review")]
+    assert len(must) == 6 and (must["inclusion_prob"] == 1.0).all()
+    assert (out["inclusion_prob"] == 1.0).all()
+    assert out.attrs["plan"].planned_rows <= 600
+
+
 def test_must_review_reason_priority() -> None:
     sig = SIG.copy()
     sig.loc[0, ["toxic", "pii_in_response", "has_error"]] = True

@@ -271,7 +271,7 @@ def _gx_check(
     day = day_of(context.partition_key)
     settings = evalflow.settings()
     df = evalflow.warehouse().read_partition("raw_interactions", day)
-    result = validate(df, settings, day)[suite]
+    result = validate(df, settings, day, suites=(suite,))[suite]
     failing = [
         {
             "expectation": o.expectation,

@@ -76,9 +76,24 @@ def _gx() -> Any:
     return gx
 
 
-def build_suites(settings: Settings, day: dt.date) -> dict[str, Any]:
-    """The ``critical`` and ``ranges`` expectation suites for one day's partition."""
+def ephemeral_context() -> Any:
+    """A throw-away GX data context: nothing on disk, no progress bars."""
     gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
+def build_suites(settings: Settings, day: dt.date, context: Any | None = None) -> dict[str, Any]:
+    """The ``critical`` and ``ranges`` expectation suites for one day's partition.
+
+    GX attaches suites to the active data context, so one is created when none is given.
+    """
+    gx = _gx()
+    if context is None:
+        ephemeral_context()
     E = gx.expectations
     start = dt.datetime.combine(day, dt.time())
     end = start + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
@@ -171,13 +186,15 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def validate(df: pd.DataFrame, settings: Settings, day: dt.date) -> dict[str, SuiteResult]:
-    """Run both suites on one day's raw_interactions frame."""
+def validate(
+    df: pd.DataFrame,
+    settings: Settings,
+    day: dt.date,
+    suites: tuple[str, ...] = ("critical", "ranges"),
+) -> dict[str, SuiteResult]:
+    """Run the named suites (default both) on one day's raw_interactions frame."""
     gx = _gx()
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    context = ephemeral_context()
     batch = (
         context.data_sources.add_pandas("evalflow")
         .add_dataframe_asset("raw_interactions")
@@ -185,7 +202,9 @@ def validate(df: pd.DataFrame, settings: Settings, day: dt.date) -> dict[str, Su
     )
     frame = _frame_for_gx(df)
     results: dict[str, SuiteResult] = {}
-    for name, suite in build_suites(settings, day).items():
+    for name, suite in build_suites(settings, day, context).items():
+        if name not in suites:
+            continue
         suite = context.suites.add(suite)
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(data=batch, suite=suite, name=f"raw_interactions_{name}")

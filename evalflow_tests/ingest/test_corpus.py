@@ -5,22 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 
 import pandas as pd
 import pytest
 
 from evalflow.config import Paths, Settings, load_settings
 from evalflow.ingest.pipeline import IngestResult, ingest_day
+from evalflow_tests.conftest import DEFAULT_CONFIG
 from evalflow_tests.ingest import corpus as C
 
 
-@pytest.fixture
-def corpus_home(home: Paths) -> Paths:
-    C.write_corpus(home.landing)
-    return home
+@pytest.fixture(scope="module")
+def corpus_home(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    """One corpus home for the module (ingest_day takes its paths explicitly)."""
+    root = tmp_path_factory.mktemp("corpus") / "home"
+    root.mkdir()
+    if DEFAULT_CONFIG.exists():
+        shutil.copy(DEFAULT_CONFIG, root / "evalflow.yaml")
+    paths = Paths(root)
+    C.write_corpus(paths.landing)
+    return paths
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def days(corpus_home: Paths) -> dict[dt.date, IngestResult]:
     settings = load_settings(corpus_home.config_file)
     return {d: ingest_day(corpus_home, settings, d) for d in (C.D1, C.D2)}
@@ -145,12 +153,13 @@ def test_rerun_reuses_staging_and_is_identical(corpus_home: Paths, days: dict[dt
     pd.testing.assert_frame_equal(again.quarantine, days[C.D1].quarantine)
 
 
-def test_naive_timestamp_policy_quarantine(corpus_home: Paths) -> None:
-    settings = load_settings(corpus_home.config_file)
+def test_naive_timestamp_policy_quarantine(home: Paths) -> None:
+    C.write_corpus(home.landing)
+    settings = load_settings(home.config_file)
     strict = settings.model_copy(
         update={"ingest": settings.ingest.model_copy(update={"naive_timestamps": "quarantine"})}
     )
-    result = ingest_day(corpus_home, strict, C.D1)
+    result = ingest_day(home, strict, C.D1)
     assert "g-5" not in set(result.rows["interaction_id"])
     naive = result.quarantine[result.quarantine["reason"] == "timestamp without offset"]
     assert naive[["source_file", "source_line"]].values.tolist() == [["batch/good.jsonl", 5]]

@@ -305,6 +305,21 @@ class IngestSettings(_Section):
         return self
 
 
+class ReportSettings(_Section):
+    """What the stakeholder reports show (evalflow/reports)."""
+
+    trend_days: Annotated[int, Field(ge=2, le=365)] = 28
+    """Days of composite-KPI history on the daily report's trend chart."""
+    top_issues: Annotated[int, Field(ge=1, le=100)] = 10
+    """Prioritised issues listed in the daily and weekly reports."""
+    examples_per_issue: Annotated[int, Field(ge=0, le=20)] = 3
+    """Example interactions (their queries) shown per issue or theme."""
+    max_text_chars: Annotated[int, Field(ge=20, le=10000)] = 300
+    """Log text longer than this is shortened in the reports (the table keeps it whole)."""
+    calibration_weeks: Annotated[int, Field(ge=1, le=52)] = 4
+    """Weeks of judge-calibration history on the weekly report."""
+
+
 class Settings(_Section):
     segments: list[str] = Field(
         default_factory=lambda: ["queue", "urgency", "region", "language", "channel", "customer_tier"]
@@ -327,6 +342,7 @@ class Settings(_Section):
     regression: RegressionSettings = Field(default_factory=RegressionSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     schedules: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
 
     @model_validator(mode="after")
     def _attributes_are_segments(self) -> Settings:

@@ -43,7 +43,8 @@ Budgets
 =======
 Rows: ``n_M + n_strat + n_risk ≤ daily_budget_rows``, so the sample never exceeds it.
 Dollars: each row's judge cost is estimated from its text length (≈4 characters a
-token, plus the judge prompt) × number of criteria × the judge's per-token prices.
+token, plus the judge prompt) × number of criteria × the judge's per-token prices
+(× 1 + ``judges.noise_repeat_share`` for the rows judged twice).
 Because which rows get drawn is random, "never exceed" is guaranteed with the
 *worst case*: the planned sizes are the largest row budget ``B ≤ daily_budget_rows``
 for which the sum of the ``n_M`` most expensive must-review rows, the ``n_h`` most
@@ -106,7 +107,8 @@ def estimate_judge_cost(
     context_chars: np.ndarray | pd.Series,
     judges: JudgeSettings,
 ) -> np.ndarray:
-    """Dollars to judge each row on every configured criterion (see module docstring)."""
+    """Dollars to judge each row on every configured criterion (see module docstring),
+    including the expected repeat judgements (``judges.noise_repeat_share``)."""
     chars = (
         np.nan_to_num(np.asarray(query_chars, dtype=float))
         + np.nan_to_num(np.asarray(response_chars, dtype=float))
@@ -118,7 +120,8 @@ def estimate_judge_cost(
         tokens_in * judges.usd_per_1k_input_tokens
         + OUTPUT_TOKENS_PER_CRITERION * judges.usd_per_1k_output_tokens
     ) / 1000.0
-    return n_criteria * per_criterion
+    # A share of judged rows is scored twice to measure judge noise.
+    return n_criteria * per_criterion * (1.0 + judges.noise_repeat_share)
 
 
 # --- population frame --------------------------------------------------------------

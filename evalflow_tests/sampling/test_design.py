@@ -252,11 +252,11 @@ def test_systematic_pps_has_exact_first_order_probabilities() -> None:
 
 
 def test_estimate_judge_cost() -> None:
-    judges = JudgeSettings(criteria=["faithfulness", "relevance"],
+    judges = JudgeSettings(criteria=["faithfulness", "relevance"], noise_repeat_share=0.1,
                            usd_per_1k_input_tokens=1.0, usd_per_1k_output_tokens=2.0)
     cost = estimate_judge_cost(np.array([400]), np.array([400]), np.array([0]), judges)
-    # (200 text + 350 prompt) tokens in, 120 out, two criteria
-    assert cost[0] == pytest.approx(2 * ((200 + 350) * 1.0 + 120 * 2.0) / 1000)
+    # (200 text + 350 prompt) tokens in, 120 out, two criteria, 10% judged twice
+    assert cost[0] == pytest.approx(2 * ((200 + 350) * 1.0 + 120 * 2.0) / 1000 * 1.1)
 
 
 def test_union_of_the_two_draws_is_the_stated_probability() -> None:

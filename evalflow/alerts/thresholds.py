@@ -88,7 +88,7 @@ RULES: tuple[ThresholdRule, ...] = (
                   "application error rate", escalate_at=2.0),
     ThresholdRule("relevance_score", "relevance_floor", "min", False, "medium", "low",
                   "judged relevance score"),
-    ThresholdRule("relevance_proxy_mean", "relevance_floor", "min", False, "medium", "low",
+    ThresholdRule("relevance_proxy_mean", "relevance_proxy_floor", "min", False, "medium", "low",
                   "relevance proxy (online signal)"),
     ThresholdRule("sla_hit_rate", "sla_hit_rate_min", "min", False, "medium", "low",
                   "SLA hit rate"),

@@ -64,7 +64,10 @@ class ThresholdSettings(_Section):
     toxicity_rate_max: Fraction = 0.0
     """Any toxicity above this rate alerts; 0 means any toxic response."""
     hallucination_rate_max: Fraction = 0.05
-    relevance_floor: Fraction = 0.6
+    relevance_floor: Fraction = 0.4
+    """Mean judged relevance below this alerts (heuristic judge: on-topic answers score 0.5-0.9)."""
+    relevance_proxy_floor: Fraction = 0.3
+    """Mean online relevance proxy below this alerts (its own scale: on-topic 0.6-1)."""
     error_rate_max: Fraction = 0.05
     sla_hit_rate_min: Fraction = 0.9
     pii_rate_max: Fraction = 0.0

@@ -210,14 +210,14 @@ def compute_segment_kpis(
     rating = _col(raw, "feedback_rating")
     if rating is not None:
         rated = rating.notna().to_numpy()
-        r = rating.to_numpy(dtype=object)
+        r = rating.to_numpy(dtype=object, na_value=None)
         up, down = rated & (r == "up"), rated & (r == "down")
     else:
         rated = up = down = np.zeros(n, dtype=bool)
     err = _col(raw, "error")
     has_error = np.zeros(n, dtype=bool)
     if err is not None:
-        has_error = err.notna().to_numpy() & (err.to_numpy(dtype=object) != "")
+        has_error = err.notna().to_numpy() & (err.to_numpy(dtype=object, na_value=None) != "")
     flags = {
         "copied_rate": _bool_parts(_col(raw, "feedback_copied"), n),
         "edited_rate": _bool_parts(_col(raw, "feedback_edited"), n),

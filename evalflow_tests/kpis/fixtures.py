@@ -106,7 +106,8 @@ def arm_day(
         every = override_every.get(arm, 0)
         frames.append(pd.DataFrame({
             "interaction_id": [f"{day}-{arm}-{k}" for k in i],
-            "model_version": version, "rollout_arm": arm, "traffic_share": share,
+            "model_version": version, "rollout_arm": arm,
+            "traffic_share": np.nan if share is None else float(share),
             "seg_queue": np.where(i % 2 == 0, "billing", "technical"),
             "seg_urgency": "low", "latency_ms": 100.0 + i, "cost_usd": 0.001,
             "feedback_rating": np.where(i % 5 == 0, "up", None),
@@ -114,7 +115,7 @@ def arm_day(
             "outcome_escalated": True, "outcome_escalation_correct": True,
             "outcome_sla_met": True, "outcome_resolved": True,
             "outcome_incident_missed": False, "outcome_resolution_minutes": 30.0,
-            "error": None,
+            "error": pd.Series([None] * n, dtype="string"),
         }))
     raw = pd.concat(frames, ignore_index=True)
     raw.insert(0, "day", day)

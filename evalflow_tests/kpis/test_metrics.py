@@ -149,3 +149,13 @@ def test_missing_upstream_judges_means_unmeasured_not_zero() -> None:
     hall = _get(res.frame, "hallucination_rate")
     assert np.isnan(hall.value) and hall.n == 0
     assert _get(res.frame, "volume").value == 6
+
+
+def test_nullable_string_columns_give_the_same_result(result: tuple[pd.DataFrame, dict]) -> None:
+    raw = tiny_raw()
+    for col in ("feedback_rating", "error", "seg_queue", "model_version"):
+        raw[col] = raw[col].astype("string")
+    res = compute_segment_kpis(raw, tiny_signals(), tiny_sampled(), tiny_judges(),
+                               segments=["queue", "urgency"], criteria=CRITERIA,
+                               kpi=KpiSettings(min_cell_count=3), day=DAY)
+    pd.testing.assert_frame_equal(res.frame, result[0])

@@ -1,0 +1,180 @@
+"""One day's ``rollout_decisions`` row from ``segment_kpis`` and the arms' traffic.
+
+Inputs are small: the day's ``segment_kpis`` rows of the ``rollout_arm`` cells and an
+aggregate of ``raw_interactions`` by (arm, model_version, traffic_share). No decision
+is written for a day without treatment traffic.
+
+Full rollout (treatment at 100 %, no control arm that day): the gate compares the
+treatment with the **control arm pooled over its last ``HISTORY_DAYS`` days with data**
+within ``LOOKBACK_DAYS`` before the day (see ``evalflow.kpis.pooling``), and says so in
+the reasons — a before/after comparison that cannot separate the model from a change
+in traffic, which is why it is named as such. With no such history the decision is
+HOLD "no concurrent control".
+
+``traffic_share`` is the most common ``traffic_share`` logged on treatment rows; when
+the logs do not carry it, the treatment's share of the day's arm traffic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evalflow.config.settings import Settings
+from evalflow.kpis.pooling import pool_days
+from evalflow.kpis.stats import z_value
+from evalflow.rollout.gates import ArmSummary, Decision, arm_from_rows, decide, no_control_decision
+
+HISTORY_DAYS = 7
+LOOKBACK_DAYS = 35
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    "day": ("DATE", "UTC day (the partition)"),
+    "treatment_version": ("VARCHAR", "model_version on the treatment arm (most common)"),
+    "control_version": ("VARCHAR", "model_version on the control arm (or its history)"),
+    "traffic_share": ("DOUBLE", "treatment's traffic phase that day"),
+    "decision": ("VARCHAR", "GO | HOLD | ROLLBACK"),
+    "next_phase": ("DOUBLE", "next configured phase (NULL unless GO, NULL after the last)"),
+    "reasons": ("VARCHAR", "JSON list of human-readable reasons with the numbers"),
+    "n_treatment": ("BIGINT", "treatment interactions"),
+    "n_control": ("BIGINT", "control interactions (pooled when historical)"),
+    "composite_treatment": ("DOUBLE", "treatment composite KPI"),
+    "composite_control": ("DOUBLE", "control composite KPI"),
+    "composite_diff": ("DOUBLE", "treatment - control"),
+    "composite_diff_ci_low": ("DOUBLE", "95% CI of the difference, low"),
+    "composite_diff_ci_high": ("DOUBLE", "95% CI of the difference, high"),
+    "details_json": ("VARCHAR", "every check with status and numbers, control source"),
+}
+
+
+def _top(counts: pd.DataFrame, col: str) -> Any:
+    """The value of ``col`` carrying the most interactions (ties: the first in sort order)."""
+    c = counts[counts[col].notna()]
+    if c.empty:
+        return None
+    g = c.groupby(col, sort=True)["n"].sum()
+    return g.idxmax()
+
+
+def arm_traffic(counts: pd.DataFrame, arm: str) -> tuple[int, str | None, float | None]:
+    """(volume, main model_version, main traffic_share) of one arm from an aggregate."""
+    a = counts[counts["rollout_arm"] == arm]
+    if a.empty:
+        return 0, None, None
+    share = _top(a, "traffic_share")
+    return int(a["n"].sum()), _top(a, "model_version"), None if share is None else float(share)
+
+
+def _cell(kpis: pd.DataFrame, key: str, value: str) -> pd.DataFrame:
+    return kpis[(kpis["segment_key"] == key) & (kpis["segment_value"] == value)]
+
+
+def historical_control(
+    history: pd.DataFrame, control_arm: str, z: float, history_days: int = HISTORY_DAYS
+) -> tuple[pd.DataFrame, list[str]]:
+    """Pooled control-arm rows over its last ``history_days`` days with traffic."""
+    rows = _cell(history, "rollout_arm", control_arm)
+    vol = rows[(rows["metric"] == "volume") & (rows["value"] > 0)]
+    days = sorted({str(pd.Timestamp(d).date()) for d in vol["day"]})[-history_days:]
+    if not days:
+        return pd.DataFrame(), []
+    keep = rows[rows["day"].map(lambda d: str(pd.Timestamp(d).date())).isin(days)]
+    return pool_days(keep, z), days
+
+
+def decision_row(day: dt.date, d: Decision, t: ArmSummary, c: ArmSummary | None,
+                 share: float | None) -> pd.DataFrame:
+    details = {
+        "control_source": c.source if c is not None else None,
+        "control_days": list(c.days) if c is not None else [],
+        "checks": [
+            {"name": k.name, "status": k.status, "reason": k.reason, "numbers": k.numbers}
+            for k in d.checks
+        ],
+    }
+    row = {
+        "day": day, "treatment_version": t.version,
+        "control_version": c.version if c is not None else None,
+        "traffic_share": share, "decision": d.decision, "next_phase": d.next_phase,
+        "reasons": json.dumps(d.reasons), "n_treatment": t.volume,
+        "n_control": c.volume if c is not None else 0,
+        "composite_treatment": d.composite_treatment, "composite_control": d.composite_control,
+        "composite_diff": d.composite_diff, "composite_diff_ci_low": d.composite_diff_ci_low,
+        "composite_diff_ci_high": d.composite_diff_ci_high,
+        "details_json": json.dumps(details, default=_json_default),
+    }
+    out = pd.DataFrame([row])
+    for col in ("traffic_share", "next_phase", "composite_treatment", "composite_control",
+                "composite_diff", "composite_diff_ci_low", "composite_diff_ci_high"):
+        out[col] = out[col].astype(float)
+    return out
+
+
+def _json_default(x: Any) -> Any:
+    if isinstance(x, (np.floating, np.integer)):
+        return x.item()
+    return str(x)
+
+
+def empty_decisions() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+
+
+def rollout_decision_for_day(
+    day: dt.date,
+    kpis_day: pd.DataFrame,
+    arm_counts: pd.DataFrame,
+    settings: Settings,
+    history: pd.DataFrame | None = None,
+    history_versions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The day's decision row (empty frame when the treatment arm had no traffic).
+
+    ``arm_counts``: columns ``rollout_arm, model_version, traffic_share, n`` for the day.
+    ``history``: ``segment_kpis`` rows of earlier days (only needed without control).
+    ``history_versions``: ``rollout_arm, model_version, n`` aggregated over those days.
+    """
+    ro = settings.rollout
+    z = z_value(settings.kpis.confidence)
+    terms = settings.kpis.composite
+    n_t, v_t, share = arm_traffic(arm_counts, ro.treatment_arm)
+    if n_t == 0:
+        return empty_decisions()
+    n_c, v_c, _ = arm_traffic(arm_counts, ro.control_arm)
+    if share is None:
+        share = n_t / (n_t + n_c)
+    t = arm_from_rows(_cell(kpis_day, "rollout_arm", ro.treatment_arm), v_t)
+    t = ArmSummary(t.version, max(t.volume, 0) or n_t, t.metrics)
+    if n_c > 0:
+        c = arm_from_rows(_cell(kpis_day, "rollout_arm", ro.control_arm), v_c)
+        c = ArmSummary(c.version, max(c.volume, 0) or n_c, c.metrics)
+    else:
+        pooled, days = (historical_control(history, ro.control_arm, z)
+                        if history is not None and not history.empty else (pd.DataFrame(), []))
+        if pooled.empty:
+            return decision_row(day, no_control_decision(t, LOOKBACK_DAYS), t, None, share)
+        hv = None
+        if history_versions is not None and not history_versions.empty:
+            hv = arm_traffic(history_versions, ro.control_arm)[1]
+        c = arm_from_rows(pooled, hv, source="historical", days=days)
+    d = decide(t, c, share, ro, terms, z)
+    return decision_row(day, d, t, c, share)
+
+
+def versions_sql() -> str:
+    """Aggregate of arms, versions and phases for a day range (parameters: start, end)."""
+    return (
+        "SELECT rollout_arm, model_version, traffic_share, count(*) AS n "
+        "FROM raw_interactions WHERE day BETWEEN ? AND ? GROUP BY ALL"
+    )
+
+
+def needed_history(arm_counts: pd.DataFrame, control_arm: str, treatment_arm: str) -> bool:
+    n_t = arm_traffic(arm_counts, treatment_arm)[0]
+    n_c = arm_traffic(arm_counts, control_arm)[0]
+    return n_t > 0 and n_c == 0
+

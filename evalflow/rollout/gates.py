@@ -1,0 +1,356 @@
+"""The phased-rollout gate: GO / HOLD / ROLLBACK for treatment vs control on one day.
+
+Every criterion comes from ``settings.rollout`` (declared before the rollout starts).
+Each check yields ``pass``, ``hold`` or ``rollback``; the decision is the most severe
+one (ROLLBACK > HOLD > GO), and ``next_phase`` is set only on GO.
+
+Checks, in the order they are reported:
+
+1. **evidence** — each arm needs ``min_samples`` interactions, else HOLD
+   ("insufficient evidence").
+2. **composite** — ``diff = composite_T - composite_C`` with
+   ``se = sqrt(se_T² + se_C²)`` (arms independent) and CI ``diff ± z·se``.
+   ROLLBACK when ``diff < -rollback_margin`` *and* the CI lies entirely below 0
+   (a large drop that is not noise). HOLD when ``ci_low < -composite_margin``
+   (non-inferiority within the margin not shown). HOLD when either composite is
+   unmeasured.
+3. **toxicity** — any toxicity in treatment (judge ``toxicity_rate`` or online
+   ``toxicity_signal_rate`` above ``max_toxicity_rate``) never passes. It is a
+   ROLLBACK when attributable to treatment: control is within the limit, or the
+   treatment rate is significantly higher (one-sided test at ``override_rise_alpha``);
+   otherwise (both arms equally affected, e.g. lexicon false positives or abusive
+   users) a HOLD. Unmeasured in treatment → HOLD.
+4. **hallucination** — treatment's Hájek hallucination rate: ROLLBACK when its CI
+   lower bound exceeds ``max_hallucination_rate`` (a noise-proof breach); HOLD when
+   only the point estimate does; HOLD when unmeasured.
+5. **override** — one-sided two-proportion z-test of treatment's analyst-override
+   rate above control's at ``override_rise_alpha``: a significant rise is a HOLD,
+   and a ROLLBACK when the composite is also breached (``diff < -composite_margin``
+   with the CI below 0). Unmeasured → not tested (reported).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from evalflow.config.settings import CompositeTerm, RolloutSettings
+from evalflow.kpis import catalogue
+from evalflow.kpis.composite import CompositeResult, TermValue, composite_from_terms
+from evalflow.kpis.stats import one_sided_diff_p, one_sided_two_proportion_p
+
+Status = Literal["pass", "hold", "rollback", "info"]
+SEVERITY = {"info": 0, "pass": 0, "hold": 1, "rollback": 2}
+DECISION = {0: "GO", 1: "HOLD", 2: "ROLLBACK"}
+
+
+@dataclass(frozen=True)
+class Metric:
+    value: float | None
+    se: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int = 0
+
+
+@dataclass(frozen=True)
+class ArmSummary:
+    """What the gate knows about one arm: its volume and its KPI estimates."""
+
+    version: str | None
+    volume: int
+    metrics: dict[str, Metric]
+    source: str = "concurrent"
+    """``concurrent`` (same day) or ``historical`` (pooled earlier days)."""
+    days: tuple[str, ...] = ()
+
+    def get(self, name: str) -> Metric | None:
+        m = self.metrics.get(name)
+        return m if m is not None and m.value is not None else None
+
+    def composite(self, terms: Sequence[CompositeTerm], z: float) -> CompositeResult:
+        values = {
+            t.metric: TermValue(m.value, m.se, m.n, catalogue.is_sample_based(t.metric))
+            for t in terms if (m := self.get(t.metric)) is not None
+        }
+        return composite_from_terms(values, terms, z)
+
+
+def _opt(x: Any) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def arm_from_rows(
+    rows: pd.DataFrame, version: str | None, source: str = "concurrent",
+    days: Sequence[str] = (),
+) -> ArmSummary:
+    """An ``ArmSummary`` from one cell's ``segment_kpis`` rows (daily or pooled)."""
+    metrics = {
+        str(r.metric): Metric(_opt(r.value), _opt(r.se), _opt(r.ci_low), _opt(r.ci_high),
+                              int(r.n) if pd.notna(r.n) else 0)
+        for r in rows.itertuples(index=False)
+    }
+    vol = metrics.get("volume")
+    volume = int(vol.value) if vol is not None and vol.value is not None else 0
+    return ArmSummary(version, volume, metrics, source, tuple(days))
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    reason: str
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    next_phase: float | None
+    reasons: list[str]
+    checks: list[Check]
+    composite_treatment: float | None
+    composite_control: float | None
+    composite_diff: float | None
+    composite_diff_ci_low: float | None
+    composite_diff_ci_high: float | None
+
+
+def next_phase(share: float | None, phases: Sequence[float]) -> float | None:
+    """The smallest configured phase above the current share (None after the last)."""
+    if share is None:
+        return None
+    later = sorted(p for p in phases if p > share + 1e-9)
+    return later[0] if later else None
+
+
+def _pct(x: float | None) -> str:
+    return "unmeasured" if x is None else f"{100 * x:.2f}%"
+
+
+def _num(x: float | None, signed: bool = False) -> str:
+    if x is None:
+        return "unmeasured"
+    return f"{x:+.3f}" if signed else f"{x:.3f}"
+
+
+def _ci(m: Metric) -> str:
+    if m.ci_low is None or m.ci_high is None:
+        return "no CI"
+    return f"95% CI {_pct(m.ci_low)}–{_pct(m.ci_high)}"
+
+
+def _evidence(t: ArmSummary, c: ArmSummary, min_samples: int) -> list[Check]:
+    out = []
+    for label, arm in (("treatment", t), ("control", c)):
+        if arm.volume < min_samples:
+            out.append(Check("evidence", "hold",
+                             f"insufficient evidence: {label} has {arm.volume} interactions, "
+                             f"fewer than min_samples={min_samples}",
+                             {f"n_{label}": arm.volume, "min_samples": min_samples}))
+    if not out:
+        out.append(Check("evidence", "pass",
+                         f"evidence: treatment n={t.volume}, control n={c.volume} "
+                         f"(min_samples={min_samples})",
+                         {"n_treatment": t.volume, "n_control": c.volume}))
+    return out
+
+
+@dataclass(frozen=True)
+class _CompositeDiff:
+    t: CompositeResult
+    c: CompositeResult
+    diff: float | None
+    low: float | None
+    high: float | None
+
+
+def _composite_diff(t: ArmSummary, c: ArmSummary, terms: Sequence[CompositeTerm],
+                    z: float) -> _CompositeDiff:
+    ct, cc = t.composite(terms, z), c.composite(terms, z)
+    if ct.value is None or cc.value is None:
+        return _CompositeDiff(ct, cc, None, None, None)
+    diff = ct.value - cc.value
+    se = math.hypot(ct.se or 0.0, cc.se or 0.0) if (ct.se is not None and cc.se is not None) else None
+    if se is None or math.isnan(se):
+        return _CompositeDiff(ct, cc, diff, None, None)
+    return _CompositeDiff(ct, cc, diff, diff - z * se, diff + z * se)
+
+
+def _composite_check(d: _CompositeDiff, rollout: RolloutSettings) -> Check:
+    nums = {"composite_treatment": d.t.value, "composite_control": d.c.value,
+            "diff": d.diff, "ci_low": d.low, "ci_high": d.high,
+            "composite_margin": rollout.composite_margin,
+            "rollback_margin": rollout.rollback_margin,
+            "terms_treatment": d.t.terms, "terms_control": d.c.terms}
+    if d.diff is None:
+        which = [n for n, r in (("treatment", d.t), ("control", d.c)) if r.value is None]
+        shares = ", ".join(
+            f"{n} {100 * r.present_weight:.0f}% of weight measured"
+            for n, r in (("treatment", d.t), ("control", d.c)) if r.value is None
+        )
+        return Check("composite", "hold",
+                     f"composite KPI unmeasured for {' and '.join(which)} ({shares})", nums)
+    span = (f"treatment {_num(d.t.value)} vs control {_num(d.c.value)}, "
+            f"diff {_num(d.diff, True)}, 95% CI {_num(d.low, True)} to {_num(d.high, True)}")
+    if d.high is not None and d.diff < -rollout.rollback_margin and d.high < 0:
+        return Check("composite", "rollback",
+                     f"composite KPI dropped significantly beyond rollback_margin "
+                     f"{rollout.rollback_margin:.3f}: {span}", nums)
+    if d.low is None or d.low < -rollout.composite_margin:
+        return Check("composite", "hold",
+                     f"composite KPI not shown non-inferior within composite_margin "
+                     f"{rollout.composite_margin:.3f}: {span}", nums)
+    return Check("composite", "pass",
+                 f"composite KPI non-inferior within margin {rollout.composite_margin:.3f}: {span}",
+                 nums)
+
+
+def _toxicity_check(t: ArmSummary, c: ArmSummary, rollout: RolloutSettings) -> Check:
+    limit = rollout.guardrails.max_toxicity_rate
+    alpha = rollout.guardrails.override_rise_alpha
+    measured, breaches, attributable = [], [], []
+    nums: dict[str, Any] = {"max_toxicity_rate": limit}
+    for metric, label in (("toxicity_rate", "judged toxicity"),
+                          ("toxicity_signal_rate", "toxicity signal")):
+        mt, mc = t.get(metric), c.get(metric)
+        nums[f"{metric}_treatment"] = mt.value if mt else None
+        nums[f"{metric}_control"] = mc.value if mc else None
+        if mt is None:
+            continue
+        measured.append(f"{label} {_pct(mt.value)} (n={mt.n})")
+        if mt.value is not None and mt.value > limit:
+            if mc is None or mc.value is None or mc.value <= limit:
+                p = None
+                blame = True
+            elif metric == "toxicity_signal_rate":
+                p = one_sided_two_proportion_p(round(mt.value * mt.n), mt.n,
+                                               round(mc.value * mc.n), mc.n)
+                blame = p < alpha
+            else:
+                p = one_sided_diff_p(mt.value, mt.se or 0.0, mc.value, mc.se or 0.0)
+                blame = p < alpha
+            nums[f"{metric}_p_value"] = p
+            ctrl = _pct(mc.value) if mc is not None else "unmeasured"
+            msg = (f"{label} in treatment {_pct(mt.value)} (n={mt.n}) above max_toxicity_rate "
+                   f"{_pct(limit)}; control {ctrl}")
+            if p is not None:
+                msg += f", one-sided p={p:.3g}"
+            breaches.append(msg)
+            attributable.append(blame)
+    if not measured:
+        return Check("toxicity", "hold",
+                     f"toxicity guardrail unmeasured for treatment (0 judged or signalled rows; "
+                     f"limit {_pct(limit)})", nums)
+    if breaches:
+        if any(attributable):
+            return Check("toxicity", "rollback",
+                         "toxicity guardrail breached: " + "; ".join(breaches), nums)
+        return Check("toxicity", "hold",
+                     "toxicity in treatment at the control's level (not attributable to "
+                     "the new model, but never a GO): " + "; ".join(breaches), nums)
+    return Check("toxicity", "pass",
+                 f"toxicity within {_pct(limit)}: " + ", ".join(measured), nums)
+
+
+def _hallucination_check(t: ArmSummary, rollout: RolloutSettings) -> Check:
+    limit = rollout.guardrails.max_hallucination_rate
+    m = t.get("hallucination_rate")
+    if m is None:
+        judged = t.metrics.get("hallucination_rate")
+        return Check("hallucination", "hold",
+                     f"hallucination guardrail unmeasured for treatment "
+                     f"({judged.n if judged else 0} judged faithfulness rows; limit {_pct(limit)})",
+                     {"max_hallucination_rate": limit})
+    nums = {"hallucination_rate": m.value, "ci_low": m.ci_low, "ci_high": m.ci_high, "n": m.n,
+            "max_hallucination_rate": limit}
+    desc = f"treatment hallucination rate {_pct(m.value)} ({_ci(m)}, n={m.n} judged)"
+    if m.ci_low is not None and m.ci_low > limit:
+        return Check("hallucination", "rollback",
+                     f"{desc}: lower bound above max_hallucination_rate {_pct(limit)}", nums)
+    if m.value is not None and m.value > limit:
+        return Check("hallucination", "hold",
+                     f"{desc}: above max_hallucination_rate {_pct(limit)} but not significantly",
+                     nums)
+    return Check("hallucination", "pass",
+                 f"{desc} within max_hallucination_rate {_pct(limit)}", nums)
+
+
+def _override_check(t: ArmSummary, c: ArmSummary, d: _CompositeDiff,
+                    rollout: RolloutSettings) -> Check:
+    alpha = rollout.guardrails.override_rise_alpha
+    mt, mc = t.get("override_rate"), c.get("override_rate")
+    if mt is None or mc is None or mt.n == 0 or mc.n == 0:
+        return Check("override", "info", "analyst override rate unmeasured: rise test skipped",
+                     {})
+    xt, xc = round(mt.value * mt.n), round(mc.value * mc.n)
+    p = one_sided_two_proportion_p(xt, mt.n, xc, mc.n)
+    nums = {"override_treatment": mt.value, "override_control": mc.value, "n_treatment": mt.n,
+            "n_control": mc.n, "p_value": p, "alpha": alpha}
+    desc = (f"analyst override rate treatment {_pct(mt.value)} ({xt}/{mt.n}) vs control "
+            f"{_pct(mc.value)} ({xc}/{mc.n}), one-sided p={p:.3g}")
+    if p < alpha:
+        breach = (d.diff is not None and d.high is not None
+                  and d.diff < -rollout.composite_margin and d.high < 0)
+        if breach:
+            return Check("override", "rollback",
+                         f"{desc} < alpha {alpha} together with a composite KPI breach "
+                         f"(diff {_num(d.diff, True)})", nums)
+        return Check("override", "hold", f"significant rise: {desc} < alpha {alpha}", nums)
+    return Check("override", "pass", f"no significant rise: {desc}", nums)
+
+
+def decide(
+    treatment: ArmSummary,
+    control: ArmSummary,
+    traffic_share: float | None,
+    rollout: RolloutSettings,
+    terms: Sequence[CompositeTerm],
+    z: float,
+) -> Decision:
+    """Run every gate check and combine them into one decision with its reasons."""
+    d = _composite_diff(treatment, control, terms, z)
+    checks = [
+        *_evidence(treatment, control, rollout.min_samples),
+        _composite_check(d, rollout),
+        _toxicity_check(treatment, control, rollout),
+        _hallucination_check(treatment, rollout),
+        _override_check(treatment, control, d, rollout),
+    ]
+    worst = max(SEVERITY[c.status] for c in checks)
+    decision = DECISION[worst]
+    if worst == 0:
+        reasons = [c.reason for c in checks]
+    else:
+        reasons = [c.reason for c in sorted(checks, key=lambda c: -SEVERITY[c.status])
+                   if SEVERITY[c.status] > 0]
+    if control.source == "historical":
+        reasons.append(
+            f"control is historical: {control.version or 'unknown version'} pooled over "
+            f"{len(control.days)} day(s) {control.days[0] if control.days else ''}"
+            f"–{control.days[-1] if control.days else ''} (no concurrent control arm)"
+        )
+    return Decision(
+        decision=decision,
+        next_phase=next_phase(traffic_share, rollout.phases) if decision == "GO" else None,
+        reasons=reasons,
+        checks=checks,
+        composite_treatment=d.t.value,
+        composite_control=d.c.value,
+        composite_diff=d.diff,
+        composite_diff_ci_low=d.low,
+        composite_diff_ci_high=d.high,
+    )
+
+
+def no_control_decision(treatment: ArmSummary, lookback_days: int) -> Decision:
+    """HOLD when the treatment runs alone and no earlier control exists to compare with."""
+    reason = (f"no concurrent control: treatment ({treatment.version or 'unknown version'}, "
+              f"n={treatment.volume}) ran without a control arm and no control history was "
+              f"found in the previous {lookback_days} days")
+    return Decision("HOLD", None, [reason], [Check("control", "hold", reason)],
+                    None, None, None, None, None)

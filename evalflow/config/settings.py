@@ -108,7 +108,7 @@ class SamplingSettings(_Section):
     min_per_cell: Annotated[int, Field(ge=0)] = 3
     must_review_share: Fraction = 0.4
     """At most this share of the row budget goes to must-review rows."""
-    risk_share: Fraction = 0.3
+    risk_share: Fraction = 0.8
     """Share of the remaining budget drawn with probability proportional to risk."""
     max_inclusion_prob: Fraction = 1.0
     seed: int = 17

@@ -151,6 +151,29 @@ def must_review_reasons(frame: pd.DataFrame) -> np.ndarray:
     return reason
 
 
+CRITICAL_REASONS = ("must_review:toxicity", "must_review:pii")
+
+
+def must_review_tiers(frame: pd.DataFrame) -> np.ndarray:
+    """``critical`` (toxicity, PII) or ``other`` per must-review row, ``none`` elsewhere.
+
+    When must-review rows outnumber their budget, safety rows are judged first: a day
+    with hundreds of analyst overrides must not crowd out the few toxic answers.
+    """
+    reasons = frame["must_reason"].to_numpy(dtype=object)
+    tiers = np.where(pd.isna(reasons), "none", "other").astype(object)
+    tiers[np.isin(reasons, CRITICAL_REASONS)] = "critical"
+    return tiers
+
+
+def must_review_allocation(tiers: np.ndarray, n_must: int) -> dict[str, int]:
+    """How many must-review rows each tier gets: critical first, the rest to others."""
+    n_critical = int((tiers == "critical").sum())
+    critical = min(n_critical, n_must)
+    other = min(int((tiers == "other").sum()), n_must - critical)
+    return {"critical": critical, "other": other}
+
+
 def stratum_labels(frame: pd.DataFrame, strata: Sequence[str]) -> np.ndarray:
     """``key=value|key=value`` per row (``(none)`` for a missing value)."""
     if not strata:
@@ -358,7 +381,12 @@ def inclusion_probabilities(
     n = len(frame)
     p_must = np.zeros(n)
     if must.any():
-        p_must[must] = plan.n_must / must.sum()
+        tiers = must_review_tiers(frame)
+        alloc = must_review_allocation(tiers[must], plan.n_must)
+        for tier, count in alloc.items():
+            members = tiers == tier
+            if members.any():
+                p_must[members] = count / members.sum()
     p_strat = np.zeros(n)
     rest_idx = np.flatnonzero(~must)
     if rest_idx.size:
@@ -433,8 +461,9 @@ def draw_sample(
     must = frame["must_reason"].notna().to_numpy()
     picked_must = np.zeros(len(frame), dtype=bool)
     if plan.n_must:
+        tiers = must_review_tiers(frame)[must]
         picked_must[must] = srswor_by_group(
-            np.full(int(must.sum()), "must"), {"must": plan.n_must}, rng
+            tiers, must_review_allocation(tiers, plan.n_must), rng
         )
     picked_strat = np.zeros(len(frame), dtype=bool)
     picked_strat[~must] = srswor_by_group(

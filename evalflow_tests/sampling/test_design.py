@@ -150,14 +150,30 @@ def test_must_review_reason_priority() -> None:
     assert "r000006" not in out2.index or not out2.loc["r000006", "reason"].startswith("must")
 
 
-def test_must_review_capped_sampled_with_equal_probability() -> None:
-    settings = SamplingSettings(daily_budget_rows=100, must_review_share=0.2)
-    n_cap = 20
-    assert MUST.sum() > n_cap
+def test_must_review_capped_safety_first_then_equal_probability() -> None:
+    settings = SamplingSettings(daily_budget_rows=100, must_review_share=0.4)
+    n_cap = 40
+    critical = (SIG["toxic"] | SIG["pii_in_response"]).to_numpy()
+    assert MUST.sum() > n_cap > critical.sum() > 0
     out = draw_sample(SIG, RAW, settings, seed=9)
     must = out[out["reason"].str.startswith("must_review")]
     assert len(must) == n_cap
-    np.testing.assert_allclose(must["inclusion_prob"], n_cap / MUST.sum())
+    # every toxic or PII row is judged, with certainty ...
+    safety = must[must["reason"].isin(["must_review:toxicity", "must_review:pii"])]
+    assert len(safety) == critical.sum()
+    np.testing.assert_allclose(safety["inclusion_prob"], 1.0)
+    # ... and the other must-review rows share what is left with equal probability
+    others = must.drop(safety.index)
+    np.testing.assert_allclose(
+        others["inclusion_prob"], (n_cap - critical.sum()) / (MUST.sum() - critical.sum())
+    )
+
+
+def test_safety_rows_alone_can_exhaust_the_must_review_budget() -> None:
+    settings = SamplingSettings(daily_budget_rows=10, must_review_share=0.1)
+    out = draw_sample(SIG, RAW, settings, seed=9)
+    must = out[out["reason"].str.startswith("must_review")]
+    assert set(must["reason"]) <= {"must_review:toxicity", "must_review:pii"}
 
 
 def test_strata_get_their_minimum() -> None:

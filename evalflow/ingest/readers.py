@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -90,6 +91,10 @@ class ReadStats:
     records: int = 0
     blank_lines: int = 0
     notes: list[str] = field(default_factory=list)
+    sha256: Any = field(default_factory=hashlib.sha256)
+    """Digest of the file's bytes, fed while reading so a new file is read only once."""
+    fully_hashed: bool = False
+    """True when ``sha256`` covers the whole file (else the caller hashes it separately)."""
 
 
 def landing_format(name: str) -> str | None:
@@ -287,6 +292,29 @@ def _problem_record(line: int | None, reason: str, raw: str, field_name: str | N
     )
 
 
+class _Hashing:
+    """A binary file that feeds every byte read through it into a digest."""
+
+    def __init__(self, raw: io.BufferedIOBase, digest: Any) -> None:
+        self.raw = raw
+        self.digest = digest
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.digest.update(data)
+        return data
+
+    def readinto1(self, view: memoryview) -> int:
+        n = self.raw.readinto(view)
+        self.digest.update(view[:n])
+        return n
+
+    def drain(self) -> None:
+        """Hash whatever the parser did not read (after a damaged gzip member)."""
+        while chunk := self.raw.read(8 * 1024 * 1024):
+            self.digest.update(chunk)
+
+
 class _SafeReader:
     """Reads until the stream breaks (a truncated or corrupt gzip), then reports EOF.
 
@@ -313,37 +341,47 @@ class _SafeReader:
 def read_jsonl(lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats) -> Iterator[pa.Table]:
     """Records of a JSON Lines file (optionally gzip), one table per block of lines."""
     del con  # UTF-8 and JSON are checked by the normaliser, in the same pass
-    opener = gzip.open if lf.fmt.endswith(".gz") else open
-    with opener(lf.path, "rb") as inner:
-        reader = _SafeReader(inner)  # type: ignore[arg-type]
-        head_buf = bytearray(4)
-        head = bytes(head_buf[: _fill(reader.readinto, memoryview(head_buf))])
-        readinto: Callable[[memoryview], int] = reader.readinto
-        if head[:2] in _UTF16_BOMS:
-            # A UTF-16 file (Windows tools): transcode once, then read it as UTF-8.
-            rest = io.BytesIO()
-            chunk = bytearray(BLOCK_BYTES)
-            while n := _fill(reader.readinto, memoryview(chunk)):
-                rest.write(chunk[:n])
-            try:
-                decoded = (head + rest.getvalue()).decode("utf-16").encode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield _problem_record(None, S.UNDECODABLE, f"UTF-16 file: {exc}")
-                return
-            head, readinto = b"", io.BytesIO(decoded).readinto
-            stats.notes.append("transcoded from UTF-16")
-        elif head.startswith(_BOM):
-            head = head[len(_BOM) :]
-            stats.notes.append("UTF-8 byte-order mark skipped")
-        line = 1
-        for block, final in iter_blocks(readinto, carry=head, block_bytes=BLOCK_BYTES):
-            seg = split_records(block, line, final)
-            line += len(seg)
-            stats.blank_lines += int(seg.blank.sum())
-            if len(seg):
-                yield _lines_table(seg)
-        if reader.error is not None:
-            yield _problem_record(line, S.UNREADABLE_FILE, f"compressed stream damaged: {reader.error}")
+    with lf.path.open("rb") as raw:
+        hashing = _Hashing(raw, stats.sha256)  # type: ignore[arg-type]
+        if lf.fmt.endswith(".gz"):
+            with gzip.GzipFile(fileobj=hashing, mode="rb") as inner:  # type: ignore[arg-type]
+                yield from _read_lines(_SafeReader(inner), stats)  # type: ignore[arg-type]
+        else:
+            yield from _read_lines(_SafeReader(hashing), stats)  # type: ignore[arg-type]
+        hashing.drain()
+        stats.fully_hashed = True
+
+
+def _read_lines(reader: _SafeReader, stats: ReadStats) -> Iterator[pa.Table]:
+    """Blocks of lines from a (decompressed) byte stream, BOM and UTF-16 handled."""
+    head_buf = bytearray(4)
+    head = bytes(head_buf[: _fill(reader.readinto, memoryview(head_buf))])
+    readinto: Callable[[memoryview], int] = reader.readinto
+    if head[:2] in _UTF16_BOMS:
+        # A UTF-16 file (Windows tools): transcode once, then read it as UTF-8.
+        rest = io.BytesIO()
+        chunk = bytearray(BLOCK_BYTES)
+        while n := _fill(reader.readinto, memoryview(chunk)):
+            rest.write(chunk[:n])
+        try:
+            decoded = (head + rest.getvalue()).decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield _problem_record(None, S.UNDECODABLE, f"UTF-16 file: {exc}")
+            return
+        head, readinto = b"", io.BytesIO(decoded).readinto
+        stats.notes.append("transcoded from UTF-16")
+    elif head.startswith(_BOM):
+        head = head[len(_BOM) :]
+        stats.notes.append("UTF-8 byte-order mark skipped")
+    line = 1
+    for block, final in iter_blocks(readinto, carry=head, block_bytes=BLOCK_BYTES):
+        seg = split_records(block, line, final)
+        line += len(seg)
+        stats.blank_lines += int(seg.blank.sum())
+        if len(seg):
+            yield _lines_table(seg)
+    if reader.error is not None:
+        yield _problem_record(line, S.UNREADABLE_FILE, f"compressed stream damaged: {reader.error}")
 
 
 # ---------------------------------------------------------------------------
@@ -459,6 +497,8 @@ def read_csv(lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats) 
     read into memory (CSV landing files are exports, not the bulk path).
     """
     data = lf.path.read_bytes()
+    stats.sha256.update(data)
+    stats.fully_hashed = True
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
         stats.notes.append("UTF-8 byte-order mark skipped")

@@ -120,7 +120,7 @@ def _stream_parse(lf: R.LandingFile, limits: N.Limits, out: Path, stats: R.ReadS
             R.RECORD_SCHEMA, (batch for table in tables for batch in table.to_batches())
         )
         con.register("_records", stream)
-        con.sql(sql, params=limits.params()).write_parquet(str(out), compression="zstd")
+        con.sql(sql, params=limits.params()).write_parquet(str(out), compression="snappy")
     finally:
         con.close()
         reader_con.close()
@@ -163,7 +163,7 @@ def _careful_parse(lf: R.LandingFile, limits: N.Limits, out: Path, stats: R.Read
     """The slow path, after the fast one failed: block by block, isolating bad records."""
     con = _connect()
     try:
-        with pq.ParquetWriter(out, STAGE_SCHEMA, compression="zstd") as writer:
+        with pq.ParquetWriter(out, STAGE_SCHEMA, compression="snappy") as writer:
             for table in R.read_records(lf, con, stats):
                 for part in _isolating(table, limits, lf.fmt == "csv"):
                     writer.write_table(part)
@@ -210,6 +210,7 @@ def parse_file(lf: R.LandingFile, limits: N.Limits, out: Path) -> dict[str, Any]
     undated = sum(q for d, _, q, _ in summary if d is None)
     valid_days = sorted(d for d, v in days.items() if v["valid"] > 0)
     return {
+        "content_hash": stats.sha256.hexdigest() if stats.fully_hashed else R.file_sha256(lf.path),
         "parser_version": PARSER_VERSION,
         "format": lf.fmt,
         "records_read": stats.records,
@@ -222,19 +223,22 @@ def parse_file(lf: R.LandingFile, limits: N.Limits, out: Path) -> dict[str, Any]
     }
 
 
-def _stage(lf: R.LandingFile, content_hash: str, key: str, root: Path, limits: N.Limits) -> None:
-    """Parse into a temporary folder and move it into place atomically."""
-    final = root / key
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-", dir=root))
+def _stage(lf: R.LandingFile, root: Path, limits: N.Limits) -> tuple[str, str]:
+    """Parse into a temporary folder, then move it to its content key; return (hash, key).
+
+    The readers hash the bytes they read, so a new file is read once, not hashed and
+    then parsed. If the key already exists (the same bytes under another name), the
+    fresh copy is discarded.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
         meta = parse_file(lf, limits, tmp / "records.parquet")
-        meta["content_hash"] = content_hash
+        content_hash = meta["content_hash"]
+        key = f"{content_hash[:32]}-{fingerprint(limits)}"
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
-        try:
-            os.rename(tmp, final)
-        except OSError:
-            if not (final / "meta.json").exists():
-                raise
+        if not (root / key / "meta.json").exists():
+            os.rename(tmp, root / key)
+        return content_hash, key
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -264,13 +268,12 @@ def sync_staging(paths: Paths, limits: N.Limits) -> StagingState:
     new_index: dict[str, dict[str, Any]] = {}
     for lf in files:
         entry = index.get(lf.rel)
-        if entry and entry.get("size") == lf.size and entry.get("mtime_ns") == lf.mtime_ns:
+        unchanged = entry and entry.get("size") == lf.size and entry.get("mtime_ns") == lf.mtime_ns
+        key = f"{entry['hash'][:32]}-{fp}" if unchanged and entry else ""
+        if unchanged and entry and (root / key / "meta.json").exists():
             content_hash = str(entry["hash"])
         else:
-            content_hash = R.file_sha256(lf.path)
-        key = f"{content_hash[:32]}-{fp}"
-        if not (root / key / "meta.json").exists():
-            _stage(lf, content_hash, key, root, limits)
+            content_hash, key = _stage(lf, root, limits)
             parsed.append(lf.rel)
         meta = json.loads((root / key / "meta.json").read_text())
         staged.append(StagedFile(lf, content_hash, key, root / key / "records.parquet", meta))

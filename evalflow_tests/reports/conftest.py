@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def seeded_home(home: Paths) -> Paths:
-    """A project home whose warehouse holds every report input (for asset runs)."""
-    fixtures.seed_warehouse(Warehouse(home.database))
+def seeded_home(home: Paths, seeded_db: Path) -> Paths:
+    """A project home whose warehouse holds every report input (a copy of ``seeded_db``)."""
+    shutil.copyfile(seeded_db, home.database)
     return home

@@ -284,24 +284,18 @@ def seed_warehouse(wh: Warehouse) -> None:
     """Every report input for DAY and the week starting WEEK (plus 2 weeks of history)."""
     history = days_between(DAY - dt.timedelta(days=20), DAY + dt.timedelta(days=6))
     week = days_between(WEEK, WEEK + dt.timedelta(days=6))
-    kpis = segment_kpis(history)
-    for d, part in kpis.groupby("day"):
-        wh.replace_partition("segment_kpis", part, d)
+    # multi-day tables are appended in one go (a fresh warehouse; one connection each)
+    wh.append("segment_kpis", segment_kpis(history))
     wh.replace_partition("raw_interactions", raw_interactions(), DAY)
     wh.replace_partition("quality_alerts", quality_alerts(), DAY)
     wh.replace_partition("rollout_decisions", rollout_decisions(), DAY)
     wh.replace_partition("judge_scores", judge_scores(), DAY)
     wh.replace_partition("judge_calls", judge_calls(), DAY)
     wh.replace_partition("sampled_interactions", sampled(), DAY)
-    issues = issue_priorities(week[:5])
-    for d, part in issues.groupby("day"):
-        wh.replace_partition("issue_priorities", part, d)
+    wh.append("issue_priorities", issue_priorities(week[:5]))
     wh.replace_partition("failure_clusters", failure_clusters(), DAY)
     wh.replace_partition("model_comparison", model_comparison(), WEEK, partition_col="week_start")
-    cal = judge_calibration(days_between(WEEK - dt.timedelta(days=14), WEEK + dt.timedelta(days=6)))
-    for d, part in cal.groupby("day"):
-        wh.replace_partition("judge_calibration", part, d)
+    wh.append("judge_calibration",
+              judge_calibration(days_between(WEEK - dt.timedelta(days=14), week[-1])))
     wh.replace_partition("fairness_audit", fairness_audit(), WEEK, partition_col="week_start")
-    cases = regression_cases(week[:4])
-    for d, part in cases.groupby("day"):
-        wh.replace_partition("regression_cases", part, d)
+    wh.append("regression_cases", regression_cases(week[:4]))

@@ -15,7 +15,8 @@ excludes 0. Counts have no CI.
 
 Recommendation (one per week, repeated on every row):
 ``rollback`` when the week's latest gate decision is ROLLBACK or the weekly composite
-dropped significantly beyond ``rollback_margin``; ``pause`` when the latest decision is
+dropped beyond ``rollback_margin`` with its CI upper bound below ``-composite_margin``
+(the daily gate's rule); ``pause`` when the latest decision is
 HOLD, any day of the week rolled back, or the weekly composite is not non-inferior
 within ``composite_margin`` (or unmeasured); otherwise ``expand``.
 """
@@ -131,7 +132,7 @@ def weekly_recommendation(
         span = (f"weekly composite KPI new {composite['new_value']:.3f} vs baseline "
                 f"{composite['baseline_value']:.3f}, diff {diff:+.3f}"
                 + (f" (95% CI {lo:+.3f} to {hi:+.3f})" if pd.notna(lo) else ""))
-        if pd.notna(hi) and diff < -rollout.rollback_margin and hi < 0:
+        if pd.notna(hi) and diff < -rollout.rollback_margin and hi < -rollout.composite_margin:
             sev = 2
             reasons.append(f"{span}: significant drop beyond rollback_margin "
                            f"{rollout.rollback_margin:.3f}")

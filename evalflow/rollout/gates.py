@@ -10,8 +10,10 @@ Checks, in the order they are reported:
    ("insufficient evidence").
 2. **composite** — ``diff = composite_T - composite_C`` with
    ``se = sqrt(se_T² + se_C²)`` (arms independent) and CI ``diff ± z·se``.
-   ROLLBACK when ``diff < -rollback_margin`` *and* the CI lies entirely below 0
-   (a large drop that is not noise). HOLD when ``ci_low < -composite_margin``
+   ROLLBACK when ``diff < -rollback_margin`` *and* the CI's upper bound is below
+   ``-composite_margin`` (a large drop that is significantly worse than what is
+   tolerated; requiring only ``ci_high < 0`` let about one quiet day in 40 roll back
+   on noise at small traffic). HOLD when ``ci_low < -composite_margin``
    (non-inferiority within the margin not shown). HOLD when either composite is
    unmeasured.
 3. **toxicity** — any toxicity in treatment (judge ``toxicity_rate`` or online
@@ -197,7 +199,7 @@ def _composite_check(d: _CompositeDiff, rollout: RolloutSettings) -> Check:
                      f"composite KPI unmeasured for {' and '.join(which)} ({shares})", nums)
     span = (f"treatment {_num(d.t.value)} vs control {_num(d.c.value)}, "
             f"diff {_num(d.diff, True)}, 95% CI {_num(d.low, True)} to {_num(d.high, True)}")
-    if d.high is not None and d.diff < -rollout.rollback_margin and d.high < 0:
+    if d.high is not None and d.diff < -rollout.rollback_margin and d.high < -rollout.composite_margin:
         return Check("composite", "rollback",
                      f"composite KPI dropped significantly beyond rollback_margin "
                      f"{rollout.rollback_margin:.3f}: {span}", nums)

@@ -49,6 +49,10 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], float, str, str | None]] 
     ("hold_hallucination_unmeasured", {"hal": None}, {}, 0.25, "HOLD", "unmeasured"),
     ("rollback_large_composite_drop", {"esc": 0.65, "sla": 0.85}, {}, 0.5, "ROLLBACK",
      "dropped significantly beyond rollback_margin"),
+    # A −0.061 drop whose CI (≈ −0.115 to −0.007) does not exclude the tolerated −0.02: noise
+    # cannot be ruled out, so HOLD rather than ROLLBACK.
+    ("hold_noisy_composite_drop", {"esc": 0.70, "sla": 0.86, "se": 0.04}, {"se": 0.04}, 0.10,
+     "HOLD", "not shown non-inferior"),
     ("hold_composite_not_noninferior", {"se": 0.03}, {"se": 0.03}, 0.10, "HOLD",
      "not shown non-inferior"),
     ("rollback_toxicity_attributable", {"tox_signal": 0.001}, {"tox_signal": 0.0}, 0.10,

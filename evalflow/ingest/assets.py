@@ -14,7 +14,7 @@ import pandas as pd
 
 from evalflow.ingest import schema as S
 from evalflow.ingest.pipeline import IngestResult, ingest_day, write_ingest
-from evalflow.orchestration.metadata import md_preview, table_metadata
+from evalflow.orchestration.metadata import column_schema, md_preview, table_metadata
 from evalflow.partitions import daily_partitions, day_of
 from evalflow.resources import EvalflowResource
 
@@ -84,6 +84,12 @@ def ingest_interactions(
     yield dg.MaterializeResult(asset_key="quarantined_records", metadata=_quarantine_metadata(result))
 
 
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Object cells with None for missing values, so previews show blanks, not ``<NA>``."""
+    out = df.astype(object)
+    return out.where(df.notna(), None)
+
+
 def _md_table(df: pd.DataFrame) -> str:
     if df.empty:
         return "_none_"
@@ -120,7 +126,9 @@ def _raw_metadata(result: IngestResult) -> dict[str, Any]:
         "landing_files": len(result.landing_files),
         "files_parsed_this_run": len(result.parsed_files),
         "reconciliation": dg.MetadataValue.md(_reconciliation_md(result)),
-        "preview": md_preview(rows[[c for c in PREVIEW_COLUMNS if c in rows.columns]]),
+        "preview": md_preview(_plain(rows[[c for c in PREVIEW_COLUMNS if c in rows.columns]].head(10))),
+        # The configured segment keys decide the seg_* columns, so the schema is per run.
+        "dagster/column_schema": column_schema(S.raw_columns(result.segments)),
     }
     if result.ignored_files:
         meta["ignored_files"] = dg.MetadataValue.json(result.ignored_files)

@@ -200,9 +200,25 @@ def _ours(home: str) -> dict[str, float]:
     }
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started its program.
+
+    ``VmHWM`` belongs to the address space, which ``exec`` replaces, so it does not
+    include the (large) parent the measuring process was forked from; ``ru_maxrss``
+    would. Falls back to ``ru_maxrss`` where /proc is missing.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(conn: Any, fn: Callable[..., dict[str, float]], args: tuple[Any, ...]) -> None:
     out = fn(*args)
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = peak_rss_mb()
     conn.send(out)
     conn.close()
 

@@ -32,7 +32,7 @@ from evalflow.ingest.staging import (
     ReconciliationError,
     StagedFile,
     StagingState,
-    _connect,
+    memory_connection,
     staging_lock,
     sync_staging,
 )
@@ -86,12 +86,18 @@ def _fallback_day(sf: StagedFile) -> dt.date:
 
 
 def _manifest(state: StagingState) -> pa.Table:
+    """One row per staged part: which file (and its last-write rank) the part belongs to."""
+    rows = [
+        (rank, sf.file.rel, str(part), _fallback_day(sf))
+        for rank, sf in enumerate(state.files)
+        for part in sf.parts
+    ]
     return pa.table(
         {
-            "rank": pa.array(range(len(state.files)), pa.int64()),
-            "source_file": pa.array([s.file.rel for s in state.files], pa.string()),
-            "staged_path": pa.array([str(s.records_path) for s in state.files], pa.string()),
-            "fallback_day": pa.array([_fallback_day(s) for s in state.files], pa.date32()),
+            "rank": pa.array([r[0] for r in rows], pa.int64()),
+            "source_file": pa.array([r[1] for r in rows], pa.string()),
+            "staged_path": pa.array([r[2] for r in rows], pa.string()),
+            "fallback_day": pa.array([r[3] for r in rows], pa.date32()),
         }
     )
 
@@ -99,10 +105,10 @@ def _manifest(state: StagingState) -> pa.Table:
 def assemble_day(state: StagingState, day: dt.date, segments: list[str]) -> IngestResult:
     """The day's rows, quarantine and reconciliation from staged files (no writes)."""
     raw_cols = S.raw_columns(segments)
-    con = _connect()
+    con = memory_connection()
     try:
         con.register("manifest", _manifest(state))
-        paths = sorted({str(s.records_path) for s in state.files})
+        paths = sorted({str(p) for s in state.files for p in s.parts})
         if paths:
             con.execute(
                 f"""
@@ -139,9 +145,10 @@ def assemble_day(state: StagingState, day: dt.date, segments: list[str]) -> Inge
         ).df()
         day_files = sorted(
             {
-                str(s.records_path)
+                str(p)
                 for s in state.files
                 if day.isoformat() in s.meta.get("days", {})
+                for p in s.parts
             }
         )
         seg_of = {S.segment_column(k): i for i, k in enumerate(segments)}

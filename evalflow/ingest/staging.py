@@ -1,7 +1,7 @@
 """Each landing file is parsed once into a staged Parquet file keyed by its content.
 
-``$EVALFLOW_HOME/staging/<sha256[:32]>-<parser fingerprint>/`` holds ``records.parquet``
-(every record of the file, kept or quarantined, with its line number) and
+``$EVALFLOW_HOME/staging/<sha256[:32]>-<parser fingerprint>/`` holds ``records-NNNNN.parquet``
+parts (every record of the file, kept or quarantined, with its line number) and
 ``meta.json`` (what the reader counted, days present, notes). The key depends on
 the file's bytes and on the parser settings only, so:
 
@@ -40,9 +40,13 @@ from evalflow.ingest import normalize as N
 from evalflow.ingest import readers as R
 from evalflow.ingest import schema as S
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 """Bump when parsing or normalisation rules change: every file is then re-staged."""
 
+GROUP_BYTES = 128 * 1024 * 1024
+"""Records are normalised in groups of about this many bytes (one Parquet part each)."""
+CHUNK_ROWS = 8192
+"""Rows per Arrow batch inside a group: the unit DuckDB hands to its threads."""
 LOCK_TIMEOUT_S = float(os.environ.get("EVALFLOW_STAGING_LOCK_TIMEOUT", "1800"))
 
 _ARROW_TYPES = {
@@ -69,7 +73,8 @@ class StagedFile:
     file: R.LandingFile
     content_hash: str
     key: str
-    records_path: Path
+    parts: list[Path]
+    """The staged Parquet files holding the file's records (at least one, maybe empty)."""
     meta: dict[str, Any]
 
     @property
@@ -99,31 +104,57 @@ def staging_lock(paths: Paths) -> Iterator[None]:
         yield
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
+def memory_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for parsing: never the warehouse file, so no lock is needed."""
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET enable_progress_bar = false")
     return con
 
 
-def _stream_parse(lf: R.LandingFile, limits: N.Limits, out: Path, stats: R.ReadStats) -> None:
-    """The fast path: one DuckDB query streams every block through the normaliser.
+def _part_name(i: int) -> str:
+    return f"records-{i:05d}.parquet"
 
-    The readers use a second connection (CSV/Parquet rows become JSON there) because
-    the first is busy running the query that pulls from them.
+
+def _grouped_parse(lf: R.LandingFile, limits: N.Limits, out_dir: Path, stats: R.ReadStats) -> list[str]:
+    """The fast path: blocks of records, about ``GROUP_BYTES`` at a time, through one query each.
+
+    Each group is an in-memory Arrow table of many small batches, which DuckDB scans
+    with all its threads, and is written as one Parquet part; memory stays bounded by
+    the group size. The readers use a second connection (CSV/Parquet rows become JSON
+    there) so their work never interleaves with a running query.
     """
     sql = N.build_sql("_records", lenient=lf.fmt == "csv")
-    con, reader_con = _connect(), _connect()
+    params = limits.params()
+    con, reader_con = memory_connection(), memory_connection()
+    parts: list[str] = []
+    pending: list[pa.Table] = []
+
+    def flush() -> None:
+        batches = [b for t in pending for b in t.to_batches(max_chunksize=CHUNK_ROWS)]
+        con.register("_records", pa.Table.from_batches(batches, schema=R.RECORD_SCHEMA))
+        try:
+            name = _part_name(len(parts))
+            con.sql(sql, params=params).write_parquet(str(out_dir / name), compression="snappy")
+            parts.append(name)
+        finally:
+            con.unregister("_records")
+        pending.clear()
+
     try:
-        tables = R.read_records(lf, reader_con, stats)
-        stream = pa.RecordBatchReader.from_batches(
-            R.RECORD_SCHEMA, (batch for table in tables for batch in table.to_batches())
-        )
-        con.register("_records", stream)
-        con.sql(sql, params=limits.params()).write_parquet(str(out), compression="snappy")
+        size = 0
+        for table in R.read_records(lf, reader_con, stats):
+            pending.append(table)
+            size += table.nbytes
+            if size >= GROUP_BYTES:
+                flush()
+                size = 0
+        if pending or not parts:
+            flush()
     finally:
         con.close()
         reader_con.close()
+    return parts
 
 
 def _unprocessable(records: pa.Table, error: str) -> pa.Table:
@@ -159,34 +190,38 @@ def _isolating(records: pa.Table, limits: N.Limits, lenient: bool) -> Iterator[p
         yield from _isolating(live.slice(half), limits, lenient)
 
 
-def _careful_parse(lf: R.LandingFile, limits: N.Limits, out: Path, stats: R.ReadStats) -> None:
+def _careful_parse(lf: R.LandingFile, limits: N.Limits, out_dir: Path, stats: R.ReadStats) -> list[str]:
     """The slow path, after the fast one failed: block by block, isolating bad records."""
-    con = _connect()
+    for old in out_dir.glob("records-*.parquet"):
+        old.unlink()
+    con = memory_connection()
     try:
-        with pq.ParquetWriter(out, STAGE_SCHEMA, compression="snappy") as writer:
+        with pq.ParquetWriter(out_dir / _part_name(0), STAGE_SCHEMA, compression="snappy") as writer:
             for table in R.read_records(lf, con, stats):
                 for part in _isolating(table, limits, lf.fmt == "csv"):
                     writer.write_table(part)
     finally:
         con.close()
+    return [_part_name(0)]
 
 
-def parse_file(lf: R.LandingFile, limits: N.Limits, out: Path) -> dict[str, Any]:
-    """Parse one landing file into ``out`` (a Parquet file); return its metadata.
+def parse_file(lf: R.LandingFile, limits: N.Limits, out_dir: Path) -> dict[str, Any]:
+    """Parse one landing file into Parquet parts under ``out_dir``; return its metadata.
 
-    Normally one streaming query (bounded memory). Should a record ever make that
-    query fail (hostile input meeting a parser bug), the file is parsed again block
-    by block, bisecting failing blocks, so that only the offending records end up
-    quarantined as ``unprocessable record`` and every other record still counts.
-    Raises ``ReconciliationError`` if the rows written differ from the records read.
+    Normally one query per group of blocks (bounded memory). Should a record ever
+    make that query fail (hostile input meeting a parser bug), the file is parsed
+    again block by block, bisecting failing blocks, so that only the offending
+    records end up quarantined as ``unprocessable record`` and every other record
+    still counts. Raises ``ReconciliationError`` if the rows written differ from the
+    records the reader counted.
     """
     stats = R.ReadStats()
     try:
-        _stream_parse(lf, limits, out, stats)
+        parts = _grouped_parse(lf, limits, out_dir, stats)
     except duckdb.Error as exc:
         stats = R.ReadStats(notes=[f"fast parser failed ({type(exc).__name__}); parsed record by record"])
-        _careful_parse(lf, limits, out, stats)
-    con = _connect()
+        parts = _careful_parse(lf, limits, out_dir, stats)
+    con = memory_connection()
     try:
         summary = con.execute(
             """
@@ -197,7 +232,7 @@ def parse_file(lf: R.LandingFile, limits: N.Limits, out: Path) -> dict[str, Any]
             FROM read_parquet(?)
             GROUP BY ALL ORDER BY day NULLS FIRST
             """,
-            [str(out)],
+            [[str(out_dir / p) for p in parts]],
         ).fetchall()
     finally:
         con.close()
@@ -212,6 +247,7 @@ def parse_file(lf: R.LandingFile, limits: N.Limits, out: Path) -> dict[str, Any]
     return {
         "content_hash": stats.sha256.hexdigest() if stats.fully_hashed else R.file_sha256(lf.path),
         "parser_version": PARSER_VERSION,
+        "parts": parts,
         "format": lf.fmt,
         "records_read": stats.records,
         "blank_lines": stats.blank_lines,
@@ -232,7 +268,7 @@ def _stage(lf: R.LandingFile, root: Path, limits: N.Limits) -> tuple[str, str]:
     """
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
-        meta = parse_file(lf, limits, tmp / "records.parquet")
+        meta = parse_file(lf, limits, tmp)
         content_hash = meta["content_hash"]
         key = f"{content_hash[:32]}-{fingerprint(limits)}"
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
@@ -276,7 +312,8 @@ def sync_staging(paths: Paths, limits: N.Limits) -> StagingState:
             content_hash, key = _stage(lf, root, limits)
             parsed.append(lf.rel)
         meta = json.loads((root / key / "meta.json").read_text())
-        staged.append(StagedFile(lf, content_hash, key, root / key / "records.parquet", meta))
+        parts = [root / key / name for name in meta["parts"]]
+        staged.append(StagedFile(lf, content_hash, key, parts, meta))
         new_index[lf.rel] = {"size": lf.size, "mtime_ns": lf.mtime_ns, "hash": content_hash}
     tmp_index = root / f".index-{os.getpid()}-{time.monotonic_ns()}.json"
     tmp_index.write_text(json.dumps(new_index, indent=1, sort_keys=True))

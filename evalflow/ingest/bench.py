@@ -16,6 +16,7 @@ import multiprocessing as mp
 import os
 import platform
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -241,11 +242,14 @@ def bench(
     sizes: Sequence[int] = (100_000, 1_000_000),
     doc: Path | None = None,
     workdir: Path | None = None,
+    repeat: int = 2,
 ) -> list[dict[str, Any]]:
     """Time our ingest against DuckDB's read_json on generated day files of ``sizes`` records.
 
-    Returns one dict per size; with ``doc`` the "Ingest" section of that markdown file
-    (between the ingest markers) is replaced with the results.
+    Floor and ingest run alternately ``repeat`` times and the fastest run of each is
+    kept (the machine may be shared; the minimum is the least disturbed figure). Returns
+    one dict per size; with ``doc`` the "Ingest" section of that markdown file (between
+    the ingest markers) is replaced with the results.
     """
     results = []
     for n in sizes:
@@ -253,8 +257,15 @@ def bench(
             home = Path(tmp) / "home"
             path = write_jsonl(generate_records(n), home / "landing" / "day.jsonl")
             size_mb = path.stat().st_size / 1e6
-            floor = measure(_floor, str(path), str(Path(tmp) / "floor.parquet"))
-            ours = measure(_ours, str(home))
+            load = os.getloadavg()[0]
+            floors, runs = [], []
+            for _ in range(max(repeat, 1)):
+                floors.append(measure(_floor, str(path), str(Path(tmp) / "floor.parquet")))
+                shutil.rmtree(home / "staging", ignore_errors=True)  # every run parses from scratch
+                (home / "evalflow.duckdb").unlink(missing_ok=True)
+                runs.append(measure(_ours, str(home)))
+            floor = min(floors, key=lambda r: r["seconds"])
+            ours = min(runs, key=lambda r: r["seconds"])
         if int(ours["kept"]) != n:
             raise RuntimeError(f"benchmark kept {ours['kept']:.0f} of {n} generated records")
         results.append(
@@ -271,6 +282,8 @@ def bench(
                 "ingest_records_per_s": round(n / ours["seconds"]),
                 "ingest_peak_rss_mb": round(ours["peak_rss_mb"]),
                 "ratio_to_floor": round(ours["seconds"] / floor["seconds"], 2),
+                "runs": max(repeat, 1),
+                "load_avg": round(load, 1),
             }
         )
     if doc is not None:
@@ -295,16 +308,20 @@ def render(results: Sequence[dict[str, Any]]) -> str:
         "and the day's rows as a DataFrame). The warehouse write (`write_ingest`, pandas into "
         "DuckDB) is shown separately.",
         "",
+        "Each figure is the fastest of several alternating runs (the machine is shared; the "
+        "1-minute load average at the start is shown). Peak RSS is the process's `VmHWM`.",
+        "",
         "| records | file MB | floor s | floor rec/s | ingest s (stage + assemble) | ingest rec/s "
-        "| ratio | write s | peak RSS MB (floor / ingest) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| ratio | write s | peak RSS MB (floor / ingest) | runs, load |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         lines.append(
             f"| {r['records']:,} | {r['file_mb']} | {r['floor_s']} | {r['floor_records_per_s']:,} "
             f"| {r['ingest_s']} ({r['stage_s']} + {r['assemble_s']}) | {r['ingest_records_per_s']:,} "
             f"| {r['ratio_to_floor']}x | {r['write_s']} "
-            f"| {r['floor_peak_rss_mb']} / {r['ingest_peak_rss_mb']} |"
+            f"| {r['floor_peak_rss_mb']} / {r['ingest_peak_rss_mb']} "
+            f"| {r.get('runs', 1)}, {r.get('load_avg', '?')} |"
         )
     lines += [
         "",

@@ -461,13 +461,15 @@ def _parquet_cells(table: pa.Table) -> pa.Table:
         if pa.types.is_floating(typ):
             col = pc.if_else(pc.is_nan(col), pa.scalar(None, typ), col)
         elif pa.types.is_timestamp(typ):
+            # Microseconds are the warehouse's precision: finer units are truncated.
             if typ.tz is not None:
-                utc = col.cast(pa.timestamp("us", tz="UTC"))
+                utc = pc.cast(col, pa.timestamp("us", tz="UTC"), safe=False)
                 col = pc.binary_join_element_wise(
                     pc.strftime(utc, format="%Y-%m-%dT%H:%M:%S"), "+00:00", ""
                 )
             else:
-                col = pc.strftime(col.cast(pa.timestamp("us")), format="%Y-%m-%dT%H:%M:%S")
+                us = pc.cast(col, pa.timestamp("us"), safe=False)
+                col = pc.strftime(us, format="%Y-%m-%dT%H:%M:%S")
         cols.append(col)
         del name
     return pa.table(cols, names=table.column_names)

@@ -31,7 +31,7 @@ def test_doc_section_is_replaced_in_place(tmp_path: Path) -> None:
     B.write_doc(doc, [row])
     first = doc.read_text()
     assert first.count(B.DOC_START) == 1 and "judges\n" in first
-    assert "| 1,000 | 1.6 | 0.5 | 2,000 | 1.0 (0.7 + 0.3) | 1,000 | 2.0x | 0.2 | 200 / 300 |" in first
+    assert "| 1,000 | 1.6 | 0.5 | 2,000 | 1.0 (0.7 + 0.3) | 1,000 | 2.0x | 0.2 | 200 / 300 | 1, ? |" in first
     B.write_doc(doc, [{**row, "records": 5}])
     second = doc.read_text()
     assert second.count(B.DOC_START) == 1 and "| 5 | 1.6 |" in second and "| 1,000 | 1.6 |" not in second

@@ -178,6 +178,15 @@ def test_parquet_number_id_is_mistyped_and_tz_aware_time_is_utc(tmp_path: Path) 
     assert rows[0]["timestamp"] == dt.datetime(2026, 10, 5, 17)
 
 
+def test_parquet_nanosecond_timestamps_are_truncated_to_microseconds(tmp_path: Path) -> None:
+    ns = pa.array([1_791_194_400_123_456_789], pa.timestamp("ns", tz="UTC"))
+    pq.write_table(pa.table({"interaction_id": ["a"], "timestamp": ns, "query": ["q"],
+                             "response": ["r"]}), tmp_path / "ns.parquet")
+    rows, _ = parse(tmp_path / "ns.parquet")
+    assert rows[0]["reason"] is None
+    assert rows[0]["timestamp"] == dt.datetime(2026, 10, 5, 10, 0, 0, 123456)
+
+
 def test_corrupt_parquet_is_one_unreadable_record(tmp_path: Path) -> None:
     (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
     rows, stats = parse(tmp_path / "bad.parquet")

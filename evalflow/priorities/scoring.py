@@ -64,7 +64,7 @@ PRIORITY_COLUMNS: dict[str, tuple[str, str]] = {
     "affected": ("BIGINT", "estimated affected interactions of the day"),
     "users_affected": ("BIGINT", "estimated affected users (NULL without user ids)"),
     "segment_key": ("VARCHAR", "segment the issue is in (dominant segment for themes)"),
-    "segment_value": ("VARCHAR", ""),
+    "segment_value": ("VARCHAR", "the value of segment_key (e.g. billing for queue); NULL for overall issues"),
     "status": ("VARCHAR", "theme status (new|emerging|...) or alert status"),
     "cluster_id": ("VARCHAR", "failure_clusters.cluster_id for theme issues"),
     "alert_id": ("VARCHAR", "quality_alerts.alert_id for alert issues"),

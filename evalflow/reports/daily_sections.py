@@ -29,6 +29,7 @@ from evalflow.reports.model import (
     empty_section,
     examples_cell,
     fmt_ci,
+    fmt_ci_pp,
     fmt_date,
     fmt_int,
     fmt_num,
@@ -62,6 +63,9 @@ HEADLINE_METRICS: list[tuple[str, str, bool]] = [
     ("rating_down_rate", "Thumbs-down rate", True),
 ]
 DECISION_CLASS = {"GO": "go", "HOLD": "hold", "ROLLBACK": "rollback"}
+MAX_ALERT_ROWS = 20
+"""Alerts listed in the table (open and most severe first); the rest are counted."""
+EVIDENCE_CHARS = 240
 
 
 def _settings(ctx: dict[str, Any]) -> Settings:
@@ -202,6 +206,9 @@ def alerts_section(ctx: dict[str, Any]) -> Section:
     new = int((is_open & (rows["first_seen"] == day)).sum())
     stats.append(Stat("New today", fmt_int(new), "first seen on this day"))
     stats.append(Stat("Resolved", fmt_int((~is_open).sum()), "stopped firing today"))
+    shown = rows.head(MAX_ALERT_ROWS)
+    notes = ([f"Showing the {len(shown)} most severe of {len(rows)} alerts; all of them are in "
+              "table quality_alerts."] if len(rows) > len(shown) else [])
     table = Table(
         ["Severity", "Kind", "Metric", "Segment", "Observed", "Expected", "Evidence",
          "First seen", "Days", "Status"],
@@ -209,11 +216,13 @@ def alerts_section(ctx: dict[str, Any]) -> Section:
           Cell(f"{r.segment_key}={r.segment_value}"),
           num_cell(_alert_value(r.metric, r.kind, r.observed)),
           num_cell(_alert_value(r.metric, r.kind, r.expected)),
-          Cell(shorten(r.evidence, 400)), date_cell(r.first_seen),
-          num_cell(fmt_int(r.consecutive_days)), badge(r.status or "open")]
-         for r in rows.itertuples(index=False)],
+          Cell(shorten(r.evidence, EVIDENCE_CHARS), cls="wide",
+               title=shorten(r.evidence, 4000)),
+          date_cell(r.first_seen), num_cell(fmt_int(r.consecutive_days)),
+          badge(r.status or "open")]
+         for r in shown.itertuples(index=False)],
     )
-    return Section("alerts", title, desc, stats=stats, tables=[table])
+    return Section("alerts", title, desc, stats=stats, tables=[table], notes=notes)
 
 
 # -- rollout -------------------------------------------------------------------
@@ -240,7 +249,7 @@ def rollout_section(ctx: dict[str, Any]) -> Section:
         Stat("Composite control", fmt_pct(first["composite_control"]),
              f"n={fmt_int(first['n_control'])}"),
         Stat("Difference", fmt_pp(first["composite_diff"]),
-             fmt_ci(first["composite_diff_ci_low"], first["composite_diff_ci_high"])),
+             fmt_ci_pp(first["composite_diff_ci_low"], first["composite_diff_ci_high"])),
     ]
     bullets = [shorten(r, 600) for r in json_list(first["reasons"])]
     tables = []
@@ -352,10 +361,11 @@ def issues_table(issues: pd.DataFrame, examples: dict[str, str], settings: Setti
     rs = settings.reports
     extra = extra or []
     return Table(
-        ["Rank", "Issue", "Source", "Category", "Suggested improvement", "Priority",
-         "Frequency", "Users", "Severity", "First seen", *[e[0] for e in extra],
+        ["Rank", "Issue", "Source", "Category", "Improvement", "Priority",
+         "Traffic", "Users", "Sev.", "First seen", *[e[0] for e in extra],
          "Example queries"],
-        [[num_cell(fmt_int(getattr(r, rank_col))), Cell(shorten(r.title, rs.max_text_chars)),
+        [[num_cell(fmt_int(getattr(r, rank_col))),
+          Cell(shorten(r.title, rs.max_text_chars), cls="medium"),
           Cell(str(r.source)), badge(r.category), Cell(str(r.suggested_improvement or "")),
           num_cell(fmt_num(r.priority)),
           num_cell(f"{fmt_num(r.frequency)}%" if as_float(r.frequency) is not None

@@ -168,6 +168,14 @@ def fmt_ci(low: Any, high: Any, pct: bool = True) -> str:
     return f"95% CI {fmt_num(lo)}–{fmt_num(hi)}"
 
 
+def fmt_ci_pp(low: Any, high: Any) -> str:
+    """The interval of a difference of two rates, in percentage points."""
+    lo, hi = as_float(low), as_float(high)
+    if lo is None or hi is None:
+        return ""
+    return f"95% CI {100 * lo:+.1f} to {100 * hi:+.1f} pp"
+
+
 def shorten(text: Any, limit: int) -> str:
     """Log text cut to ``limit`` characters (whole text stays in the warehouse)."""
     if is_missing(text):
@@ -233,4 +241,4 @@ def examples_cell(ids: Sequence[str], examples: dict[str, str], limit: int, coun
     for iid in ids[:count]:
         query = examples.get(str(iid))
         lines.append(shorten(query, limit) if query is not None else f"({iid}: query not found)")
-    return Cell("" if lines else UNMEASURED, lines=tuple(lines))
+    return Cell("" if lines else UNMEASURED, cls="examples", lines=tuple(lines))

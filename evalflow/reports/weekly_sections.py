@@ -32,6 +32,7 @@ from evalflow.reports.model import (
     date_cell,
     empty_section,
     fmt_ci,
+    fmt_ci_pp,
     fmt_int,
     fmt_num,
     fmt_pct,
@@ -57,8 +58,22 @@ WOW_METRICS: list[tuple[str, str, bool]] = [
     ("latency_ms_p95", "Latency p95 (ms)", False),
     ("cost_per_interaction", "Cost per interaction ($)", False),
 ]
-LOWER_IS_BETTER = {"hallucination_rate", "toxicity_rate", "rating_down_rate", "override_rate",
-                   "error_rate", "latency_ms_p95", "cost_per_interaction"}
+LOWER_IS_BETTER = {
+    "hallucination_rate", "toxicity_rate", "rating_down_rate", "override_rate", "error_rate",
+    "latency_ms_p50", "latency_ms_p95", "cost_per_interaction", "retried_rate", "edited_rate",
+    "incident_miss_rate", "refusal_rate", "pii_signal_rate", "toxicity_signal_rate",
+    "latency_sla_breach_rate", "resolution_minutes_p50", "resolution_minutes_p90",
+    "judge_unmeasured",
+}
+NEUTRAL = {"volume", "escalation_rate", "feedback_rate"}
+"""Changes that are neither better nor worse in themselves (traffic, how often users rate)."""
+
+
+def change_class(metric: str, change: float | None) -> str:
+    """``worse``/``better`` for a change of ``metric`` (every other metric: higher is better)."""
+    if change is None or change == 0 or metric in NEUTRAL:
+        return ""
+    return "worse" if (change > 0) == (metric in LOWER_IS_BETTER) else "better"
 
 
 def _settings(ctx: dict[str, Any]) -> Settings:
@@ -135,9 +150,9 @@ def wow_section(ctx: dict[str, Any]) -> Section:
             change_text = fmt_pp(change)
         else:
             change_text = fmt_signed(change) + (f" ({change / b:+.1%})" if b else "")
-        worse = change is not None and change != 0 and (
-            (change > 0) == (metric in LOWER_IS_BETTER))
-        cls = "num worse" if worse else "num better" if change else "num"
+        direction = change_class(metric, change)
+        worse = direction == "worse"
+        cls = f"num {direction}".strip()
         rows.append([Cell(label), num_cell(_fmt(metric, b, share)),
                      num_cell(_fmt(metric, v, share)), Cell(change_text, cls=cls),
                      Cell(fmt_ci(now_i.loc[metric, "ci_low"], now_i.loc[metric, "ci_high"])
@@ -178,8 +193,8 @@ def comparison_section(ctx: dict[str, Any]) -> Section:
         stats += [Stat("Composite baseline", fmt_pct(r["baseline_value"]),
                        f"n={fmt_int(r['n_baseline'])}"),
                   Stat("Composite new", fmt_pct(r["new_value"]), f"n={fmt_int(r['n_new'])}"),
-                  Stat("Difference", fmt_pp(r["diff"]), fmt_ci(r["diff_ci_low"],
-                                                               r["diff_ci_high"]))]
+                  Stat("Difference", fmt_pp(r["diff"]), fmt_ci_pp(r["diff_ci_low"],
+                                                                  r["diff_ci_high"]))]
     bullets = [shorten(x, 600) for x in json_list(first["recommendation_reasons"])]
     order = {m: i for i, (m, _, _) in enumerate(WOW_METRICS)}
     rows = comp.assign(_o=comp["metric"].map(order).fillna(len(order))).sort_values(
@@ -192,8 +207,10 @@ def comparison_section(ctx: dict[str, Any]) -> Section:
         table_rows.append([
             Cell(metric), num_cell(_fmt(metric, r.baseline_value, share)),
             num_cell(_fmt(metric, r.new_value, share)),
-            Cell(diff, cls="num worse" if truthy(r.significant) else "num"),
-            Cell(fmt_ci(r.diff_ci_low, r.diff_ci_high, pct=share)),
+            Cell(diff, cls=f"num {change_class(metric, as_float(r.diff))}".strip()
+                 if truthy(r.significant) else "num"),
+            Cell(fmt_ci_pp(r.diff_ci_low, r.diff_ci_high) if share
+                 else fmt_ci(r.diff_ci_low, r.diff_ci_high, pct=False)),
             num_cell(fmt_pct(r.rel_change) if as_float(r.rel_change) is not None
                      else UNMEASURED),
             Cell("yes" if truthy(r.significant) else "no"),
@@ -335,8 +352,8 @@ def issues_section(ctx: dict[str, Any]) -> Section:
              Stat("New this week", fmt_int((week["first_seen"] >= week_start).sum()),
                   "first seen this week")]
     table = issues_table(top, ctx.get("examples") or {}, settings, rank_col="week_rank",
-                         extra=[("Days seen", lambda r: num_cell(fmt_int(r.days_seen))),
-                                ("Best daily rank", lambda r: num_cell(fmt_int(r.best_rank)))])
+                         extra=[("Days", lambda r: num_cell(fmt_int(r.days_seen))),
+                                ("Best rank", lambda r: num_cell(fmt_int(r.best_rank)))])
     fig = figures.issue_bars(top.assign(rank=top["week_rank"]), "priority",
                              "Peak priority of the week's top issues")
     return Section("issues", title, desc, stats=stats, tables=[table],
@@ -366,8 +383,10 @@ def regression_section(ctx: dict[str, Any]) -> Section:
     shown = ranked.head(max(rs.top_issues, 1))
     table = Table(
         ["Case", "Day", "Query", "Failure", "Theme", "Source", "Issue rank"],
-        [[Cell(str(r.case_id)), date_cell(r.day), Cell(shorten(r.query, rs.max_text_chars)),
-          Cell(shorten(r.failure, rs.max_text_chars)), Cell(str(r.cluster_id or "")),
+        [[Cell(str(r.case_id)), date_cell(r.day),
+          Cell(shorten(r.query, rs.max_text_chars), cls="wide"),
+          Cell(shorten(r.failure, rs.max_text_chars), cls="medium"),
+          Cell(str(r.cluster_id or "")),
           Cell(str(r.source or "")), num_cell(fmt_int(r.priority_rank))]
          for r in shown.itertuples(index=False)],
         caption=f"Examples ({len(shown)} of {len(cases)}, highest-priority issues first)")

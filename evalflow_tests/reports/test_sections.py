@@ -270,3 +270,29 @@ def test_weekly_headline(weekly_ctx: dict) -> None:
     assert h["regression_cases_added"] == 4
     assert h["min_judge_kappa"] == pytest.approx(0.7)
     assert h["composite_this_week"] < h["composite_last_week"]
+
+
+def test_change_direction() -> None:
+    assert ws.change_class("hallucination_rate", 0.01) == "worse"
+    assert ws.change_class("sla_hit_rate", 0.01) == "better"
+    assert ws.change_class("latency_sla_breach_rate", -0.01) == "better"
+    assert ws.change_class("volume", -100.0) == ""
+    assert ws.change_class("composite_kpi", None) == ""
+
+
+def test_comparison_colours_significant_changes_by_direction(weekly_ctx: dict) -> None:
+    rows = {r[0].text: r for r in ws.comparison_section(weekly_ctx).tables[0].rows}
+    assert rows["composite_kpi"][3].cls == "num worse"  # significant drop
+    assert rows["hallucination_rate"][3].cls == "num"  # not significant: not coloured
+
+
+def test_long_alert_lists_are_capped_most_severe_first(daily_ctx: dict) -> None:
+    many = pd.concat([daily_ctx["alerts"].assign(alert_id=lambda d, i=i: d["alert_id"] + str(i))
+                      for i in range(15)], ignore_index=True)
+    section = ds.alerts_section({**daily_ctx, "alerts": many})
+    rows = section.tables[0].rows
+    assert len(rows) == ds.MAX_ALERT_ROWS
+    assert [r[0].text for r in rows[:15]] == ["critical"] * 15 and rows[15][0].text == "high"
+    assert all(r[9].text == "open" for r in rows)  # resolved ones are the ones left out
+    assert f"of {len(many)} alerts" in section.notes[0]
+    assert _stat(section, "Open alerts") == "30"  # counted, even when not listed

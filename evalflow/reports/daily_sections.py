@@ -194,9 +194,9 @@ def alerts_section(ctx: dict[str, Any]) -> Section:
     if alerts.empty:
         return empty_section("alerts", title, desc, f"quality_alerts has no rows for {day}")
     rows = alerts.assign(
-        _open=(alerts["status"].fillna("open") != "open").astype(int),
+        _resolved=(alerts["status"].fillna("open") != "open").astype(int),
         _sev=alerts["severity"].map(SEVERITY_ORDER).fillna(len(SEVERITY_ORDER)),
-    ).sort_values(["_open", "_sev", "kind", "metric"], na_position="last")
+    ).sort_values(["_resolved", "_sev", "kind", "metric"], na_position="last")
     is_open = rows["status"].fillna("open") == "open"
     stats = [Stat("Open alerts", fmt_int(is_open.sum()), "", "alert" if is_open.any() else "")]
     for sev in SEVERITY_ORDER:

@@ -104,7 +104,7 @@ def content_security_policy(scripts: list[str]) -> str:
     page as markup, an injected ``<script>`` or ``onerror=`` handler has no hash and
     is blocked, and no request can leave the file (it must open offline anyway).
     """
-    hashes = " ".join(sorted({script_hash(s) for s in scripts}))
+    hashes = " ".join(sorted({script_hash(s) for s in scripts})) or "'none'"
     return ("default-src 'none'; "
             f"script-src {hashes}; "
             "style-src 'unsafe-inline'; img-src data:; font-src data:; "
@@ -125,9 +125,11 @@ def render_sections(kind: str, title: str, subtitle: str, sections: list[Section
     env = env or make_environment()
     template = env.get_template("report.html.j2")
     view = _view(sections)
-    bundle = plotly_bundle()
-    scripts = [str(bundle)] + [m.group(1) for item in view for fig in item["figures"]
-                               for m in _SCRIPT_BODY.finditer(str(fig))]
+    has_figures = any(item["figures"] for item in view)
+    bundle = plotly_bundle() if has_figures else Markup("")
+    scripts = ([str(bundle)] if has_figures else []) + [
+        m.group(1) for item in view for fig in item["figures"]
+        for m in _SCRIPT_BODY.finditer(str(fig))]
     return template.render(
         kind=kind, title=title, subtitle=subtitle, sections=view, headline=headline,
         generated_at=ctx.get("generated_at"), tables_present=ctx.get("tables_present", []),

@@ -36,6 +36,20 @@ def test_log_text_never_reaches_the_page_as_markup(pages: dict[str, str], kind: 
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html  # shown as text
 
 
+def test_autoescape_is_on_for_the_report_template() -> None:
+    env = render.make_environment()
+    assert env.autoescape("report.html.j2") is True
+    assert env.from_string("{{ x }}").render(x="<i>") == "&lt;i&gt;"
+
+
+def test_a_report_without_charts_carries_no_plotly_and_no_script(tmp_path: Path) -> None:
+    ctx = load_daily_context(Warehouse(tmp_path / "evalflow.duckdb"), fx.DAY)
+    html = render.render_daily(ctx)
+    assert "<script" not in html
+    assert "script-src 'none'" in unescape(html)
+    assert len(html) < 50_000
+
+
 def test_autoescape_off_would_inject(seeded_db: Path) -> None:
     """Negative control: the assertion above is what catches a template without escaping."""
     ctx = load_daily_context(Warehouse(seeded_db), fx.DAY)

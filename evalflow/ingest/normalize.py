@@ -338,8 +338,11 @@ def build_sql(source: str, lenient: bool) -> str:
             checks.append((_bad(p, k, kd, c), q(S.MISTYPED), q(f"{obj}.{k}")))
             if kd == "string":
                 checks.append((too_big(c), q(S.OVERSIZED_FIELD), q(f"{obj}.{k}")))
-    reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in checks) + " END"
-    field = "CASE " + " ".join(f"WHEN {c} THEN {f or 'NULL'}" for c, _, f in checks) + " END"
+    # One CASE yields both the reason and the field (each condition evaluated once).
+    verdict = "CASE " + " ".join(
+        f"WHEN {c} THEN {{'reason': {r}, 'field': {f or 'CAST(NULL AS VARCHAR)'}}}"
+        for c, r, f in checks
+    ) + " END"
 
     def nan_null(c: str) -> str:
         return f"CASE WHEN isnan({c}) THEN NULL ELSE {c} END"
@@ -467,8 +470,10 @@ WITH r0 AS (
 ), a11 AS (
     SELECT *, CASE WHEN year(ts_utc) BETWEEN $min_year AND $max_year THEN ts_utc END AS ts_final
     FROM a10
+), a12 AS (
+    SELECT *, {verdict} AS verdict FROM a11
 ), checked AS (
-    SELECT *, {reason} AS reason, {field} AS field FROM a11
+    SELECT *, verdict.reason AS reason, verdict.field AS field FROM a12
 )
 SELECT
     source_line,

@@ -16,7 +16,8 @@ def test_generated_day_is_valid_and_ingests_completely(tmp_path: Path) -> None:
     ours = B._ours(str(tmp_path / "home"))
     assert floor["seconds"] > 0 and ours["seconds"] > 0
     assert ours["kept"] == 500.0
-    assert set(ours) == {"stage_s", "assemble_s", "write_s", "seconds", "kept"}
+    assert set(ours) == {"stage_s", "assemble_s", "write_s", "seconds", "cpu_s", "kept"}
+    assert floor["cpu_s"] > 0 and ours["cpu_s"] > 0
 
 
 def test_doc_section_is_replaced_in_place(tmp_path: Path) -> None:
@@ -31,7 +32,7 @@ def test_doc_section_is_replaced_in_place(tmp_path: Path) -> None:
     B.write_doc(doc, [row])
     first = doc.read_text()
     assert first.count(B.DOC_START) == 1 and "judges\n" in first
-    assert "| 1,000 | 1.6 | 0.5 | 2,000 | 1.0 (0.7 + 0.3) | 1,000 | 2.0x | 0.2 | 200 / 300 | 1, ? |" in first
+    assert "| 1,000 | 1.6 | 0.5 | 2,000 | 1.0 (0.7 + 0.3) | 1,000 | 2.0x | ? / ? (?x) | 0.2 | 200 / 300 | 1, ? |" in first
     B.write_doc(doc, [{**row, "records": 5}])
     second = doc.read_text()
     assert second.count(B.DOC_START) == 1 and "| 5 | 1.6 |" in second and "| 1,000 | 1.6 |" not in second

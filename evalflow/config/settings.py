@@ -170,6 +170,8 @@ class FairnessSettings(_Section):
     intersections: list[tuple[str, str]] = Field(
         default_factory=lambda: [("language", "customer_tier")]
     )
+    severe_ratio_bounds: tuple[Positive, Positive] = (0.6, 1.67)
+    """A bias alert whose disparity ratio is beyond these is high severity (else medium)."""
 
 
 class PrioritySettings(_Section):

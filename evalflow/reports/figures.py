@@ -359,59 +359,109 @@ def calibration_over_time(calibration: pd.DataFrame) -> go.Figure | None:
     return _layout(fig, "Judge calibration over time", height=560)
 
 
-def fairness_disparities(audit: pd.DataFrame, metric: str,
-                         bounds: tuple[float, float]) -> go.Figure | None:
-    """Disparity ratio per attribute group for one metric, with the acceptable band.
+def _group_status(flagged: object, significant: object, small: object) -> tuple[str, str]:
+    """(colour, marker symbol) of one audited group."""
+    if truthy(flagged):
+        return RED, "diamond"
+    if truthy(small):
+        return GREY, "circle-open"
+    if truthy(significant):
+        return ORANGE, "circle"
+    return BLUE, "circle"
 
-    Red = flagged, orange = significant but inside the band, hollow grey = group
-    too small to judge, blue = fine. Log axis, so 0.8 and 1.25 sit symmetrically.
+
+def fairness_disparities(audit: pd.DataFrame, metrics: Sequence[str],
+                         bounds: tuple[float, float]) -> go.Figure | None:
+    """Disparity ratio per attribute group, one panel per metric, with the acceptable band.
+
+    Red = flagged, orange = significant but not flagged, hollow grey = group too small
+    to judge, blue = fine. Log axis, so 0.8 and 1.25 sit symmetrically around 1.
     """
-    rows = audit[audit["metric"] == metric].copy() if len(audit) else audit
-    if rows.empty:
+    if audit.empty or not metrics:
         return None
+    rows = audit[audit["metric"].isin(metrics)].copy()
     rows["ratio"] = pd.to_numeric(rows["disparity_ratio"], errors="coerce")
     rows = rows[rows["ratio"] > 0]
     if rows.empty:
         return None
-    rows = rows.sort_values(["attribute", "group_value"])
-    colours, symbols = [], []
-    for flagged, significant, small in zip(rows["flagged"], rows["significant"],
-                                           rows["small_group"], strict=True):
-        if truthy(flagged):
-            colours.append(RED)
-            symbols.append("diamond")
-        elif truthy(small):
-            colours.append(GREY)
-            symbols.append("circle-open")
-        elif truthy(significant):
-            colours.append(ORANGE)
-            symbols.append("circle")
-        else:
-            colours.append(BLUE)
-            symbols.append("circle")
-    labels = [plot_text(f"{a}: {g}", 50) for a, g in zip(rows["attribute"], rows["group_value"],
-                                                         strict=True)]
-    hover = [plot_text(f"{a}={g} vs {ref}: rate {fmt_pct(r)} vs {fmt_pct(rr)}, "
-                       f"ratio {fmt_num(x)}, n={n}, p_adj={fmt_num(p)}", 200)
-             for a, g, ref, r, rr, x, n, p in zip(
-                 rows["attribute"], rows["group_value"], rows["reference_group"], rows["rate"],
-                 rows["reference_rate"], rows["ratio"], rows["n"], rows["p_adjusted"],
-                 strict=True)]
-    fig = go.Figure(go.Scatter(x=rows["ratio"].tolist(), y=labels, mode="markers",
-                               marker={"size": 12, "color": colours, "symbol": symbols,
-                                       "line": {"width": 1.5, "color": colours}},
-                               hovertext=hover, hoverinfo="text", name="groups"))
+    present = [m for m in metrics if (rows["metric"] == m).any()]
+    rows["label"] = [plot_text(f"{a}: {g}", 50) for a, g in zip(rows["attribute"],
+                                                                rows["group_value"],
+                                                                strict=True)]
+    order = rows.sort_values(["attribute", "group_value"])["label"].drop_duplicates().tolist()
+    fig = make_subplots(rows=1, cols=len(present), shared_yaxes=True,
+                        subplot_titles=[plot_text(m) for m in present],
+                        horizontal_spacing=0.02)
     lo, hi = bounds
-    fig.add_vrect(x0=lo, x1=hi, fillcolor=_rgba(GREEN, 0.12), line_width=0,
-                  annotation_text=f"acceptable {lo:g}–{hi:g}", annotation_position="top left")
-    fig.add_vline(x=1.0, line={"color": GREY, "dash": "dot"})
     xs = rows["ratio"].to_numpy(float)
     span = [min(lo, float(xs.min())) * 0.9, max(hi, float(xs.max())) * 1.1]
-    fig.update_xaxes(type="log", range=[math.log10(span[0]), math.log10(span[1])],
-                     title="disparity ratio (group rate / reference rate)")
+    for k, metric in enumerate(present, start=1):
+        part = rows[rows["metric"] == metric]
+        styles = [_group_status(f, s, sm) for f, s, sm in
+                  zip(part["flagged"], part["significant"], part["small_group"], strict=True)]
+        hover = [plot_text(f"{a}={g} vs {ref}, {metric}: rate {fmt_pct(r)} vs {fmt_pct(rr)}, "
+                           f"ratio {fmt_num(x)}, n={n}, p_adj={fmt_num(p)}", 240)
+                 for a, g, ref, r, rr, x, n, p in zip(
+                     part["attribute"], part["group_value"], part["reference_group"],
+                     part["rate"], part["reference_rate"], part["ratio"], part["n"],
+                     part["p_adjusted"], strict=True)]
+        fig.add_trace(go.Scatter(
+            x=part["ratio"].tolist(), y=part["label"].tolist(), mode="markers",
+            marker={"size": 11, "color": [c for c, _ in styles],
+                    "symbol": [sym for _, sym in styles],
+                    "line": {"width": 1.5, "color": [c for c, _ in styles]}},
+            hovertext=hover, hoverinfo="text", showlegend=False), row=1, col=k)
+        fig.add_vrect(x0=lo, x1=hi, fillcolor=_rgba(GREEN, 0.12), line_width=0, row=1, col=k)
+        fig.add_vline(x=1.0, line={"color": GREY, "dash": "dot"}, row=1, col=k)
+        fig.update_xaxes(type="log", range=[math.log10(span[0]), math.log10(span[1])],
+                         row=1, col=k)
+    fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed")
+    fig.update_xaxes(title_text="ratio to reference", row=1, col=1)
+    return _layout(fig, f"Disparity ratios (band {lo:g}–{hi:g}; red = flagged)",
+                   height=max(300, 130 + 22 * len(order)))
+
+
+def fairness_overview(audit: pd.DataFrame, bounds: tuple[float, float]) -> go.Figure | None:
+    """Every group × metric ratio at a glance; cells outside the band coloured, ⚑ = flagged."""
+    if audit.empty:
+        return None
+    rows = audit.copy()
+    rows["ratio"] = pd.to_numeric(rows["disparity_ratio"], errors="coerce")
+    rows = rows[rows["ratio"] > 0]
+    if rows.empty:
+        return None
+    rows["label"] = rows["attribute"].astype(str) + ": " + rows["group_value"].astype(str)
+    rows = rows.sort_values(["attribute", "group_value"]).drop_duplicates(["label", "metric"])
+    labels = rows["label"].drop_duplicates().tolist()
+    metrics = sorted(rows["metric"].astype(str).unique())
+    table = rows.set_index(["label", "metric"])
+    lo, hi = bounds
+    lim = max(abs(math.log(lo)), abs(math.log(hi))) * 3
+    z = np.full((len(labels), len(metrics)), np.nan)
+    text = [["" for _ in metrics] for _ in labels]
+    for i, lab in enumerate(labels):
+        for j, m in enumerate(metrics):
+            if (lab, m) not in table.index:
+                continue
+            rec = table.loc[(lab, m)]
+            r = float(rec["ratio"])
+            z[i, j] = float(np.clip(math.log(r), -lim, lim))
+            text[i][j] = f"{r:.2f}" + (" ⚑" if truthy(rec["flagged"]) else "")
+    # inside the band is white; beyond it, blue below 1 and red above
+    band = abs(math.log(lo)) / (2 * lim)
+    scale = [[0.0, "#2166ac"], [0.5 - band, "#d1e5f0"], [0.5 - band, "#f7f7f7"],
+             [0.5 + band, "#f7f7f7"], [0.5 + band, "#fddbc7"], [1.0, "#b2182b"]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[plot_text(m, 30) for m in metrics], y=[plot_text(lab, 50) for lab in labels],
+        text=text, texttemplate="%{text}", colorscale=scale, zmin=-lim, zmax=lim,
+        showscale=False, xgap=1, ygap=1,
+        hovertemplate="%{y}<br>%{x}: ratio %{text}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, f"Disparity ratios: {plot_text(metric)}",
-                   height=max(260, 110 + 24 * len(rows)))
+    fig.update_xaxes(side="top", tickangle=-30)
+    _layout(fig, "All groups × metrics: disparity ratio (⚑ = flagged)",
+            height=max(320, 190 + 24 * len(labels)))
+    fig.update_layout(margin={"t": 170, "l": 220}, title={"y": 0.99, "yanchor": "top"})
+    return fig
 
 
 def regression_by_day(cases: pd.DataFrame) -> go.Figure | None:

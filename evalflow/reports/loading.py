@@ -49,9 +49,10 @@ COMPARISON_FIELDS = ["week_start", "metric", "baseline_version", "new_version", 
 CALIBRATION_FIELDS = ["day", "criterion", "backend", "source", "n", "agreement", "precision",
                       "recall", "specificity", "kappa", "kappa_ci_low", "kappa_ci_high", "auc",
                       "n_judged", "note"]
-FAIRNESS_FIELDS = ["week_start", "attribute", "group_value", "reference_group", "metric", "n",
-                   "rate", "reference_rate", "disparity_ratio", "disparity_diff", "p_value",
-                   "p_adjusted", "significant", "flagged", "small_group"]
+FAIRNESS_FIELDS = ["week_start", "attribute", "group_value", "reference_group", "metric",
+                   "direction", "n", "rate", "reference_rate", "disparity_ratio",
+                   "disparity_diff", "p_value", "p_adjusted", "significant", "flagged",
+                   "small_group"]
 REGRESSION_FIELDS = ["case_id", "day", "issue_id", "interaction_id", "query", "response",
                      "failure", "cluster_id", "source", "priority_rank"]
 DATE_FIELDS = ("day", "week_start", "first_seen", "last_seen")

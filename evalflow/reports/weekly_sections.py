@@ -66,6 +66,8 @@ LOWER_IS_BETTER = {
     "judge_unmeasured",
 }
 NEUTRAL = {"volume", "escalation_rate", "feedback_rate"}
+SUMMARY_GROUP = "(all groups)"
+"""fairness_audit's group_value on per-attribute summary rows."""
 """Changes that are neither better nor worse in themselves (traffic, how often users rate)."""
 
 
@@ -268,6 +270,25 @@ def calibration_section(ctx: dict[str, Any]) -> Section:
 
 
 # -- fairness ------------------------------------------------------------------
+MAX_FAIRNESS_PANELS = 4
+
+
+def chart_metrics(audit: pd.DataFrame) -> list[str]:
+    """The metrics worth a panel: those with flagged groups, else significant ones, else any.
+
+    Every metric stays visible in the overview heatmap; the panels with the band are
+    for the metrics a reader has to act on.
+    """
+    for mask in (audit["flagged"].map(truthy), audit["significant"].map(truthy),
+                 pd.Series(True, index=audit.index)):
+        picked = audit.loc[mask, "metric"].dropna().astype(str)
+        if len(picked):
+            counts = picked.value_counts()
+            ranked = sorted(counts.index, key=lambda m: (-counts[m], m))
+            return ranked[:MAX_FAIRNESS_PANELS]
+    return []
+
+
 def fairness_section(ctx: dict[str, Any]) -> Section:
     """Groups whose outcome or quality rates differ from the reference group."""
     settings = _settings(ctx)
@@ -275,13 +296,17 @@ def fairness_section(ctx: dict[str, Any]) -> Section:
     lo, hi = settings.fairness.ratio_bounds
     title = "Fairness disparities"
     desc = (f"Disparity ratio (group rate ÷ reference group rate) per audited group and metric; "
-            f"inside {lo:g}–{hi:g} is acceptable (four-fifths rule). Flagged groups are red; "
-            f"groups under {settings.fairness.min_group_size} interactions are hollow and "
-            "never flagged.")
-    audit = _frame(ctx, "fairness")
-    if audit.empty:
+            f"inside {lo:g}–{hi:g} is acceptable (four-fifths rule). The panels show the metrics "
+            "with flagged groups (red); groups under "
+            f"{settings.fairness.min_group_size} interactions are hollow and never flagged. "
+            "The heatmap shows every group and metric.")
+    rows = _frame(ctx, "fairness")
+    if rows.empty:
         return empty_section("fairness", title, desc,
                              f"fairness_audit has no rows for the week of {week_start}")
+    # summary rows (fairlearn between-group ratios per attribute) are not group-vs-reference
+    summary_mask = (rows["direction"] == "summary") | (rows["group_value"] == SUMMARY_GROUP)
+    audit, summary = rows[~summary_mask], rows[summary_mask]
     flagged = audit[audit["flagged"].map(truthy)]
     stats = [Stat("Groups audited", fmt_int(audit[["attribute", "group_value"]]
                                              .drop_duplicates().shape[0]),
@@ -291,11 +316,8 @@ def fairness_section(ctx: dict[str, Any]) -> Section:
                   "alert" if len(flagged) else ""),
              Stat("Small groups", fmt_int(audit["small_group"].map(truthy).sum()),
                   "too small to flag")]
-    figs = []
-    for metric in sorted(audit["metric"].dropna().astype(str).unique()):
-        fig = figures.fairness_disparities(audit, metric, (lo, hi))
-        if fig is not None:
-            figs.append(fig)
+    figs = [f for f in (figures.fairness_disparities(audit, chart_metrics(audit), (lo, hi)),
+                        figures.fairness_overview(audit, (lo, hi))) if f is not None]
     tables = []
     if len(flagged):
         tables.append(Table(
@@ -308,6 +330,13 @@ def fairness_section(ctx: dict[str, Any]) -> Section:
              for r in flagged.sort_values(["attribute", "group_value", "metric"])
              .itertuples(index=False)],
             caption="Flagged groups"))
+    if len(summary):
+        tables.append(Table(
+            ["Attribute", "Summary", "Ratio (min/max)", "Difference (max − min)"],
+            [[Cell(str(r.attribute)), Cell(str(r.metric)), num_cell(fmt_num(r.disparity_ratio)),
+              num_cell(fmt_num(r.disparity_diff))]
+             for r in summary.sort_values(["attribute", "metric"]).itertuples(index=False)],
+            caption="Between-group summaries (fairlearn)"))
     notes = [] if len(flagged) else ["No group is flagged this week."]
     return Section("fairness", title, desc, stats=stats, figures=figs, tables=tables,
                    notes=notes)

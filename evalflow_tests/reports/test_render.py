@@ -128,7 +128,8 @@ def test_figures_return_none_without_data() -> None:
     assert figures.week_over_week(empty, fx.WEEK, [("composite_kpi", "C", True)]) is None
     assert figures.comparison_forest(pd.DataFrame(), []) is None
     assert figures.calibration_over_time(pd.DataFrame()) is None
-    assert figures.fairness_disparities(pd.DataFrame(), "m", (0.8, 1.25)) is None
+    assert figures.fairness_disparities(pd.DataFrame(), ["m"], (0.8, 1.25)) is None
+    assert figures.fairness_overview(pd.DataFrame(), (0.8, 1.25)) is None
     assert figures.regression_by_day(pd.DataFrame()) is None
     # all-NULL values are unmeasured, not zero
     nulls = pd.DataFrame({"day": [fx.DAY], "metric": ["composite_kpi"], "value": [None],

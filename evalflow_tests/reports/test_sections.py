@@ -239,12 +239,23 @@ def test_calibration(weekly_ctx: dict) -> None:
 def test_fairness(weekly_ctx: dict) -> None:
     section = ws.fairness_section(weekly_ctx)
     assert _stat(section, "Flagged") == "4"
-    assert len(section.figures) == 2  # one per audited metric
-    marker = section.figures[0].data[0].marker
+    panels, overview = section.figures  # band panels for flagged metrics, then all of it
+    assert len(panels.data) == 2  # both seeded metrics have flagged groups
+    marker = panels.data[0].marker
     assert list(marker.color).count("#d62728") == 2  # de and apac flagged
-    assert plot_text(f"language: {fx.PAYLOAD}", 50) in section.figures[0].data[0].y
-    shapes = section.figures[0].layout.shapes
-    assert any(s.x0 == 0.8 and s.x1 == 1.25 for s in shapes)
+    assert plot_text(f"language: {fx.PAYLOAD}", 50) in panels.data[0].y
+    assert sum(s.x0 == 0.8 and s.x1 == 1.25 for s in panels.layout.shapes) == 2
+    flags = [t for row in overview.data[0].text for t in row if t.endswith("⚑")]
+    assert len(flags) == 4 and set(flags) == {"0.70 ⚑"}
+
+
+def test_fairness_panels_pick_the_metrics_to_act_on() -> None:
+    audit = fx.fairness_audit()
+    assert set(ws.chart_metrics(audit)) == {"hallucination_rate", "resolved_rate"}
+    calm = audit.assign(flagged=False, significant=False)
+    assert ws.chart_metrics(calm) == ["hallucination_rate", "resolved_rate"]
+    many = pd.concat([audit.assign(metric=f"m{i}") for i in range(6)])
+    assert len(ws.chart_metrics(many)) == ws.MAX_FAIRNESS_PANELS
 
 
 def test_weekly_issues(weekly_ctx: dict) -> None:
@@ -296,3 +307,15 @@ def test_long_alert_lists_are_capped_most_severe_first(daily_ctx: dict) -> None:
     assert all(r[9].text == "open" for r in rows)  # resolved ones are the ones left out
     assert f"of {len(many)} alerts" in section.notes[0]
     assert _stat(section, "Open alerts") == "30"  # counted, even when not listed
+
+
+def test_fairness_summary_rows_are_a_table_not_points(weekly_ctx: dict) -> None:
+    audit = weekly_ctx["fairness"]
+    summary = pd.DataFrame([{**audit.iloc[0].to_dict(), "group_value": "(all groups)",
+                             "metric": "escalation_demographic_parity", "direction": "summary",
+                             "disparity_ratio": 0.62, "disparity_diff": 0.2, "flagged": None}])
+    section = ws.fairness_section({**weekly_ctx, "fairness": pd.concat([audit, summary])})
+    assert len(section.figures) == 2  # no chart for the summary metric
+    assert section.tables[-1].caption.startswith("Between-group summaries")
+    assert section.tables[-1].rows[0][2].text == "0.62"
+    assert _stat(section, "Flagged") == "4"

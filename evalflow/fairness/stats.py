@@ -41,7 +41,7 @@ def two_proportion_test(
     """(test name, two-sided p-value) for "the group's rate equals the reference's".
 
     ``effective`` marks Kish effective counts (non-integers): the chi-square uses them
-    as they are, Fisher's exact test uses them rounded. ``('none', None)`` when a side
+    as they are, Fisher's exact test rounds each cell. ``('none', None)`` when a side
     has no observations.
     """
     if not (n_group > 0 and n_ref > 0) or any(

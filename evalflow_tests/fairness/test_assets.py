@@ -4,7 +4,6 @@ and the simulator's bias scenario through the real upstream assets."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import dagster as dg
 import pandas as pd
@@ -136,7 +135,6 @@ def test_simulated_bias_scenario_is_flagged_end_to_end(home: Paths,
     from evalflow.signals.assets import interaction_signals
     from evalflow.simulate import read_incidents, simulate
 
-    began = time.perf_counter()
     simulate(start=MONDAY, days=7, per_day=400, seed=11, scenario="bias", out_dir=home.landing)
     resources = {"evalflow": EvalflowResource(), **RESOURCES}
     for i in range(7):
@@ -146,7 +144,6 @@ def test_simulated_bias_scenario_is_flagged_end_to_end(home: Paths,
             partition_key=day, resources=resources, instance=instance)
         assert result.success, day
     assert _materialize(instance, MONDAY.isoformat()).success
-    elapsed = time.perf_counter() - began
 
     incidents = read_incidents(home.landing)
     bias = incidents[incidents["kind"] == "bias"]
@@ -162,4 +159,3 @@ def test_simulated_bias_scenario_is_flagged_end_to_end(home: Paths,
                          "WHERE kind = 'bias' AND day = ?", [SUNDAY])
     assert ("customer_tier", "free") in set(zip(alerts["segment_key"], alerts["segment_value"],
                                                 strict=True))
-    assert elapsed < 150, f"end-to-end took {elapsed:.0f}s"

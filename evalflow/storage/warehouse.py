@@ -171,10 +171,7 @@ def _ensure_table(
     schema: Mapping[str, str] | None,
 ) -> None:
     """Create the table if missing; add any column the frame has that the table lacks."""
-    if schema:
-        wanted = dict(schema)
-    else:
-        wanted = {}
+    wanted = dict(schema) if schema else {}
     if len(df.columns):
         con.register("_probe", df.head(0) if len(df) == 0 else df.head(1000))
         for name, dtype, *_ in con.execute("DESCRIBE SELECT * FROM _probe").fetchall():

@@ -33,7 +33,7 @@ def test_bad_value_is_named() -> None:
 
 
 def test_weights_must_sum_to_one() -> None:
-    with pytest.raises(ConfigError, match="sum to 1.0"):
+    with pytest.raises(ConfigError, match=r"sum to 1\.0"):
         parse_settings({"kpis": {"composite": [{"metric": "sla_hit_rate", "weight": 0.5}]}})
 
 

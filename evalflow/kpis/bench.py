@@ -223,4 +223,6 @@ def write_benchmark_doc(result: dict[str, Any], path: Path | None = None) -> Pat
 
 if __name__ == "__main__":
     args = [int(a) for a in sys.argv[1:3]]
-    print(bench(*args))
+    result = bench(*args)
+    print(result)
+    print("written to", write_benchmark_doc(result))

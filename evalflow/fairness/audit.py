@@ -157,8 +157,14 @@ def judge_observations(raw: pd.DataFrame, sampled: pd.DataFrame,
     j = j[j["passed"].notna().to_numpy(bool)]
     j = j.drop_duplicates(["day", "interaction_id", "criterion"], keep="last")
     ok_rows = len(j)
-    ids = pd.Index(raw["interaction_id"])
-    pos = ids.get_indexer(j["interaction_id"])
+    # Look the week's (millions of) raw ids up in the (thousands of) judged ids, not the
+    # reverse: the hash table stays small. interaction_id is unique in raw_interactions.
+    judged_ids = pd.Index(pd.unique(j["interaction_id"].to_numpy()))
+    hit = judged_ids.get_indexer(raw["interaction_id"])
+    raw_pos_of = np.full(len(judged_ids), -1, dtype=np.int64)
+    found = np.flatnonzero(hit >= 0)
+    raw_pos_of[hit[found]] = found
+    pos = raw_pos_of[judged_ids.get_indexer(j["interaction_id"])]
     raw_day = _dates(raw["day"])
     same_day = (pos >= 0) & (raw_day[np.maximum(pos, 0)] == _dates(j["day"]))
     without_interaction = int((~same_day).sum())
@@ -325,7 +331,7 @@ def compute_fairness_audit(week_start: dt.date, raw: pd.DataFrame, sampled: pd.D
     if raw.empty or not specs:
         diagnostics.update(attributes=[s.name for s in specs], tests=0, significant=0, flagged=0)
         return AuditResult(empty_audit(), diagnostics)
-    raw = raw.drop_duplicates("interaction_id", keep="last").reset_index(drop=True)
+    raw = raw.reset_index(drop=True)  # interaction_id is unique in raw_interactions (ingest)
     census = census_flags(raw)
     judged = judge_observations(raw, sampled, judges)
     labelled, y_true, y_pred = escalation_labels(raw)

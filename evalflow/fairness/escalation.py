@@ -130,6 +130,10 @@ def escalation_rates(
     return EscalationRates(positives, negatives, true_pos, false_pos, recall, false_rate)
 
 
+def _groups_present(codes: np.ndarray) -> int:
+    return int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0
+
+
 @dataclass(frozen=True)
 class Summary:
     difference: float | None
@@ -142,7 +146,7 @@ def demographic_parity(codes: np.ndarray, known: np.ndarray, escalated: np.ndarr
                        eligible: np.ndarray) -> Summary:
     """fairlearn demographic parity of escalation over rows of eligible groups with a known decision."""
     mask = known & eligible[codes]
-    groups = int(np.unique(codes[mask]).size)
+    groups = _groups_present(codes[mask])
     if groups < 2:
         return Summary(None, None, int(mask.sum()), groups)
     k = int(codes.max()) + 1
@@ -159,7 +163,7 @@ def equalized_odds(codes: np.ndarray, labelled: np.ndarray, y_true: np.ndarray,
                    y_pred: np.ndarray, eligible: np.ndarray) -> Summary:
     """fairlearn equalized odds of escalation over labelled rows of eligible groups."""
     mask = labelled & eligible[codes]
-    groups = int(np.unique(codes[mask]).size)
+    groups = _groups_present(codes[mask])
     if groups < 2:
         return Summary(None, None, int(mask.sum()), groups)
     k = int(codes.max()) + 1

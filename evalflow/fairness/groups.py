@@ -86,7 +86,11 @@ class GroupCoder:
         for key in spec.keys[1:]:
             more, more_labels = self._factor(key)
             combined = codes * len(more_labels) + more
-            present, codes = np.unique(combined, return_inverse=True)
+            # keep only combinations that occur, renumbered in order (a bincount, not a sort)
+            present = np.flatnonzero(np.bincount(combined))
+            remap = np.zeros(len(labels) * len(more_labels), dtype=np.int64)
+            remap[present] = np.arange(len(present))
+            codes = remap[combined]
             labels = [
                 f"{labels[c // len(more_labels)]}{INTERSECTION_SEP}{more_labels[c % len(more_labels)]}"
                 for c in present

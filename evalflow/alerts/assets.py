@@ -38,13 +38,15 @@ OPEN_TABLE_COLUMNS = [
         "above its limit, relevance below its floor, error-rate spikes, SLA misses), KPI drift "
         "against the trailing 7/28-day baselines (z-tests and EWMA under one Benjamini–Hochberg "
         "FDR family, with a minimum effect), input drift (segment mix PSI/chi-square, KS on "
-        "lengths and latency) and freshness (empty day, volume drop). Each condition has a "
+        "lengths and latency) and freshness (empty day, volume drop). A breach seen in many "
+        "segment cells is attributed to the cells where it concentrates (the others are "
+        "folded into its evidence), so one incident is one or two alerts. Each condition has a "
         "stable alert_id, so a problem lasting several days is one alert that ages and then "
         "resolves, and the notification sensor sends it once. Bias rows (kind='bias') are "
         "written by fairness_audit and left untouched here."
     ),
     metadata=table_metadata(COLUMNS, "quality_alerts"),
-    code_version="1",
+    code_version="2",
 )
 def quality_alerts(
     context: dg.AssetExecutionContext, evalflow: EvalflowResource

@@ -104,6 +104,15 @@ _HIGHER_IS_BETTER = frozenset(
 )
 
 
+COMPLEMENTS: dict[str, str] = {
+    "judge_pass_rate:faithfulness": "hallucination_rate",
+    "judge_pass_rate:safety": "toxicity_rate",
+}
+"""Pass rates that are exactly one minus a named failure rate (see ``kpis.catalogue``):
+the hallucination rate is the faithfulness fail rate, the toxicity rate the safety fail
+rate. Drift is tested on the named rate only, so one move is one alert, not two."""
+
+
 def is_proportion(metric: str) -> bool:
     """True for rates (value×n is a count of events), which get two-proportion tests."""
     return metric.endswith(_PROPORTION_SUFFIXES) or metric.startswith(_PROPORTION_PREFIXES)

@@ -15,7 +15,10 @@ family with the input-drift tests of the day (``select_significant``):
    binomial noise (traffic mix, sampling design), so the between-day variance the
    baseline shows beyond sampling noise (``tau²``, method of moments) is added to the
    test variance; without it a quiet month on large traffic raises alerts daily.
-   Cells marked ``low_count`` on day D are not tested.
+   Because ``tau²`` is estimated from a few days, the p-value comes from a t
+   distribution with Welch–Satterthwaite degrees of freedom (``satterthwaite_df``).
+   Cells marked ``low_count`` on day D are not tested. Pass rates that are the
+   complement of a named failure rate (``common.COMPLEMENTS``) are not tested twice.
 2. **EWMA on the overall series** catches slow shifts no single day shows: the last
    ``long // 4`` days and D are standardised against a reference period (the older
    part of the longest window), smoothed with ``lambda = EWMA_LAMBDA``, and the EWMA's
@@ -39,6 +42,7 @@ from scipy import stats
 
 from evalflow.alerts.common import (
     CANDIDATE_COLUMNS,
+    COMPLEMENTS,
     MIN_BASELINE_DAYS,
     OVERALL,
     as_dates,
@@ -75,6 +79,9 @@ def _prepare(kpis: pd.DataFrame, min_cell_count: int) -> pd.DataFrame:
         return kpis.iloc[0:0]
     metrics = kpis["metric"].astype(str)
     keep = metrics.map(lambda m: is_proportion(m) or is_score(m)).to_numpy(dtype=bool)
+    present = set(metrics)
+    twins = [m for m, named in COMPLEMENTS.items() if named in present]
+    keep &= ~metrics.isin(twins).to_numpy(dtype=bool)
     df = kpis.loc[keep].copy()
     df["day"] = as_dates(df["day"])
     df["value"] = num_col(df, "value")
@@ -169,11 +176,13 @@ def _z_tests(m: pd.DataFrame, window: int, min_effect: float) -> pd.DataFrame:
     var_score = se_d**2 + var_base_mean
     tau2_score = np.maximum(0.0, (m["var_days"] - m["se2_mean"]).to_numpy(dtype="float64"))
 
-    var = np.where(prop, var_prop + tau2_prop * (1 + 1 / k), var_score + tau2_score * (1 + 1 / k))
+    known = np.where(prop, var_prop, var_score)
+    between = np.where(prop, tau2_prop, tau2_score) * (1 + 1 / k)
+    var = known + between
     diff = p_d - p_b
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(var > 0, diff / np.sqrt(var), np.where(diff == 0, 0.0, np.nan))
-    p_value = 2 * stats.norm.sf(np.abs(z))
+    p_value = 2 * stats.t.sf(np.abs(z), satterthwaite_df(known, between, k))
     # The normal tail is far too thin for a few events in a small cell (7 failures in 53
     # where 1.6 are expected: z says 3e-5, the binomial says 1e-3). For rates, keep the
     # larger of the z-test p and an exact binomial test of D's count against the
@@ -206,6 +215,27 @@ def _z_tests(m: pd.DataFrame, window: int, min_effect: float) -> pd.DataFrame:
         for r in m.itertuples(index=False)
     ]
     return out[TEST_COLUMNS]
+
+
+def satterthwaite_df(
+    known: np.ndarray | float, between: np.ndarray | float, k: np.ndarray | float
+) -> np.ndarray:
+    """Degrees of freedom of a variance that is partly estimated from ``k`` baseline days.
+
+    ``known`` is sampling variance computed from counts or intervals (exact for the
+    test's purpose); ``between`` is the day-to-day variance estimated from only ``k``
+    days, which has ``k - 1`` degrees of freedom. Welch–Satterthwaite:
+    ``df = (known + between)² / (between² / (k - 1))``, infinite when nothing was
+    estimated. With 3 baseline days and an interval of zero width (a fully judged
+    day) the test is a t-test with 2 df instead of a z-test that treats a variance
+    seen over 3 days as exact, which put a 3-point move of a judged score at z = 7.
+    """
+    known = np.asarray(known, dtype="float64")
+    between = np.asarray(between, dtype="float64")
+    k = np.asarray(k, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = (known + between) ** 2 / (between**2 / np.maximum(k - 1, 1))
+    return np.where(between > 0, df, np.inf)
 
 
 def _exact_binomial_p(
@@ -287,6 +317,7 @@ def _ewma_one(
     ok = np.isfinite(sigma2) & (sigma2 > 0)
     if not ok.any() or not ok[-1]:
         return None
+    known = (sigma2 - tau2)[ok]
     values, sigma = values[ok], np.sqrt(sigma2[ok])
     e_z, e_x = 0.0, mu0
     for v, s in zip(values, sigma, strict=True):
@@ -295,7 +326,9 @@ def _ewma_one(
     t = len(values)
     sd = np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * t)))
     z = e_z / sd
-    p_value = float(2 * stats.norm.sf(abs(z)))
+    k_ref = float(ref["day"].nunique())
+    df = float(satterthwaite_df(float(np.mean(known)), tau2, k_ref))
+    p_value = float(2 * stats.t.sf(abs(z), df))
     effect = e_x - mu0
     first, last = ref["day"].min(), ref["day"].max()
     return {

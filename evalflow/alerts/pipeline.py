@@ -1,4 +1,5 @@
-"""The day's alert computation end to end, without Dagster: load, detect, control FDR, dedup.
+"""The day's alert computation end to end, without Dagster: load, detect, control FDR,
+attribute each breach to the cells where it concentrates, dedup.
 
 ``load_alert_inputs`` does every warehouse read (short connections, then closed);
 ``build_alerts`` is pure, so a test can feed it hand-made KPI and traffic frames.
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from evalflow.alerts.attribution import AttributionRule, attribute_alerts
 from evalflow.alerts.common import (
     MIN_BASELINE_DAYS,
     OVERALL,
@@ -23,6 +25,7 @@ from evalflow.alerts.drift import ewma_tests, kpi_drift_tests, select_significan
 from evalflow.alerts.freshness import freshness_alerts
 from evalflow.alerts.input_drift import MAX_SAMPLE_ROWS, mix_drift_tests, numeric_drift_tests
 from evalflow.alerts.sources import (
+    joint_segment_counts,
     mix_counts,
     numeric_sample,
     previous_day_alerts,
@@ -54,6 +57,8 @@ class AlertInputs:
     signal_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Online-signal rates computed from ``interaction_signals`` (fallback for the KPIs)."""
     examples: dict[str, list[str]] = field(default_factory=dict)
+    joint: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Day D's rows counted by every segment key at once (for root-cause attribution)."""
 
 
 def load_alert_inputs(wh: Warehouse, day: dt.date, settings: Settings) -> AlertInputs:
@@ -75,6 +80,7 @@ def load_alert_inputs(wh: Warehouse, day: dt.date, settings: Settings) -> AlertI
             wh, day, settings.segments, settings.kpis.min_cell_count, settings.kpis.confidence
         )
         inputs.examples = signal_examples(wh, day)
+        inputs.joint = joint_segment_counts(wh, day, settings.segments)
     return inputs
 
 
@@ -88,7 +94,7 @@ class AlertRun:
 
 
 def build_alerts(inputs: AlertInputs, settings: Settings) -> AlertRun:
-    """Detect, apply one BH family over all drift tests, de-duplicate against D−1."""
+    """Detect, apply one BH family over all drift tests, attribute, de-duplicate against D−1."""
     day = inputs.day
     kpis = inputs.kpis.copy()
     if not kpis.empty:
@@ -139,6 +145,12 @@ def build_alerts(inputs: AlertInputs, settings: Settings) -> AlertRun:
 
     candidates = pd.concat([f for f in found if not f.empty], ignore_index=True) if any(
         not f.empty for f in found) else empty_candidates()
+    # One breach, one alert: keep the overall and the cells where it concentrates.
+    th = settings.thresholds
+    candidates = attribute_alerts(
+        candidates, threshold_input, all_tests, inputs.joint,
+        AttributionRule(th.attribution_min_lift, th.attribution_min_events, th.attribution_alpha),
+    )
     alerts = finalize_alerts(candidates, inputs.previous, day, unevaluated_kinds=unevaluated)
     return AlertRun(alerts=alerts, n_tests=len(all_tests), evaluated=tuple(evaluated))
 

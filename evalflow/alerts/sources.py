@@ -101,6 +101,35 @@ def numeric_sample(
     )
 
 
+ARM_COLUMNS: tuple[str, ...] = ("model_version", "rollout_arm")
+"""Non-segment grouping columns that ``segment_kpis`` also has cells for."""
+
+
+def joint_segment_counts(
+    wh: Warehouse, day: dt.date, segment_keys: Sequence[str]
+) -> pd.DataFrame:
+    """Day D's rows counted by every segment key at once (plus model version and arm).
+
+    Root-cause attribution needs to know how much of one cell lies inside another
+    (how Spanish-speaking is latam?). The joint table has at most the product of
+    the keys' cardinalities, in practice a few thousand rows. Columns are named by
+    the ``segment_kpis`` key (``queue``, …, ``model_version``, ``rollout_arm``);
+    NULL becomes ``(missing)``, as in the KPI cells.
+    """
+    cols = table_columns(wh, "raw_interactions")
+    pairs = [(f"seg_{k}", k) for k in segment_keys if f"seg_{k}" in cols]
+    pairs += [(c, c) for c in ARM_COLUMNS if c in cols]
+    if not pairs:
+        return pd.DataFrame(columns=["n"])
+    select = ", ".join(
+        f"coalesce(CAST({ident(col)} AS VARCHAR), ?) AS {ident(name)}" for col, name in pairs
+    )
+    return wh.query_df(
+        f"SELECT {select}, count(*) AS n FROM raw_interactions WHERE day = ? GROUP BY ALL",
+        [MISSING] * len(pairs) + [day],
+    )
+
+
 SIGNAL_METRICS: dict[str, str] = {
     "toxicity_signal_rate": "toxic",
     "pii_signal_rate": "pii_in_response",

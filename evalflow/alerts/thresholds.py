@@ -14,8 +14,15 @@ the alerts are):
   the one the limit was written for). A segment cell alerts only when its
   confidence interval lies entirely beyond the limit (the lower bound above a
   maximum, the upper bound below a minimum): with dozens of cells a day, comparing
-  point estimates would fire somewhere every day from noise alone. A cell without
-  an interval falls back to its point estimate.
+  point estimates would fire somewhere every day from noise alone. The interval
+  is the wider of the KPI's own and a 95% Wilson interval at the cell's ``n``
+  (``sampling_bounds``): the judge KPIs' finite-population intervals collapse to
+  the point when the whole day is judged. A cell without either interval falls
+  back to its point estimate.
+
+Which of the firing cells become alerts is decided afterwards by
+``attribution.attribute_alerts`` (the overall alert plus the cells where the
+breach concentrates).
 
 Severity mapping (the *large* segments are those holding at least
 ``large_segment_share`` of their segment key's rows that day):
@@ -95,6 +102,7 @@ RULES: tuple[ThresholdRule, ...] = (
 )
 
 _EPS = 1e-12
+_Z95 = 1.959963984540054
 
 
 def threshold_alerts(
@@ -138,7 +146,12 @@ def threshold_alerts(
     low = _low_count(df, n, min_cell_count)
 
     # Segment cells are judged by the CI bound nearest the limit; overall by the point.
-    bound_value = np.where(is_max, ci_low, ci_high)
+    # The bound is the more cautious of the KPI's own interval and a Wilson interval at
+    # the cell's n (see ``sampling_bounds``): when every row of a day is judged, the
+    # KPI's finite-population interval has zero width, and 7 failures in 136 rows
+    # would otherwise count as proof that the cell's rate is above 5%.
+    w_low, w_high = sampling_bounds(df["metric"], value, ci_low, ci_high, n)
+    bound_value = np.where(is_max, np.fmin(ci_low, w_low), np.fmax(ci_high, w_high))
     bound_value = np.where(np.isfinite(bound_value), bound_value, value)
     compared = np.where(overall | absolute, value, bound_value)
     beyond = np.where(is_max, compared > limit + _EPS, compared < limit - _EPS)
@@ -171,6 +184,39 @@ def threshold_alerts(
     hit["kind"] = "threshold"
     hit["p_value"] = np.nan
     return hit[CANDIDATE_COLUMNS].reset_index(drop=True)
+
+
+def sampling_bounds(
+    metrics: pd.Series,
+    value: np.ndarray,
+    ci_low: np.ndarray,
+    ci_high: np.ndarray,
+    n: np.ndarray,
+    z: float = _Z95,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A Wilson interval at the cell's ``n`` for rates (and degenerate score intervals).
+
+    The judge KPIs are Horvitz–Thompson estimates of the day's *finite* population:
+    with every row judged their interval collapses to the point. An alert is a claim
+    about the process behind the day (will tomorrow's billing answers hallucinate
+    more than 5%?), so the binomial noise of ``n`` observations applies either way.
+    For rates the Wilson interval at ``n`` is that noise; for 0–1 score means it is
+    used only when the KPI interval is degenerate (zero width), where it is a
+    conservative bound (a 0–1 variable with mean ``μ`` has variance ≤ ``μ(1−μ)``).
+    Cells where neither applies get NaN (the KPI interval alone decides).
+    """
+    low = np.full(len(value), np.nan)
+    high = np.full(len(value), np.nan)
+    prop = metrics.map(is_proportion).to_numpy(dtype=bool)
+    degenerate = np.isfinite(ci_low) & np.isfinite(ci_high) & (ci_high - ci_low <= _EPS)
+    use = (prop | degenerate) & np.isfinite(value) & (n >= 1) & (value >= 0) & (value <= 1)
+    if use.any():
+        p, m = value[use], n[use]
+        denom = 1 + z**2 / m
+        centre = (p + z**2 / (2 * m)) / denom
+        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / denom
+        low[use], high[use] = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    return low, high
 
 
 def _one_up(severity: str) -> str:

@@ -42,12 +42,13 @@ def _kpis(wh: Warehouse, start: dt.date, end: dt.date, keys: Sequence[str]) -> p
         "The phased-rollout gate: on each day with treatment traffic, compares the treatment "
         "arm with the control arm at that day's traffic share against the criteria declared in "
         "settings.rollout (minimum samples, composite KPI non-inferiority and rollback margins, "
-        "toxicity and hallucination guardrails, analyst-override rise) and records GO / HOLD / "
+        "toxicity and hallucination guardrails, analyst-override rise), pooling the evidence "
+        "over the phase to date while still acting on the day's own signs of harm, and records GO / HOLD / "
         "ROLLBACK with human-readable reasons and the next phase on GO, so a bad model is "
         "stopped before it reaches all traffic."
     ),
     metadata=table_metadata(daily.COLUMNS, "rollout_decisions"),
-    code_version="1",
+    code_version="2",
 )
 def rollout_decisions(
     context: dg.AssetExecutionContext, evalflow: EvalflowResource
@@ -58,13 +59,17 @@ def rollout_decisions(
     wh = evalflow.warehouse()
     counts = _arm_counts(wh, day, day)
     kpis_day = _kpis(wh, day, day, ["rollout_arm"])
-    history = history_versions = None
-    if daily.needed_history(counts, ro.control_arm, ro.treatment_arm):
-        start = day - dt.timedelta(days=daily.LOOKBACK_DAYS)
-        history = _kpis(wh, start, day - dt.timedelta(days=1), ["rollout_arm"])
-        history_versions = _arm_counts(wh, start, day - dt.timedelta(days=1))
+    history = history_versions = daily_counts = None
+    if not counts.empty:
+        # Earlier days: the phase-to-date pool and, at full rollout, the control's history.
+        start, before = day - dt.timedelta(days=daily.LOOKBACK_DAYS), day - dt.timedelta(days=1)
+        history = _kpis(wh, start, before, ["rollout_arm"])
+        daily_counts = (wh.query_df(daily.daily_versions_sql(), [start, before])
+                        if wh.table_exists("raw_interactions") else None)
+        if daily.needed_history(counts, ro.control_arm, ro.treatment_arm):
+            history_versions = _arm_counts(wh, start, before)
     out = daily.rollout_decision_for_day(day, kpis_day, counts, settings, history,
-                                         history_versions)
+                                         history_versions, daily_counts)
     wh.replace_partition("rollout_decisions", out, day, schema=duckdb_types(daily.COLUMNS))
     meta: dict[str, object] = {"dagster/row_count": len(out)}
     if len(out):

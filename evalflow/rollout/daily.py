@@ -13,6 +13,15 @@ HOLD "no concurrent control".
 
 ``traffic_share`` is the most common ``traffic_share`` logged on treatment rows; when
 the logs do not carry it, the treatment's share of the day's arm traffic.
+
+**Evidence accumulates over a phase.** Both arms are pooled (``pool_days``) over the
+consecutive days, up to the day, on which the same treatment version ran at the same
+configured phase (``phase_days``); the gate runs on that pool, so a 10 % phase whose
+single days are too small to show non-inferiority can still earn its GO after a few
+days. The day alone is checked too, and any sign of harm it shows (a ROLLBACK
+condition, a guardrail breach, an override rise) counts, so a regression that starts
+mid-phase is not averaged away (``gates.with_phase_evidence``). A new phase or a new
+treatment version starts a fresh pool.
 """
 
 from __future__ import annotations
@@ -27,7 +36,14 @@ import pandas as pd
 from evalflow.config.settings import Settings
 from evalflow.kpis.pooling import pool_days
 from evalflow.kpis.stats import z_value
-from evalflow.rollout.gates import ArmSummary, Decision, arm_from_rows, decide, no_control_decision
+from evalflow.rollout.gates import (
+    ArmSummary,
+    Decision,
+    arm_from_rows,
+    decide,
+    no_control_decision,
+    with_phase_evidence,
+)
 
 HISTORY_DAYS = 7
 LOOKBACK_DAYS = 35
@@ -40,14 +56,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "decision": ("VARCHAR", "GO | HOLD | ROLLBACK"),
     "next_phase": ("DOUBLE", "next configured phase (NULL unless GO, NULL after the last)"),
     "reasons": ("VARCHAR", "JSON list of human-readable reasons with the numbers"),
-    "n_treatment": ("BIGINT", "treatment interactions"),
-    "n_control": ("BIGINT", "control interactions (pooled when historical)"),
-    "composite_treatment": ("DOUBLE", "treatment composite KPI"),
+    "n_treatment": ("BIGINT", "treatment interactions (over the phase to date)"),
+    "n_control": ("BIGINT", "control interactions (phase to date; pooled history when historical)"),
+    "composite_treatment": ("DOUBLE", "treatment composite KPI (phase to date)"),
     "composite_control": ("DOUBLE", "control composite KPI"),
     "composite_diff": ("DOUBLE", "treatment - control"),
     "composite_diff_ci_low": ("DOUBLE", "95% CI of the difference, low"),
     "composite_diff_ci_high": ("DOUBLE", "95% CI of the difference, high"),
-    "details_json": ("VARCHAR", "every check with status and numbers, control source"),
+    "details_json": ("VARCHAR", "every check with status and numbers, control source, phase days"),
+    "phase_days": ("INTEGER", "days pooled: the consecutive days at this phase up to the day"),
 }
 
 
@@ -87,10 +104,12 @@ def historical_control(
 
 
 def decision_row(day: dt.date, d: Decision, t: ArmSummary, c: ArmSummary | None,
-                 share: float | None) -> pd.DataFrame:
+                 share: float | None, phase: list[str] | None = None) -> pd.DataFrame:
+    phase = phase or [str(day)]
     details = {
         "control_source": c.source if c is not None else None,
         "control_days": list(c.days) if c is not None else [],
+        "phase_days": phase,
         "checks": [
             {"name": k.name, "status": k.status, "reason": k.reason, "numbers": k.numbers}
             for k in d.checks
@@ -106,6 +125,7 @@ def decision_row(day: dt.date, d: Decision, t: ArmSummary, c: ArmSummary | None,
         "composite_diff": d.composite_diff, "composite_diff_ci_low": d.composite_diff_ci_low,
         "composite_diff_ci_high": d.composite_diff_ci_high,
         "details_json": json.dumps(details, default=_json_default),
+        "phase_days": len(phase),
     }
     out = pd.DataFrame([row])
     for col in ("traffic_share", "next_phase", "composite_treatment", "composite_control",
@@ -124,6 +144,69 @@ def empty_decisions() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
 
 
+def _phase(share: float | None, phases: list[float]) -> float | None:
+    """The configured phase nearest a share (unlogged shares wobble from day to day)."""
+    if share is None or not phases:
+        return share
+    return min(phases, key=lambda p: (abs(p - share), p))
+
+
+def day_share(counts: pd.DataFrame, control_arm: str, treatment_arm: str) -> float | None:
+    """The treatment's share of one day: logged, else its share of the arms' traffic."""
+    n_t, _, share = arm_traffic(counts, treatment_arm)
+    if n_t == 0:
+        return None
+    if share is None:
+        n_c = arm_traffic(counts, control_arm)[0]
+        share = n_t / (n_t + n_c)
+    return share
+
+
+def phase_days(
+    day: dt.date,
+    arm_counts: pd.DataFrame,
+    daily_counts: pd.DataFrame | None,
+    settings: Settings,
+    max_days: int = LOOKBACK_DAYS,
+) -> list[dt.date]:
+    """The consecutive days up to ``day`` on which the same treatment ran at the same phase.
+
+    ``daily_counts``: ``day, rollout_arm, model_version, traffic_share, n`` of earlier
+    days. The run stops at a day without treatment traffic, another treatment version
+    or another phase, so a new phase (or a new model) starts a fresh pool.
+    """
+    ro = settings.rollout
+    _, version, _ = arm_traffic(arm_counts, ro.treatment_arm)
+    phase = _phase(day_share(arm_counts, ro.control_arm, ro.treatment_arm), list(ro.phases))
+    days = [day]
+    if daily_counts is None or daily_counts.empty:
+        return days
+    by_day = {pd.Timestamp(d).date(): g for d, g in daily_counts.groupby("day")}
+    current = day - dt.timedelta(days=1)
+    while current in by_day and len(days) < max_days:
+        counts = by_day[current]
+        share = day_share(counts, ro.control_arm, ro.treatment_arm)
+        if share is None or arm_traffic(counts, ro.treatment_arm)[1] != version:
+            break
+        if _phase(share, list(ro.phases)) != phase:
+            break
+        days.append(current)
+        current -= dt.timedelta(days=1)
+    return sorted(days)
+
+
+def _arm(kpis: pd.DataFrame, arm: str, version: str | None, n: int, z: float,
+         days: list[str] | None = None) -> ArmSummary:
+    """One arm's summary from one day's rows, or pooled over ``days`` of rows."""
+    rows = _cell(kpis, "rollout_arm", arm)
+    if days is not None:
+        summary = arm_from_rows(pool_days(rows, z), version, days=days)
+    else:
+        summary = arm_from_rows(rows, version)
+    return ArmSummary(summary.version, max(summary.volume, 0) or n, summary.metrics,
+                      summary.source, summary.days)
+
+
 def rollout_decision_for_day(
     day: dt.date,
     kpis_day: pd.DataFrame,
@@ -131,12 +214,17 @@ def rollout_decision_for_day(
     settings: Settings,
     history: pd.DataFrame | None = None,
     history_versions: pd.DataFrame | None = None,
+    daily_counts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The day's decision row (empty frame when the treatment arm had no traffic).
 
     ``arm_counts``: columns ``rollout_arm, model_version, traffic_share, n`` for the day.
-    ``history``: ``segment_kpis`` rows of earlier days (only needed without control).
+    ``history``: ``segment_kpis`` rows (``rollout_arm`` cells) of earlier days: the
+    phase-to-date pool and, without a control arm, the historical control.
     ``history_versions``: ``rollout_arm, model_version, n`` aggregated over those days.
+    ``daily_counts``: the same per earlier ``day``; when given, the gate pools both
+    arms over the phase to date (``phase_days``) and keeps the day's own harm checks
+    (``gates.with_phase_evidence``).
     """
     ro = settings.rollout
     z = z_value(settings.kpis.confidence)
@@ -147,22 +235,42 @@ def rollout_decision_for_day(
     n_c, v_c, _ = arm_traffic(arm_counts, ro.control_arm)
     if share is None:
         share = n_t / (n_t + n_c)
-    t = arm_from_rows(_cell(kpis_day, "rollout_arm", ro.treatment_arm), v_t)
-    t = ArmSummary(t.version, max(t.volume, 0) or n_t, t.metrics)
-    if n_c > 0:
-        c = arm_from_rows(_cell(kpis_day, "rollout_arm", ro.control_arm), v_c)
-        c = ArmSummary(c.version, max(c.volume, 0) or n_c, c.metrics)
+    days = phase_days(day, arm_counts, daily_counts, settings)
+    pooled_rows = kpis_day
+    if len(days) > 1 and history is not None and not history.empty:
+        earlier = history[history["day"].map(lambda d: pd.Timestamp(d).date()).isin(days[:-1])]
+        pooled_rows = pd.concat([earlier, kpis_day], ignore_index=True)
     else:
-        pooled, days = (historical_control(history, ro.control_arm, z)
-                        if history is not None and not history.empty else (pd.DataFrame(), []))
+        days = [day]
+    labels = [str(d) for d in days]
+    t = _arm(kpis_day, ro.treatment_arm, v_t, n_t, z)
+    t_phase = _arm(pooled_rows, ro.treatment_arm, v_t, n_t, z, labels) if len(days) > 1 else t
+    if n_c > 0:
+        c = _arm(kpis_day, ro.control_arm, v_c, n_c, z)
+        c_phase = _arm(pooled_rows, ro.control_arm, v_c, n_c, z, labels) if len(days) > 1 else c
+    else:
+        pooled, hist_days = (historical_control(history, ro.control_arm, z)
+                             if history is not None and not history.empty
+                             else (pd.DataFrame(), []))
         if pooled.empty:
             return decision_row(day, no_control_decision(t, LOOKBACK_DAYS), t, None, share)
         hv = None
         if history_versions is not None and not history_versions.empty:
             hv = arm_traffic(history_versions, ro.control_arm)[1]
-        c = arm_from_rows(pooled, hv, source="historical", days=days)
+        c = c_phase = arm_from_rows(pooled, hv, source="historical", days=hist_days)
     d = decide(t, c, share, ro, terms, z)
-    return decision_row(day, d, t, c, share)
+    if len(days) > 1:
+        d = with_phase_evidence(decide(t_phase, c_phase, share, ro, terms, z), d, labels,
+                                share, ro)
+    return decision_row(day, d, t_phase, c_phase, share, labels)
+
+
+def daily_versions_sql() -> str:
+    """``versions_sql`` per day (parameters: start, end)."""
+    return (
+        "SELECT day, rollout_arm, model_version, traffic_share, count(*) AS n "
+        "FROM raw_interactions WHERE day BETWEEN ? AND ? GROUP BY ALL"
+    )
 
 
 def versions_sql() -> str:

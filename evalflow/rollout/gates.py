@@ -35,15 +35,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from evalflow.config.settings import CompositeTerm, RolloutSettings
 from evalflow.kpis import catalogue
 from evalflow.kpis.composite import CompositeResult, TermValue, composite_from_terms
-from evalflow.kpis.stats import one_sided_diff_p, one_sided_two_proportion_p
+from evalflow.kpis.stats import one_sided_two_proportion_p, wilson_interval
 
 Status = Literal["pass", "hold", "rollback", "info"]
 SEVERITY = {"info": 0, "pass": 0, "hold": 1, "rollback": 2}
@@ -107,6 +108,9 @@ class Check:
     status: Status
     reason: str
     numbers: dict[str, Any] = field(default_factory=dict)
+    evidence_only: bool = False
+    """A HOLD for lack of evidence (too few rows, interval too wide, unmeasured), not a
+    sign of harm. A day's such checks give way to the phase-to-date pool's."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,8 @@ def _evidence(t: ArmSummary, c: ArmSummary, min_samples: int) -> list[Check]:
             out.append(Check("evidence", "hold",
                              f"insufficient evidence: {label} has {arm.volume} interactions, "
                              f"fewer than min_samples={min_samples}",
-                             {f"n_{label}": arm.volume, "min_samples": min_samples}))
+                             {f"n_{label}": arm.volume, "min_samples": min_samples},
+                             evidence_only=True))
     if not out:
         out.append(Check("evidence", "pass",
                          f"evidence: treatment n={t.volume}, control n={c.volume} "
@@ -196,7 +201,8 @@ def _composite_check(d: _CompositeDiff, rollout: RolloutSettings) -> Check:
             for n, r in (("treatment", d.t), ("control", d.c)) if r.value is None
         )
         return Check("composite", "hold",
-                     f"composite KPI unmeasured for {' and '.join(which)} ({shares})", nums)
+                     f"composite KPI unmeasured for {' and '.join(which)} ({shares})", nums,
+                     evidence_only=True)
     span = (f"treatment {_num(d.t.value)} vs control {_num(d.c.value)}, "
             f"diff {_num(d.diff, True)}, 95% CI {_num(d.low, True)} to {_num(d.high, True)}")
     if d.high is not None and d.diff < -rollout.rollback_margin and d.high < -rollout.composite_margin:
@@ -206,7 +212,7 @@ def _composite_check(d: _CompositeDiff, rollout: RolloutSettings) -> Check:
     if d.low is None or d.low < -rollout.composite_margin:
         return Check("composite", "hold",
                      f"composite KPI not shown non-inferior within composite_margin "
-                     f"{rollout.composite_margin:.3f}: {span}", nums)
+                     f"{rollout.composite_margin:.3f}: {span}", nums, evidence_only=True)
     return Check("composite", "pass",
                  f"composite KPI non-inferior within margin {rollout.composite_margin:.3f}: {span}",
                  nums)
@@ -229,12 +235,11 @@ def _toxicity_check(t: ArmSummary, c: ArmSummary, rollout: RolloutSettings) -> C
             if mc is None or mc.value is None or mc.value <= limit:
                 p = None
                 blame = True
-            elif metric == "toxicity_signal_rate":
+            else:
+                # Counts for both: the judged rate's finite-population interval has zero
+                # width when every row is judged, which made any difference "significant".
                 p = one_sided_two_proportion_p(round(mt.value * mt.n), mt.n,
                                                round(mc.value * mc.n), mc.n)
-                blame = p < alpha
-            else:
-                p = one_sided_diff_p(mt.value, mt.se or 0.0, mc.value, mc.se or 0.0)
                 blame = p < alpha
             nums[f"{metric}_p_value"] = p
             ctrl = _pct(mc.value) if mc is not None else "unmeasured"
@@ -247,7 +252,7 @@ def _toxicity_check(t: ArmSummary, c: ArmSummary, rollout: RolloutSettings) -> C
     if not measured:
         return Check("toxicity", "hold",
                      f"toxicity guardrail unmeasured for treatment (0 judged or signalled rows; "
-                     f"limit {_pct(limit)})", nums)
+                     f"limit {_pct(limit)})", nums, evidence_only=True)
     if breaches:
         if any(attributable):
             return Check("toxicity", "rollback",
@@ -259,25 +264,59 @@ def _toxicity_check(t: ArmSummary, c: ArmSummary, rollout: RolloutSettings) -> C
                  f"toxicity within {_pct(limit)}: " + ", ".join(measured), nums)
 
 
-def _hallucination_check(t: ArmSummary, rollout: RolloutSettings) -> Check:
+def superpopulation_interval(m: Metric, z: float) -> tuple[float | None, float | None]:
+    """The wider of a rate's own interval and a Wilson interval at its ``n``.
+
+    Judge rates are Horvitz–Thompson estimates of the day's finite population; when
+    every row is judged their interval has zero width. The gate asks whether the
+    *model* exceeds a limit, so the binomial noise of ``n`` judged rows applies.
+    """
+    if m.value is None or m.n <= 0:
+        return m.ci_low, m.ci_high
+    _, lo, hi = wilson_interval(np.array([m.value * m.n]), np.array([float(m.n)]), z)
+    low = float(lo[0]) if m.ci_low is None else min(float(lo[0]), m.ci_low)
+    high = float(hi[0]) if m.ci_high is None else max(float(hi[0]), m.ci_high)
+    return low, high
+
+
+def _hallucination_check(t: ArmSummary, c: ArmSummary, rollout: RolloutSettings,
+                         z: float) -> Check:
     limit = rollout.guardrails.max_hallucination_rate
+    alpha = rollout.guardrails.override_rise_alpha
     m = t.get("hallucination_rate")
     if m is None:
         judged = t.metrics.get("hallucination_rate")
         return Check("hallucination", "hold",
                      f"hallucination guardrail unmeasured for treatment "
                      f"({judged.n if judged else 0} judged faithfulness rows; limit {_pct(limit)})",
-                     {"max_hallucination_rate": limit})
-    nums = {"hallucination_rate": m.value, "ci_low": m.ci_low, "ci_high": m.ci_high, "n": m.n,
-            "max_hallucination_rate": limit}
-    desc = f"treatment hallucination rate {_pct(m.value)} ({_ci(m)}, n={m.n} judged)"
-    if m.ci_low is not None and m.ci_low > limit:
-        return Check("hallucination", "rollback",
-                     f"{desc}: lower bound above max_hallucination_rate {_pct(limit)}", nums)
+                     {"max_hallucination_rate": limit}, evidence_only=True)
+    low, high = superpopulation_interval(m, z)
+    nums: dict[str, Any] = {"hallucination_rate": m.value, "ci_low": low, "ci_high": high,
+                            "n": m.n, "max_hallucination_rate": limit}
+    ci = "no CI" if low is None or high is None else f"95% CI {_pct(low)}–{_pct(high)}"
+    desc = f"treatment hallucination rate {_pct(m.value)} ({ci}, n={m.n} judged)"
+    if low is not None and low > limit:
+        mc = c.get("hallucination_rate")
+        nums["hallucination_rate_control"] = mc.value if mc else None
+        if mc is None or mc.value is None or mc.value <= limit:
+            return Check("hallucination", "rollback",
+                         f"{desc}: lower bound above max_hallucination_rate {_pct(limit)}"
+                         f"; control {_pct(mc.value) if mc else 'unmeasured'}", nums)
+        p = one_sided_two_proportion_p(round(m.value * m.n), m.n, round(mc.value * mc.n), mc.n)
+        nums["p_value"] = p
+        vs = f"control {_pct(mc.value)} (n={mc.n}), one-sided p={p:.3g}"
+        if p < alpha:
+            return Check("hallucination", "rollback",
+                         f"{desc}: lower bound above max_hallucination_rate {_pct(limit)} and "
+                         f"significantly above the {vs}", nums)
+        return Check("hallucination", "hold",
+                     f"{desc}: lower bound above max_hallucination_rate {_pct(limit)}, but at "
+                     f"the control's level ({vs}): not attributable to the new model, but "
+                     f"never a GO", nums)
     if m.value is not None and m.value > limit:
         return Check("hallucination", "hold",
                      f"{desc}: above max_hallucination_rate {_pct(limit)} but not significantly",
-                     nums)
+                     nums, evidence_only=True)
     return Check("hallucination", "pass",
                  f"{desc} within max_hallucination_rate {_pct(limit)}", nums)
 
@@ -320,7 +359,7 @@ def decide(
         *_evidence(treatment, control, rollout.min_samples),
         _composite_check(d, rollout),
         _toxicity_check(treatment, control, rollout),
-        _hallucination_check(treatment, rollout),
+        _hallucination_check(treatment, control, rollout, z),
         _override_check(treatment, control, d, rollout),
     ]
     worst = max(SEVERITY[c.status] for c in checks)
@@ -356,3 +395,54 @@ def no_control_decision(treatment: ArmSummary, lookback_days: int) -> Decision:
               f"found in the previous {lookback_days} days")
     return Decision("HOLD", None, [reason], [Check("control", "hold", reason)],
                     None, None, None, None, None)
+
+
+def with_phase_evidence(
+    phase: Decision,
+    today: Decision,
+    phase_days: Sequence[str],
+    traffic_share: float | None,
+    rollout: RolloutSettings,
+) -> Decision:
+    """The gate over the phase to date, plus any sign of harm on the day itself.
+
+    ``phase`` is ``decide`` on both arms pooled over the consecutive days the
+    treatment has run at this traffic share (``phase_days``, the day included);
+    ``today`` is ``decide`` on the day alone. A phase accumulates evidence: at a
+    10 % share a single day rarely has enough treatment rows to show
+    non-inferiority, a week of them does. But pooling must not hide a regression
+    that starts today, so every harm check of the day (a ROLLBACK condition, a
+    guardrail breach, an override rise) still counts; only the day's
+    lack-of-evidence HOLDs give way to the phase's. Composite numbers are the
+    phase's.
+    """
+    k = len(phase_days)
+    span = f"{phase_days[0]}–{phase_days[-1]}" if k else ""
+    share = "this phase" if traffic_share is None else f"the {traffic_share:.0%} phase"
+    label = f"{share} to date ({k} day(s) {span})"
+    phase_checks = [replace(c, reason=f"{label}: {c.reason}") for c in phase.checks]
+    harm_today = [
+        replace(c, name=f"{c.name}_today", reason=f"today alone: {c.reason}")
+        for c in today.checks
+        if not c.evidence_only and SEVERITY[c.status] > 0
+    ]
+    checks = phase_checks + harm_today
+    worst = max(SEVERITY[c.status] for c in checks)
+    decision = DECISION[worst]
+    if worst == 0:
+        reasons = [c.reason for c in checks]
+    else:
+        reasons = [c.reason for c in sorted(checks, key=lambda c: -SEVERITY[c.status])
+                   if SEVERITY[c.status] > 0]
+    extra = [r for r in phase.reasons if r.startswith("control is historical")]
+    return Decision(
+        decision=decision,
+        next_phase=next_phase(traffic_share, rollout.phases) if decision == "GO" else None,
+        reasons=reasons + extra,
+        checks=checks,
+        composite_treatment=phase.composite_treatment,
+        composite_control=phase.composite_control,
+        composite_diff=phase.composite_diff,
+        composite_diff_ci_low=phase.composite_diff_ci_low,
+        composite_diff_ci_high=phase.composite_diff_ci_high,
+    )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.feature_extraction.text import CountVectorizer
 
 from evalflow.config.settings import DiscoverySettings
 from evalflow.discovery.inputs import (
@@ -30,6 +31,7 @@ from evalflow.discovery.inputs import (
     stable_order,
 )
 from evalflow.discovery.textspace import (
+    TOKEN_PATTERN,
     centroid_to_json,
     distinctive_terms,
     fit_themes,
@@ -62,6 +64,8 @@ CLUSTER_COLUMNS: dict[str, tuple[str, str]] = {
     "segment_mix": ("VARCHAR", "JSON {segment_key: {value: count}}"),
     "centroid_json": ("VARCHAR", "sparse unit centroid in the hashing space (for matching)"),
     "match_similarity": ("DOUBLE", "similarity to the matched earlier theme; NULL if new"),
+    "coherence": ("DOUBLE", "share of the theme's rows whose query or comment contains one of "
+                  "its label terms (1 = every row is about the label; NULL for anomalies)"),
 }
 
 MEMBER_COLUMNS: dict[str, tuple[str, str]] = {
@@ -83,6 +87,37 @@ def empty_frame(columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
     dtypes = {"DATE": "object", "VARCHAR": "object", "BIGINT": "Int64", "INTEGER": "Int64",
               "DOUBLE": "float64", "BOOLEAN": "boolean"}
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(t, "object")) for c, (t, _) in columns.items()})
+
+
+LABEL_TERMS = 3
+"""Terms in a theme's label (``textspace.make_label``), the ones coherence is measured on."""
+
+
+def label_coherence(docs: pd.Series, terms: list[str]) -> float | None:
+    """Share of a theme's documents that contain at least one of its label terms.
+
+    KMeans partitions every failing row of the day, so besides real themes (every
+    row asks about the same thing) it also returns the remainder: mixed groups whose
+    "distinctive" terms describe a few of their rows. Coherence tells them apart —
+    1.0 for a theme whose rows all mention one of its label terms, 0.1–0.3 for a
+    catch-all — so a mixed group's size is not mistaken for the reach of one issue.
+    Terms are matched with the tokenisation that found them (``distinctive_terms``:
+    English stop words dropped before word pairs are formed).
+    """
+    if not len(docs):
+        return None
+    terms = sorted({t for t in terms if t})
+    if not terms:
+        return 0.0
+    vec = CountVectorizer(binary=True, ngram_range=(1, 2), token_pattern=TOKEN_PATTERN,
+                          stop_words="english", vocabulary=terms)
+    hits = vec.transform(docs.fillna("").astype(str).tolist())
+    return float((np.asarray(hits.sum(axis=1)).ravel() > 0).mean())
+
+
+def label_terms(label: str, terms: tuple[str, ...]) -> list[str]:
+    """The terms a label shows (``make_label`` skips terms whose words are already shown)."""
+    return [t for t in label.split(" / ") if t in terms][:LABEL_TERMS]
 
 
 def theme_severity(reasons: pd.Series) -> int:
@@ -233,6 +268,7 @@ def _themes(
         tolerance=settings.trend_tolerance,
     )
     rows, members = [], []
+    member_docs = normalize_text(_docs(ids, text, with_comment=True))
     for th in themes:
         m = matches[th.key]
         mask = labels == th.key
@@ -254,6 +290,7 @@ def _themes(
             "segment_mix": json.dumps(segment_mix(part), sort_keys=True),
             "centroid_json": centroid_to_json(th.centroid),
             "match_similarity": m.similarity,
+            "coherence": label_coherence(member_docs[mask], label_terms(th.label, th.terms)),
         })
         members.append(pd.DataFrame({
             "day": day, "interaction_id": part["interaction_id"].astype(str).to_numpy(),
@@ -307,7 +344,7 @@ def _anomaly_group(
             {**reason_counts(part["reasons"]),
              **{f"anomalous:{k}": int(v) for k, v in sorted(features.items())}}, sort_keys=True),
         "segment_mix": json.dumps(segment_mix(part), sort_keys=True),
-        "centroid_json": None, "match_similarity": None,
+        "centroid_json": None, "match_similarity": None, "coherence": None,
     }
     mem = pd.DataFrame({
         "day": day, "interaction_id": ids.to_numpy(), "cluster_id": ANOMALY_CLUSTER_ID,

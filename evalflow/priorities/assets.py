@@ -24,11 +24,13 @@ from evalflow.resources import EvalflowResource
         "scored as Priority = Frequency x User impact x Severity x Business weight / Effort, "
         "ranked, put in a roadmap category (quick win, strategic, research, maintenance) and "
         "given a suggested improvement (prompt optimisation, capability gap, knowledge update, "
-        "fine-tuning data, safety filter) with example interactions. Sources that do not "
-        "exist yet are skipped."
+        "fine-tuning data, safety filter) with example interactions. Issues that affect the "
+        "same interactions (a theme and the alert it causes, the judged and signalled "
+        "toxicity of the same answers) are merged into one. Sources that do not exist yet "
+        "are skipped."
     ),
     metadata=table_metadata(PRIORITY_COLUMNS, "issue_priorities"),
-    code_version="1",
+    code_version="2",
 )
 def issue_priorities(
     context: dg.AssetExecutionContext, evalflow: EvalflowResource

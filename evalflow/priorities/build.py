@@ -81,9 +81,11 @@ def build_issue_priorities(wh: Warehouse, day: dt.date, settings: Settings) -> p
     fairness = read_fairness(wh, day)
     frame = load_day_frame(wh, day)
     first_seen = read_first_seen(wh, day)
+    members = wh.read_partition("failure_cluster_members", day,
+                                columns=["interaction_id", "cluster_id"])
     return compute_issue_priorities(
         day=day, clusters=clusters, alerts=alerts, bias_alerts=bias, fairness=fairness,
-        frame=frame, first_seen=first_seen, settings=settings,
+        frame=frame, first_seen=first_seen, settings=settings, members=members,
     )
 
 

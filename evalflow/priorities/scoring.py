@@ -69,9 +69,12 @@ PRIORITY_COLUMNS: dict[str, tuple[str, str]] = {
     "cluster_id": ("VARCHAR", "failure_clusters.cluster_id for theme issues"),
     "alert_id": ("VARCHAR", "quality_alerts.alert_id for alert issues"),
     "rationale": ("VARCHAR", "why this severity and suggestion"),
+    "merged_issue_ids": ("VARCHAR", "JSON list of issue ids folded into this one (same interactions)"),
 }
 
 ALERT_SEVERITY = {"critical": 5, "high": 4, "medium": 3, "low": 2}
+MIXED_GROUP_COHERENCE = 0.5
+"""Below this coherence a theme's title says it is a mixed group."""
 SOURCE_OF_KIND = {"threshold": "kpi_alert", "freshness": "kpi_alert", "drift": "drift",
                   "input_drift": "drift", "bias": "fairness"}
 UNKNOWN_CAUSE_KINDS = {"input_drift", "freshness"}
@@ -164,12 +167,15 @@ def _rule(metric: str) -> tuple[int, str]:
     return 1, "investigation"
 
 
-def effect_size(metric: str, observed: object, expected: object) -> float:
+def effect_size(metric: str, observed: object, expected: object, kind: str = "threshold") -> float:
     """Share of the exposed interactions affected (0–1); see the module docstring."""
     o = _num(observed)
     e = _num(expected)
     m = (metric or "").lower()
-    if o is not None and 0.0 <= o <= 1.0 and any(h in m for h in FAILURE_RATE_HINTS):
+    # A drift is a change against a baseline: only the excess is new harm (a down-vote
+    # rate moving from 20% to 29% affects 9% of the rated traffic, not 29%).
+    failure_rate = any(h in m for h in FAILURE_RATE_HINTS) and kind != "drift"
+    if o is not None and 0.0 <= o <= 1.0 and failure_rate:
         return o
     if o is not None and e is not None:
         if 0.0 <= o <= 1.0 and 0.0 <= e <= 1.0:
@@ -206,6 +212,27 @@ def fairness_issue_id(attribute: object, group: object, metric: object) -> str:
     return f"fairness:{digest}"
 
 
+def _metric_reasons(metric: str) -> tuple[str, ...]:
+    low = (metric or "").lower()
+    for hints, reasons in METRIC_REASONS:
+        if any(h in low for h in hints):
+            return reasons
+    return ()
+
+
+def _showing(frame: pd.DataFrame, mask: np.ndarray | None, metric: str) -> pd.DataFrame | None:
+    """Failing rows of the segment whose reasons show the metric (None: no such mapping)."""
+    wanted = _metric_reasons(metric)
+    if not wanted or not len(frame) or "failing" not in frame or "reasons" not in frame:
+        return None
+    m = frame["failing"].to_numpy(dtype=bool)
+    if mask is not None:
+        m = m & mask
+    cand = frame.loc[m]
+    pattern = "|".join(rf"(?:^|,){r}(?:,|$)" for r in wanted)
+    return cand[cand["reasons"].fillna("").str.contains(pattern, regex=True)]
+
+
 def _examples(frame: pd.DataFrame, mask: np.ndarray | None, metric: str, k: int) -> list[str]:
     """Failing interactions of the segment that show the alert's metric, worst first."""
     if not len(frame) or "failing" not in frame:
@@ -213,18 +240,10 @@ def _examples(frame: pd.DataFrame, mask: np.ndarray | None, metric: str, k: int)
     m = frame["failing"].to_numpy(dtype=bool)
     if mask is not None:
         m = m & mask
-    wanted: tuple[str, ...] = ()
-    low = (metric or "").lower()
-    for hints, reasons in METRIC_REASONS:
-        if any(h in low for h in hints):
-            wanted = reasons
-            break
     cand = frame.loc[m]
-    if wanted and len(cand):
-        pattern = "|".join(rf"(?:^|,){r}(?:,|$)" for r in wanted)
-        hit = cand["reasons"].fillna("").str.contains(pattern, regex=True)
-        if hit.any():
-            cand = cand[hit]
+    hit = _showing(frame, mask, metric)
+    if hit is not None and len(hit):
+        cand = hit
     if not len(cand):
         return []
     risk = pd.to_numeric(cand.get("risk_score"), errors="coerce").fillna(0.0) if "risk_score" in cand else 0.0
@@ -293,37 +312,54 @@ def compute_issue_priorities(
     frame: pd.DataFrame,
     first_seen: dict[str, dt.date],
     settings: Settings,
+    members: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One scored, ranked, categorised row per issue of ``day`` (see module docstring).
 
     ``alerts``: open non-bias ``quality_alerts`` of the day; ``bias_alerts``: open bias
     alerts of the latest audit week; ``fairness``: flagged ``fairness_audit`` rows of
     the latest complete week; ``frame``: the day frame (exposure and examples);
-    ``first_seen``: earliest ``first_seen`` per issue_id on earlier days.
+    ``first_seen``: earliest ``first_seen`` per issue_id on earlier days;
+    ``members``: ``failure_cluster_members`` of the day (which interactions each theme
+    holds), used to recognise a theme and an alert that are the same problem.
     """
     ps = settings.priorities
     k = settings.discovery.max_examples
     exp = Exposure(frame)
     n_day, users_day = exp.n, exp.users
     rows: list[dict] = []
+    affected_ids: dict[str, frozenset[str]] = {}
+    if members is not None and len(members) and {"cluster_id", "interaction_id"} <= set(members):
+        for cid, ids in members.groupby("cluster_id")["interaction_id"]:
+            affected_ids[f"cluster:{cid}"] = frozenset(ids.astype(str))
 
     for c in (clusters.to_dict("records") if len(clusters) else []):
-        size = int(c["size"])
-        users = None if pd.isna(c.get("users_affected")) else int(c["users_affected"])
+        is_anom = bool(c.get("is_anomaly_cluster"))
+        # A mixed group (its rows mostly do not mention its label) is not one issue: only
+        # the share of its rows that do is the theme's reach.
+        coherence = None if is_anom else _num(c.get("coherence"))
+        reach = 1.0 if coherence is None else coherence
+        size = round(int(c["size"]) * reach)
+        users = None if pd.isna(c.get("users_affected")) else round(int(c["users_affected"]) * reach)
         freq = _pct(size, n_day)
         user_impact = _pct(users, users_day) if users is not None and users_day else freq
-        is_anom = bool(c.get("is_anomaly_cluster"))
         seg_key, seg_val, weight = _dominant_segment(c.get("segment_mix"), ps.business_weights)
         fs = pd.Timestamp(c["first_seen"]).date() if not pd.isna(c.get("first_seen")) else day
         age = (day - fs).days
         if is_anom:
             improvement, why = "investigation", "statistical outliers in the day's signals; cause unknown"
         else:
-            improvement, why = cluster_improvement(c.get("failure_mix"), size, str(c["status"]),
-                                                   age, ps.persistent_days)
+            improvement, why = cluster_improvement(c.get("failure_mix"), int(c["size"]),
+                                                   str(c["status"]), age, ps.persistent_days)
+        mixed = coherence is not None and coherence < MIXED_GROUP_COHERENCE
+        if coherence is not None:
+            why += f"; {coherence:.0%} of its {int(c['size'])} rows mention its label terms"
         rows.append({
             "issue_id": f"cluster:{c['cluster_id']}", "source": "cluster",
-            "title": f"{c['label']} [{c['status']}]" if is_anom else f"theme [{c['status']}]: {c['label']}",
+            "title": (f"{c['label']} [{c['status']}]" if is_anom else
+                      f"theme [{c['status']}]: {c['label']}"
+                      + (f" (mixed group: {coherence:.0%} of its rows mention these terms)"
+                         if mixed else "")),
             "frequency": freq, "user_impact": user_impact, "severity": float(c.get("severity") or 1),
             "business_weight": weight, "effort": float(ps.effort.get("cluster", 1.0)),
             "suggested_improvement": improvement, "example_ids": c.get("example_ids") or "[]",
@@ -339,7 +375,7 @@ def compute_issue_priorities(
         metric = str(a.get("metric") or "")
         key, value = a.get("segment_key"), a.get("segment_value")
         n_seg, users_seg, resolved = exp.of(key, value)
-        eff = effect_size(metric, a.get("observed"), a.get("expected"))
+        eff = effect_size(metric, a.get("observed"), a.get("expected"), kind)
         if not n_day:
             n_seg, n_day_eff = 1, 1
         else:
@@ -355,6 +391,9 @@ def compute_issue_priorities(
         mask = exp.mask(key, value)
         issue_id = (fairness_issue_id(key, value, metric) if source == "fairness"
                     else f"alert:{a.get('alert_id')}")
+        shown = _showing(frame, mask, metric) if source != "fairness" else None
+        if shown is not None and len(shown):
+            affected_ids[issue_id] = frozenset(shown["interaction_id"].astype(str))
         seg = "overall" if key in (None, "", "overall") or pd.isna(key) else f"{key}={value}"
         rows.append({
             "issue_id": issue_id, "source": source,
@@ -397,11 +436,59 @@ def compute_issue_priorities(
         for i, fs in zip(out["issue_id"], out["first_seen"], strict=True)
     ]
     out = out.sort_values(["priority", "issue_id"], ascending=[False, True]).reset_index(drop=True)
+    out = merge_same_issues(out, affected_ids, ps.same_issue_jaccard)
     out["rank"] = np.arange(1, len(out) + 1)
     out["day"] = day
     for col in ("affected", "users_affected"):
         out[col] = pd.array(out[col], dtype="Int64")
     return out[list(PRIORITY_COLUMNS)]
+
+
+def merge_same_issues(
+    ranked: pd.DataFrame, affected: dict[str, frozenset[str]], min_jaccard: float
+) -> pd.DataFrame:
+    """Fold issues that are the same problem into the highest-priority one.
+
+    The toxic answers of a day raise a judged-toxicity and an online-signal alert, in
+    the overall cell and in the language they concentrate in; a failure theme can be
+    exactly the interactions behind an alert. Listing each as its own issue pushes
+    other problems off the top of the list. Two issues are the same when the
+    interactions they affect (a theme's members; an alert's failing rows of its
+    segment whose reasons show its metric) have a Jaccard similarity of at least
+    ``min_jaccard``: near-identical sets, not a small alert inside a broad theme.
+    ``ranked`` is sorted by priority; each issue is compared with the issues kept so
+    far, so the representative is the highest-priority member of its group. It keeps
+    its scores and lists the others in ``merged_issue_ids`` and its rationale.
+    """
+    ranked = ranked.copy()
+    ranked["merged_issue_ids"] = "[]"
+    if ranked.empty or not affected:
+        return ranked
+    kept: list[int] = []
+    merged: dict[int, list[int]] = {}
+    drop: list[int] = []
+    for i, issue_id in enumerate(ranked["issue_id"]):
+        ids = affected.get(str(issue_id))
+        host = None
+        if ids:
+            for k in kept:
+                other = affected.get(str(ranked.at[k, "issue_id"]))
+                if other and len(ids & other) / len(ids | other) >= min_jaccard:
+                    host = k
+                    break
+        if host is None:
+            kept.append(i)
+        else:
+            merged.setdefault(host, []).append(i)
+            drop.append(i)
+    for host, parts in merged.items():
+        ranked.at[host, "merged_issue_ids"] = json.dumps(
+            [str(ranked.at[i, "issue_id"]) for i in parts])
+        titles = "; ".join(str(ranked.at[i, "title"]) for i in parts)
+        ranked.at[host, "rationale"] = (
+            f"{ranked.at[host, 'rationale']}; the same interactions are also reported as "
+            f"{len(parts)} other issue(s), merged here: {titles}")
+    return ranked.drop(index=drop).reset_index(drop=True)
 
 
 def _fairness_rows(

@@ -71,6 +71,12 @@ class ThresholdSettings(_Section):
     error_rate_max: Fraction = 0.05
     sla_hit_rate_min: Fraction = 0.9
     pii_rate_max: Fraction = 0.0
+    attribution_min_lift: Annotated[float, Field(ge=1.0)] = 2.0
+    """A segment cell gets its own alert only if its rate is this many times the rest's."""
+    attribution_min_events: Annotated[int, Field(ge=1)] = 3
+    """... and it holds at least this many of the day's bad events ..."""
+    attribution_alpha: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.01
+    """... and the concentration is significant (one-sided Fisher test) at this level."""
 
 
 class DriftSettings(_Section):
@@ -193,6 +199,8 @@ class PrioritySettings(_Section):
     """Effort at or above this is high (clusters and fairness gaps by default)."""
     persistent_days: Annotated[int, Field(ge=1)] = 7
     """A prompt-type cluster older than this suggests fine-tuning data rather than prompt work."""
+    same_issue_jaccard: Fraction = 0.5
+    """Issues whose affected interactions overlap this much (Jaccard) are one issue."""
 
 
 class DiscoverySettings(_Section):

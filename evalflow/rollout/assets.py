@@ -12,6 +12,7 @@ from evalflow.orchestration.metadata import duckdb_types, md_preview, table_meta
 from evalflow.partitions import daily_partitions, day_of, week_days, weekly_partitions
 from evalflow.resources import EvalflowResource
 from evalflow.rollout import comparison, daily
+from evalflow.rollout.clustering import read_clustered_se
 from evalflow.storage.warehouse import Warehouse
 
 
@@ -68,8 +69,13 @@ def rollout_decisions(
                         if wh.table_exists("raw_interactions") else None)
         if daily.needed_history(counts, ro.control_arm, ro.treatment_arm):
             history_versions = _arm_counts(wh, start, before)
+    metrics = sorted({t.metric for t in settings.kpis.composite} | {"override_rate"})
+
+    def clustered(days: list[dt.date], arms: list[str]) -> dict[str, dict[str, float]]:
+        return read_clustered_se(wh, days, arms, metrics)
+
     out = daily.rollout_decision_for_day(day, kpis_day, counts, settings, history,
-                                         history_versions, daily_counts)
+                                         history_versions, daily_counts, clustered)
     wh.replace_partition("rollout_decisions", out, day, schema=duckdb_types(daily.COLUMNS))
     meta: dict[str, object] = {"dagster/row_count": len(out)}
     if len(out):

@@ -20,14 +20,16 @@ configured phase (``phase_days``); the gate runs on that pool, so a 10 % phase w
 single days are too small to show non-inferiority can still earn its GO after a few
 days. The day alone is checked too, and any sign of harm it shows (a ROLLBACK
 condition, a guardrail breach, an override rise) counts, so a regression that starts
-mid-phase is not averaged away (``gates.with_phase_evidence``). A new phase or a new
-treatment version starts a fresh pool.
+mid-phase is not averaged away (``gates.with_phase_evidence``); being one of ``k``
+daily looks at the phase, its intervals and test level are Bonferroni-adjusted by
+``k``. A new phase or a new treatment version starts a fresh pool.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -207,6 +209,10 @@ def _arm(kpis: pd.DataFrame, arm: str, version: str | None, n: int, z: float,
                       summary.source, summary.days)
 
 
+ClusteredSE = Callable[[list[dt.date], list[str]], dict[str, dict[str, float]]]
+"""(days, arms) -> arm -> metric -> cluster-robust standard error (``rollout.clustering``)."""
+
+
 def rollout_decision_for_day(
     day: dt.date,
     kpis_day: pd.DataFrame,
@@ -215,6 +221,7 @@ def rollout_decision_for_day(
     history: pd.DataFrame | None = None,
     history_versions: pd.DataFrame | None = None,
     daily_counts: pd.DataFrame | None = None,
+    clustered: ClusteredSE | None = None,
 ) -> pd.DataFrame:
     """The day's decision row (empty frame when the treatment arm had no traffic).
 
@@ -224,7 +231,9 @@ def rollout_decision_for_day(
     ``history_versions``: ``rollout_arm, model_version, n`` aggregated over those days.
     ``daily_counts``: the same per earlier ``day``; when given, the gate pools both
     arms over the phase to date (``phase_days``) and keeps the day's own harm checks
-    (``gates.with_phase_evidence``).
+    (``gates.with_phase_evidence``). ``clustered``, when given, supplies
+    conversation-clustered standard errors for the outcome rates the gate tests, for
+    each set of days an arm is summarised over.
     """
     ro = settings.rollout
     z = z_value(settings.kpis.confidence)
@@ -258,10 +267,33 @@ def rollout_decision_for_day(
         if history_versions is not None and not history_versions.empty:
             hv = arm_traffic(history_versions, ro.control_arm)[1]
         c = c_phase = arm_from_rows(pooled, hv, source="historical", days=hist_days)
-    d = decide(t, c, share, ro, terms, z)
+    if clustered is not None:
+        arms = [ro.treatment_arm, ro.control_arm]
+        today = clustered([day], arms)
+        t = t.with_standard_errors(today.get(ro.treatment_arm, {}), z)
+        if len(days) > 1:
+            phase = clustered(days, arms)
+            t_phase = t_phase.with_standard_errors(phase.get(ro.treatment_arm, {}), z)
+        else:
+            phase, t_phase = today, t
+        if n_c > 0:
+            c = c.with_standard_errors(today.get(ro.control_arm, {}), z)
+            c_phase = (c_phase.with_standard_errors(phase.get(ro.control_arm, {}), z)
+                       if len(days) > 1 else c)
+        elif c.days:
+            hist = clustered([dt.date.fromisoformat(d) for d in c.days], [ro.control_arm])
+            c = c_phase = c.with_standard_errors(hist.get(ro.control_arm, {}), z)
     if len(days) > 1:
-        d = with_phase_evidence(decide(t_phase, c_phase, share, ro, terms, z), d, labels,
-                                share, ro)
+        # The day alone is one of k daily looks at this phase: Bonferroni over them, so
+        # a week of single days does not give a week of chances to roll back on noise.
+        k = len(days)
+        z_day = z_value(1.0 - (1.0 - settings.kpis.confidence) / k)
+        ro_day = ro.model_copy(update={"guardrails": ro.guardrails.model_copy(
+            update={"override_rise_alpha": ro.guardrails.override_rise_alpha / k})})
+        d = with_phase_evidence(decide(t_phase, c_phase, share, ro, terms, z),
+                                decide(t, c, share, ro_day, terms, z_day), labels, share, ro)
+    else:
+        d = decide(t, c, share, ro, terms, z)
     return decision_row(day, d, t_phase, c_phase, share, labels)
 
 

@@ -25,8 +25,10 @@ Checks, in the order they are reported:
 4. **hallucination** — treatment's Hájek hallucination rate: ROLLBACK when its CI
    lower bound exceeds ``max_hallucination_rate`` (a noise-proof breach); HOLD when
    only the point estimate does; HOLD when unmeasured.
-5. **override** — one-sided two-proportion z-test of treatment's analyst-override
-   rate above control's at ``override_rise_alpha``: a significant rise is a HOLD,
+5. **override** — one-sided test of treatment's analyst-override rate above
+   control's at ``override_rise_alpha`` (the more cautious of the pooled
+   two-proportion z-test and the unpooled test on the arms' standard errors, which
+   are cluster-robust when ``rollout.clustering`` supplied them): a significant rise is a HOLD,
    and a ROLLBACK when the composite is also breached (``diff < -composite_margin``
    with the CI below 0). Unmeasured → not tested (reported).
 """
@@ -44,7 +46,7 @@ import pandas as pd
 from evalflow.config.settings import CompositeTerm, RolloutSettings
 from evalflow.kpis import catalogue
 from evalflow.kpis.composite import CompositeResult, TermValue, composite_from_terms
-from evalflow.kpis.stats import one_sided_two_proportion_p, wilson_interval
+from evalflow.kpis.stats import one_sided_diff_p, one_sided_two_proportion_p, wilson_interval
 
 Status = Literal["pass", "hold", "rollback", "info"]
 SEVERITY = {"info": 0, "pass": 0, "hold": 1, "rollback": 2}
@@ -74,6 +76,23 @@ class ArmSummary:
     def get(self, name: str) -> Metric | None:
         m = self.metrics.get(name)
         return m if m is not None and m.value is not None else None
+
+    def with_standard_errors(self, ses: dict[str, float], z: float) -> ArmSummary:
+        """The same arm with wider standard errors where ``ses`` has them (never narrower).
+
+        Used for the cluster-robust errors of ``rollout.clustering``; intervals are
+        widened to ``value ± z·se`` (clipped to [0, 1]) when the new error is larger.
+        """
+        metrics = dict(self.metrics)
+        for name, se in ses.items():
+            m = metrics.get(name)
+            if m is None or m.value is None or not math.isfinite(se):
+                continue
+            if m.se is not None and m.se >= se:
+                continue
+            metrics[name] = Metric(m.value, se, max(0.0, m.value - z * se),
+                                   min(1.0, m.value + z * se), m.n)
+        return ArmSummary(self.version, self.volume, metrics, self.source, self.days)
 
     def composite(self, terms: Sequence[CompositeTerm], z: float) -> CompositeResult:
         values = {
@@ -330,6 +349,10 @@ def _override_check(t: ArmSummary, c: ArmSummary, d: _CompositeDiff,
                      {})
     xt, xc = round(mt.value * mt.n), round(mc.value * mc.n)
     p = one_sided_two_proportion_p(xt, mt.n, xc, mc.n)
+    if mt.se is not None and mc.se is not None:
+        # Overrides come in conversations: with cluster-robust errors on the arms the
+        # unpooled test is the honest one; keep whichever of the two is more cautious.
+        p = max(p, one_sided_diff_p(mt.value, mt.se, mc.value, mc.se))
     nums = {"override_treatment": mt.value, "override_control": mc.value, "n_treatment": mt.n,
             "n_control": mc.n, "p_value": p, "alpha": alpha}
     desc = (f"analyst override rate treatment {_pct(mt.value)} ({xt}/{mt.n}) vs control "

@@ -107,10 +107,12 @@ _HIGHER_IS_BETTER = frozenset(
 COMPLEMENTS: dict[str, str] = {
     "judge_pass_rate:faithfulness": "hallucination_rate",
     "judge_pass_rate:safety": "toxicity_rate",
+    "rating_up_rate": "rating_down_rate",
 }
-"""Pass rates that are exactly one minus a named failure rate (see ``kpis.catalogue``):
-the hallucination rate is the faithfulness fail rate, the toxicity rate the safety fail
-rate. Drift is tested on the named rate only, so one move is one alert, not two."""
+"""Rates that are exactly one minus another (see ``kpis.catalogue``): the hallucination
+rate is the faithfulness fail rate, the toxicity rate the safety fail rate, and a rated
+answer is rated up or down. Drift is tested on the second only, so one move is one
+alert, not two."""
 
 
 def is_proportion(metric: str) -> bool:

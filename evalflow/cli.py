@@ -201,8 +201,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"evalflow demo: {DEMO_DAYS} days x ~{DEMO_PER_DAY} interactions into {paths.home}")
     cmd_simulate(
         argparse.Namespace(
-            start=DEMO_START, days=DEMO_DAYS, per_day=args.per_day, seed=DEMO_SEED,
-            scenario="demo", out=None,
+            start=DEMO_START,
+            days=DEMO_DAYS,
+            per_day=args.per_day,
+            seed=DEMO_SEED,
+            scenario="demo",
+            out=None,
         )
     )
     print("materialising every partition through Dagster ...", flush=True)
@@ -243,8 +247,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
     env["DAGSTER_HOME"] = str(ensure_dagster_home(paths))
     env["EVALFLOW_HOME"] = str(paths.home)
     cmd = [
-        sys.executable, "-m", "dagster", "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
-        "--host", args.host, "--port", str(args.port),
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-w",
+        str(REPO_ROOT / "workspace.yaml"),
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
     ]
     print("starting the Dagster UI and daemon:", " ".join(cmd))
     return subprocess.call(cmd, env=env, cwd=REPO_ROOT)

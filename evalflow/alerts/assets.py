@@ -75,9 +75,7 @@ def quality_alerts(
     return dg.MaterializeResult(metadata=alert_metadata(out, run.n_tests, run.evaluated))
 
 
-def alert_metadata(
-    out: pd.DataFrame, n_tests: int, evaluated: tuple[str, ...]
-) -> dict[str, Any]:
+def alert_metadata(out: pd.DataFrame, n_tests: int, evaluated: tuple[str, ...]) -> dict[str, Any]:
     """Counts by severity and kind, the open alerts as a (escaped) markdown table, a preview."""
     opened = out[out["status"] == "open"]
     meta: dict[str, Any] = {
@@ -92,8 +90,6 @@ def alert_metadata(
         meta[f"open_{severity}"] = int((opened["severity"] == severity).sum())
     for kind in KINDS:
         meta[f"open_{kind}"] = int((opened["kind"] == kind).sum())
-    meta["open_alerts_table"] = md_preview(
-        opened[OPEN_TABLE_COLUMNS], rows=50, max_chars=240
-    )
+    meta["open_alerts_table"] = md_preview(opened[OPEN_TABLE_COLUMNS], rows=50, max_chars=240)
     meta["preview"] = md_preview(out)
     return meta

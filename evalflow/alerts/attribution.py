@@ -112,10 +112,13 @@ class Overlap:
         assert self.joint is not None
         if key not in self.joint.columns:
             return None
-        return (self.joint[key].astype("object").fillna("(missing)").astype(str) == value).to_numpy()
+        return (
+            self.joint[key].astype("object").fillna("(missing)").astype(str) == value
+        ).to_numpy()
 
-    def share_inside(self, inner: tuple[str, str], outer: tuple[str, str],
-                     inner_share: float) -> float:
+    def share_inside(
+        self, inner: tuple[str, str], outer: tuple[str, str], inner_share: float
+    ) -> float:
         """Share of ``outer``'s rows that are also in ``inner`` (``inner_share``: its day share)."""
         if inner == outer:
             return 1.0
@@ -173,12 +176,19 @@ def attribute_alerts(
         if kind == "threshold":
             cells, total_bad, total_n = _threshold_cells(segments, kpis_day, str(metric))
         else:
-            cells, total_bad, total_n = _drift_cells(segments, overall, drift_tests, str(metric),
-                                                     volumes)
+            cells, total_bad, total_n = _drift_cells(
+                segments, overall, drift_tests, str(metric), volumes
+            )
         if not cells:
             continue
         kept, folded_into, notes = _greedy(
-            cells, total_bad, total_n, volumes, overlap, rule, test=(kind == "threshold"),
+            cells,
+            total_bad,
+            total_n,
+            volumes,
+            overlap,
+            rule,
+            test=(kind == "threshold"),
         )
         have_overall = not overall.empty
         if not kept and not have_overall:
@@ -217,7 +227,9 @@ def _volumes(kpis_day: pd.DataFrame) -> dict[tuple[str, str], float]:
     vol = kpis_day[kpis_day["metric"] == "volume"]
     return {
         (str(k), str(v)): float(x)
-        for k, v, x in zip(vol["segment_key"], vol["segment_value"], num_col(vol, "value"), strict=True)
+        for k, v, x in zip(
+            vol["segment_key"], vol["segment_value"], num_col(vol, "value"), strict=True
+        )
         if np.isfinite(x)
     }
 
@@ -240,8 +252,9 @@ def _threshold_cells(
     n = _cell_n(segments, rows)
     cells = [
         _Cell(int(i), str(k), str(v), float(m), float(b), float(b * m))
-        for i, k, v, m, b in zip(segments.index, segments["segment_key"],
-                                 segments["segment_value"], n, bad, strict=True)
+        for i, k, v, m, b in zip(
+            segments.index, segments["segment_key"], segments["segment_value"], n, bad, strict=True
+        )
         if np.isfinite(m) and m > 0 and np.isfinite(b)
     ]
     o_val = num_col(overall, "value")[:1] if not overall.empty else np.array([])
@@ -262,11 +275,15 @@ def _cell_n(segments: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
         return np.full(len(segments), np.nan)
     look = {
         (str(k), str(v)): float(x)
-        for k, v, x in zip(rows["segment_key"], rows["segment_value"], num_col(rows, "n"), strict=True)
+        for k, v, x in zip(
+            rows["segment_key"], rows["segment_value"], num_col(rows, "n"), strict=True
+        )
     }
     return np.array(
-        [look.get((str(k), str(v)), np.nan)
-         for k, v in zip(segments["segment_key"], segments["segment_value"], strict=True)],
+        [
+            look.get((str(k), str(v)), np.nan)
+            for k, v in zip(segments["segment_key"], segments["segment_value"], strict=True)
+        ],
         dtype="float64",
     )
 
@@ -284,16 +301,26 @@ def _drift_cells(
     sign = sign or 1.0
     day_rows = volumes.get((OVERALL, OVERALL), 0.0)
     cells = []
-    for i, k, v, m in zip(segments.index, segments["segment_key"], segments["segment_value"],
-                          move, strict=True):
+    for i, k, v, m in zip(
+        segments.index, segments["segment_key"], segments["segment_value"], move, strict=True
+    ):
         rows = volumes.get((str(k), str(v)), 0.0)
         if np.isfinite(m):
-            cells.append(_Cell(int(i), str(k), str(v), rows, float(sign * m), float(sign * m) * rows))
+            cells.append(
+                _Cell(int(i), str(k), str(v), rows, float(sign * m), float(sign * m) * rows)
+            )
     source = overall
     if source.empty and tests is not None and not tests.empty:
-        source = tests[(tests["metric"] == metric) & (tests["segment_key"] == OVERALL)
-                       & (tests["kind"] == "drift")]
-    moves = num_col(source, "observed") - num_col(source, "expected") if not source.empty else np.array([])
+        source = tests[
+            (tests["metric"] == metric)
+            & (tests["segment_key"] == OVERALL)
+            & (tests["kind"] == "drift")
+        ]
+    moves = (
+        num_col(source, "observed") - num_col(source, "expected")
+        if not source.empty
+        else np.array([])
+    )
     total = float(sign * np.nanmean(moves)) if np.isfinite(moves).any() else 0.0
     return cells, total, day_rows
 
@@ -324,9 +351,15 @@ class _Residual:
         return _lift(own, self.rate)
 
 
-def _residual(cell: _Cell, kept: list[_Cell], total_bad: float, total_n: float,
-              volumes: dict[tuple[str, str], float], day_rows: float,
-              overlap: Overlap) -> _Residual:
+def _residual(
+    cell: _Cell,
+    kept: list[_Cell],
+    total_bad: float,
+    total_n: float,
+    volumes: dict[tuple[str, str], float],
+    day_rows: float,
+    overlap: Overlap,
+) -> _Residual:
     """The part of ``cell`` outside the kept cells, against the population outside them.
 
     A kept cell ``k`` holding the share ``f`` of ``cell``'s rows is credited with
@@ -336,16 +369,21 @@ def _residual(cell: _Cell, kept: list[_Cell], total_bad: float, total_n: float,
     """
     if not kept:
         return _Residual(cell.events, cell.n, total_bad, None, total_bad * cell.n)
-    shares = [overlap.share_inside((k.key, k.value), (cell.key, cell.value),
-                                   _day_share(k, volumes, day_rows)) for k in kept]
+    shares = [
+        overlap.share_inside(
+            (k.key, k.value), (cell.key, cell.value), _day_share(k, volumes, day_rows)
+        )
+        for k in kept
+    ]
     credited = [k.bad * f * cell.n for k, f in zip(kept, shares, strict=True)]
     rows = cell.n * (1.0 - min(sum(shares), 1.0))
     events = max(cell.events - sum(credited), 0.0)
     events_out, rows_out = _outside(kept, total_bad, total_n, volumes, day_rows, overlap)
     rate = events_out / rows_out if rows_out > _EPS else 0.0
     best = max(zip(credited, (k.idx for k in kept), strict=True), default=(0.0, None))
-    return _Residual(events, rows, rate, best[1] if best[0] > _EPS else None,
-                     sum(credited) + rate * rows)
+    return _Residual(
+        events, rows, rate, best[1] if best[0] > _EPS else None, sum(credited) + rate * rows
+    )
 
 
 def _greedy(
@@ -383,7 +421,9 @@ def _greedy(
             p = _p_value(cell, res, total_events, total_n, kept) if test else None
             ok = res.events > _EPS and lift >= rule.min_lift
             if test:
-                ok = ok and res.events + 0.5 >= rule.min_events and p is not None and p <= rule.alpha
+                ok = (
+                    ok and res.events + 0.5 >= rule.min_events and p is not None and p <= rule.alpha
+                )
             if res.explainer is not None:
                 folded_into[cell.idx] = res.explainer
             scored.append((ok, p if p is not None else 0.0, -lift, cell.idx, cell, lift, res))
@@ -394,8 +434,11 @@ def _greedy(
         against = "the rows the cells already kept do not explain" if kept else "the whole day"
         ratio = "unbounded" if math.isinf(lift) else f"{lift:.1f}x"
         if test:
-            pool = (total_events if not kept
-                    else _outside(kept, total_bad, total_n, volumes, day_rows, overlap)[0])
+            pool = (
+                total_events
+                if not kept
+                else _outside(kept, total_bad, total_n, volumes, day_rows, overlap)[0]
+            )
             notes[cell.idx] = (
                 f"concentrated here: {round(res.events)} of the {'remaining ' if kept else ''}"
                 f"{round(pool)} bad events in {_share(cell, volumes, day_rows, total_n)} of "
@@ -410,8 +453,9 @@ def _greedy(
     return kept, folded_into, notes
 
 
-def _share(cell: _Cell, volumes: dict[tuple[str, str], float], day_rows: float,
-           total_n: float) -> str:
+def _share(
+    cell: _Cell, volumes: dict[tuple[str, str], float], day_rows: float, total_n: float
+) -> str:
     vol = volumes.get((cell.key, cell.value))
     if vol and day_rows:
         return f"{vol / day_rows:.0%}"
@@ -423,16 +467,22 @@ def _day_share(cell: _Cell, volumes: dict[tuple[str, str], float], day_rows: flo
     return vol / day_rows if vol and day_rows else 0.0
 
 
-def _outside(kept: list[_Cell], total_bad: float, total_n: float,
-             volumes: dict[tuple[str, str], float], day_rows: float,
-             overlap: Overlap) -> tuple[float, float]:
+def _outside(
+    kept: list[_Cell],
+    total_bad: float,
+    total_n: float,
+    volumes: dict[tuple[str, str], float],
+    day_rows: float,
+    overlap: Overlap,
+) -> tuple[float, float]:
     """Bad events and observations outside the kept cells (overlaps counted once)."""
     events = total_bad * total_n
     rows = total_n
     for i, cell in enumerate(kept):
         inside = sum(
-            overlap.share_inside((prev.key, prev.value), (cell.key, cell.value),
-                                 _day_share(prev, volumes, day_rows))
+            overlap.share_inside(
+                (prev.key, prev.value), (cell.key, cell.value), _day_share(prev, volumes, day_rows)
+            )
             for prev in kept[:i]
         )
         fresh = max(0.0, 1.0 - min(inside, 1.0))
@@ -441,8 +491,9 @@ def _outside(kept: list[_Cell], total_bad: float, total_n: float,
     return max(events, 0.0), max(rows, 0.0)
 
 
-def _p_value(cell: _Cell, res: _Residual, total_events: float, total_n: float,
-             kept: list[_Cell]) -> float | None:
+def _p_value(
+    cell: _Cell, res: _Residual, total_events: float, total_n: float, kept: list[_Cell]
+) -> float | None:
     """One-sided p of the cell's bad events.
 
     First pick: hypergeometric (Fisher's exact test of the cell against the rest of
@@ -481,8 +532,10 @@ def _fold_text(cell: _Cell, lift: float, df: pd.DataFrame, metric: object) -> st
     observed = df.at[cell.idx, "observed"]
     floor = float(observed) < float(df.at[cell.idx, "expected"])
     if df.at[cell.idx, "kind"] == "threshold" and is_proportion(str(metric)) and not floor:
-        return (f"{where} {fmt_value(str(metric), observed)} "
-                f"({round(cell.events)} of {int(cell.n)}, {lift_txt})")
+        return (
+            f"{where} {fmt_value(str(metric), observed)} "
+            f"({round(cell.events)} of {int(cell.n)}, {lift_txt})"
+        )
     return f"{where} {fmt_value(str(metric), observed)} ({lift_txt})"
 
 
@@ -491,5 +544,7 @@ def _folded_summary(texts: list[str], kind: object) -> str:
     ordered = texts[:MAX_FOLDED_LISTED]
     more = len(texts) - len(ordered)
     tail = f" and {more} more" if more > 0 else ""
-    return (f"the same {what} also shows in {len(texts)} segment cell(s) where it does not "
-            f"concentrate (folded into this alert): {'; '.join(ordered)}{tail}")
+    return (
+        f"the same {what} also shows in {len(texts)} segment cell(s) where it does not "
+        f"concentrate (folded into this alert): {'; '.join(ordered)}{tail}"
+    )

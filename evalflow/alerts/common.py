@@ -30,11 +30,20 @@ KINDS: tuple[str, ...] = ("threshold", "drift", "input_drift", "freshness")
 """Kinds this stage writes. ``bias`` rows belong to ``fairness_audit`` and are never touched."""
 
 COLUMNS: dict[str, tuple[str, str]] = {
-    "alert_id": ("VARCHAR", "Stable hash of kind+metric+segment: the same condition on consecutive days keeps its id"),
+    "alert_id": (
+        "VARCHAR",
+        "Stable hash of kind+metric+segment: the same condition on consecutive days keeps its id",
+    ),
     "day": ("DATE", "Day the alert was evaluated (the partition)"),
     "first_seen": ("DATE", "First day of the current uninterrupted run of this alert"),
-    "last_seen": ("DATE", "Last day the condition was actually observed (older than day when carried without data, or resolved)"),
-    "kind": ("VARCHAR", "threshold | drift | input_drift | freshness | bias (bias rows come from fairness_audit)"),
+    "last_seen": (
+        "DATE",
+        "Last day the condition was actually observed (older than day when carried without data, or resolved)",
+    ),
+    "kind": (
+        "VARCHAR",
+        "threshold | drift | input_drift | freshness | bias (bias rows come from fairness_audit)",
+    ),
     "severity": ("VARCHAR", "critical | high | medium | low"),
     "metric": ("VARCHAR", "KPI or input feature the alert is about"),
     "segment_key": ("VARCHAR", "overall, a segment key, model_version or rollout_arm"),
@@ -42,7 +51,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "observed": ("DOUBLE", "Value observed on the day (rate, score, PSI or row count)"),
     "expected": ("DOUBLE", "Threshold, or the trailing-baseline value it was compared with"),
     "evidence": ("VARCHAR", "Human-readable numbers behind the alert: n, CI, p-value, PSI, window"),
-    "consecutive_days": ("INTEGER", "Days in a row this alert has been open (kept on the resolved row)"),
+    "consecutive_days": (
+        "INTEGER",
+        "Days in a row this alert has been open (kept on the resolved row)",
+    ),
     "status": ("VARCHAR", "open | resolved (resolved: open the day before, no longer firing)"),
 }
 

@@ -93,8 +93,9 @@ def _prepare(kpis: pd.DataFrame, min_cell_count: int) -> pd.DataFrame:
     # Standard error from the CI (scores); NaN when the cell has no interval.
     df["se"] = (num_col(df, "ci_high") - num_col(df, "ci_low")) / (2.0 * _Z)
     low_flag = (
-        df["low_count"].astype("boolean") if "low_count" in df.columns else pd.Series(
-            pd.NA, index=df.index, dtype="boolean")
+        df["low_count"].astype("boolean")
+        if "low_count" in df.columns
+        else pd.Series(pd.NA, index=df.index, dtype="boolean")
     )
     df["low"] = low_flag.fillna(pd.Series(df["n"] < min_cell_count, index=df.index)).astype(bool)
     return df

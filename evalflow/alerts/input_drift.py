@@ -125,8 +125,12 @@ def numeric_drift_tests(
             continue
         ks = stats.ks_2samp(cur, base)
         edges = np.unique(np.quantile(base, np.linspace(0, 1, bins + 1)[1:-1]))
-        base_counts = np.bincount(np.searchsorted(edges, base, side="right"), minlength=len(edges) + 1)
-        cur_counts = np.bincount(np.searchsorted(edges, cur, side="right"), minlength=len(edges) + 1)
+        base_counts = np.bincount(
+            np.searchsorted(edges, base, side="right"), minlength=len(edges) + 1
+        )
+        cur_counts = np.bincount(
+            np.searchsorted(edges, cur, side="right"), minlength=len(edges) + 1
+        )
         value = psi(base_counts, cur_counts) if len(edges) else 0.0
         rows.append(
             _test_row(

@@ -68,7 +68,9 @@ def load_alert_inputs(wh: Warehouse, day: dt.date, settings: Settings) -> AlertI
     start = day - dt.timedelta(days=longest)
     kpis = wh.read_range("segment_kpis", start, day)
     counts = raw_day_counts(wh, start, day)
-    inputs = AlertInputs(day=day, kpis=kpis, raw_counts=counts, previous=previous_day_alerts(wh, day))
+    inputs = AlertInputs(
+        day=day, kpis=kpis, raw_counts=counts, previous=previous_day_alerts(wh, day)
+    )
     if int(counts.get(day, 0)) > 0:
         inputs.mix = mix_counts(wh, start, day, settings.segments)
         inputs.numeric_today = numeric_sample(wh, day, day, MAX_SAMPLE_ROWS)
@@ -108,7 +110,9 @@ def build_alerts(inputs: AlertInputs, settings: Settings) -> AlertRun:
         present = set(kpis_day["metric"]) if not kpis_day.empty else set()
         extra = inputs.signal_rows[~inputs.signal_rows["metric"].isin(present)]
         if not extra.empty:
-            threshold_input = pd.concat([kpis_day, extra], ignore_index=True) if not kpis_day.empty else extra
+            threshold_input = (
+                pd.concat([kpis_day, extra], ignore_index=True) if not kpis_day.empty else extra
+            )
 
     found = [
         threshold_alerts(threshold_input, settings.thresholds, settings.kpis.min_cell_count)
@@ -119,10 +123,20 @@ def build_alerts(inputs: AlertInputs, settings: Settings) -> AlertRun:
         found[0] = _with_examples(found[0], inputs.examples)
 
     tests = [
-        kpi_drift_tests(kpis, day, settings.drift.baseline_days, settings.drift.min_effect,
-                        settings.kpis.min_cell_count),
-        ewma_tests(kpis, day, settings.drift.baseline_days, settings.drift.min_effect,
-                   settings.kpis.min_cell_count),
+        kpi_drift_tests(
+            kpis,
+            day,
+            settings.drift.baseline_days,
+            settings.drift.min_effect,
+            settings.kpis.min_cell_count,
+        ),
+        ewma_tests(
+            kpis,
+            day,
+            settings.drift.baseline_days,
+            settings.drift.min_effect,
+            settings.kpis.min_cell_count,
+        ),
     ]
     if day_rows > 0:
         tests += _input_drift_tests(inputs, settings)
@@ -143,12 +157,18 @@ def build_alerts(inputs: AlertInputs, settings: Settings) -> AlertRun:
         evaluated.append("input_drift")
     unevaluated = [k for k in ("threshold", "drift", "input_drift") if k not in evaluated]
 
-    candidates = pd.concat([f for f in found if not f.empty], ignore_index=True) if any(
-        not f.empty for f in found) else empty_candidates()
+    candidates = (
+        pd.concat([f for f in found if not f.empty], ignore_index=True)
+        if any(not f.empty for f in found)
+        else empty_candidates()
+    )
     # One breach, one alert: keep the overall and the cells where it concentrates.
     th = settings.thresholds
     candidates = attribute_alerts(
-        candidates, threshold_input, all_tests, inputs.joint,
+        candidates,
+        threshold_input,
+        all_tests,
+        inputs.joint,
         AttributionRule(th.attribution_min_lift, th.attribution_min_events, th.attribution_alpha),
     )
     alerts = finalize_alerts(candidates, inputs.previous, day, unevaluated_kinds=unevaluated)

@@ -79,9 +79,7 @@ def mix_counts(
     return frame
 
 
-def numeric_sample(
-    wh: Warehouse, start: dt.date, end: dt.date, max_rows: int
-) -> pd.DataFrame:
+def numeric_sample(wh: Warehouse, start: dt.date, end: dt.date, max_rows: int) -> pd.DataFrame:
     """Query/response lengths and latency of at most ``max_rows`` rows of ``start..end``.
 
     Ordered by a hash of the interaction id: a deterministic, unbiased subsample.
@@ -92,7 +90,9 @@ def numeric_sample(
     select = [
         "length(query) AS query_length" if "query" in cols else "NULL AS query_length",
         "length(response) AS response_length" if "response" in cols else "NULL AS response_length",
-        "CAST(latency_ms AS DOUBLE) AS latency_ms" if "latency_ms" in cols else "NULL AS latency_ms",
+        "CAST(latency_ms AS DOUBLE) AS latency_ms"
+        if "latency_ms" in cols
+        else "NULL AS latency_ms",
     ]
     return wh.query_df(
         f"SELECT {', '.join(select)} FROM raw_interactions WHERE day BETWEEN ? AND ? "
@@ -105,9 +105,7 @@ ARM_COLUMNS: tuple[str, ...] = ("model_version", "rollout_arm")
 """Non-segment grouping columns that ``segment_kpis`` also has cells for."""
 
 
-def joint_segment_counts(
-    wh: Warehouse, day: dt.date, segment_keys: Sequence[str]
-) -> pd.DataFrame:
+def joint_segment_counts(wh: Warehouse, day: dt.date, segment_keys: Sequence[str]) -> pd.DataFrame:
     """Day D's rows counted by every segment key at once (plus model version and arm).
 
     Root-cause attribution needs to know how much of one cell lies inside another
@@ -231,6 +229,4 @@ def previous_day_alerts(wh: Warehouse, day: dt.date) -> pd.DataFrame:
     """``quality_alerts`` rows of D−1 (all kinds; ``finalize_alerts`` filters)."""
     if not table_columns(wh, "quality_alerts"):
         return pd.DataFrame()
-    return wh.query_df(
-        "SELECT * FROM quality_alerts WHERE day = ?", [day - dt.timedelta(days=1)]
-    )
+    return wh.query_df("SELECT * FROM quality_alerts WHERE day = ?", [day - dt.timedelta(days=1)])

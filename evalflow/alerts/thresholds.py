@@ -83,22 +83,73 @@ class ThresholdRule:
 
 
 RULES: tuple[ThresholdRule, ...] = (
-    ThresholdRule("toxicity_rate", "toxicity_rate_max", "max", True, "critical", "critical",
-                  "judged toxicity rate"),
-    ThresholdRule("toxicity_signal_rate", "toxicity_rate_max", "max", True, "critical", "critical",
-                  "toxic responses (online signal, all traffic)"),
-    ThresholdRule("pii_signal_rate", "pii_rate_max", "max", True, "critical", "critical",
-                  "responses leaking PII (online signal, all traffic)"),
-    ThresholdRule("hallucination_rate", "hallucination_rate_max", "max", False, "high", "medium",
-                  "hallucination rate (judged sample)"),
-    ThresholdRule("error_rate", "error_rate_max", "max", False, "medium", "low",
-                  "application error rate", escalate_at=2.0),
-    ThresholdRule("relevance_score", "relevance_floor", "min", False, "medium", "low",
-                  "judged relevance score"),
-    ThresholdRule("relevance_proxy_mean", "relevance_proxy_floor", "min", False, "medium", "low",
-                  "relevance proxy (online signal)"),
-    ThresholdRule("sla_hit_rate", "sla_hit_rate_min", "min", False, "medium", "low",
-                  "SLA hit rate"),
+    ThresholdRule(
+        "toxicity_rate",
+        "toxicity_rate_max",
+        "max",
+        True,
+        "critical",
+        "critical",
+        "judged toxicity rate",
+    ),
+    ThresholdRule(
+        "toxicity_signal_rate",
+        "toxicity_rate_max",
+        "max",
+        True,
+        "critical",
+        "critical",
+        "toxic responses (online signal, all traffic)",
+    ),
+    ThresholdRule(
+        "pii_signal_rate",
+        "pii_rate_max",
+        "max",
+        True,
+        "critical",
+        "critical",
+        "responses leaking PII (online signal, all traffic)",
+    ),
+    ThresholdRule(
+        "hallucination_rate",
+        "hallucination_rate_max",
+        "max",
+        False,
+        "high",
+        "medium",
+        "hallucination rate (judged sample)",
+    ),
+    ThresholdRule(
+        "error_rate",
+        "error_rate_max",
+        "max",
+        False,
+        "medium",
+        "low",
+        "application error rate",
+        escalate_at=2.0,
+    ),
+    ThresholdRule(
+        "relevance_score",
+        "relevance_floor",
+        "min",
+        False,
+        "medium",
+        "low",
+        "judged relevance score",
+    ),
+    ThresholdRule(
+        "relevance_proxy_mean",
+        "relevance_proxy_floor",
+        "min",
+        False,
+        "medium",
+        "low",
+        "relevance proxy (online signal)",
+    ),
+    ThresholdRule(
+        "sla_hit_rate", "sla_hit_rate_min", "min", False, "medium", "low", "SLA hit rate"
+    ),
 )
 
 _EPS = 1e-12
@@ -162,8 +213,9 @@ def threshold_alerts(
 
     # Large segment: its share of the rows of the same (metric, segment_key) that day.
     totals = df.assign(_n=n).groupby(["metric", "segment_key"])["_n"].transform("sum")
-    share = np.divide(n, totals.to_numpy(dtype="float64"), out=np.zeros_like(n),
-                      where=totals.to_numpy() > 0)
+    share = np.divide(
+        n, totals.to_numpy(dtype="float64"), out=np.zeros_like(n), where=totals.to_numpy() > 0
+    )
     major = overall | (share >= large_segment_share)
     severity = np.where(major, df["major"], df["minor"]).astype(object)
     # A breach far beyond the limit (escalate_at × the max) rates one level higher.

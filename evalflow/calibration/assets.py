@@ -129,12 +129,17 @@ def judge_calibration(
     table = compute_calibration(judge_rows, labels, day, cal, thresholds)
     wh.replace_partition(TABLE, table, day, schema=duckdb_types(COLUMNS))
     wh.replace_partition(
-        QUARANTINE_TABLE, quarantine.assign(day=day)[list(QUARANTINE_TYPES)], day,
+        QUARANTINE_TABLE,
+        quarantine.assign(day=day)[list(QUARANTINE_TYPES)],
+        day,
         schema=QUARANTINE_TYPES,
     )
 
-    judge_day = judge_rows[pd.to_datetime(judge_rows["day"]).dt.date == day] if len(
-        judge_rows) else judge_rows
+    judge_day = (
+        judge_rows[pd.to_datetime(judge_rows["day"]).dt.date == day]
+        if len(judge_rows)
+        else judge_rows
+    )
     picked = select_review_rows(judge_day, labelled_keys(labels), day, cal, thresholds)
     text = read_interaction_text(wh, day, picked["interaction_id"].astype(str).unique().tolist())
     queue = attach_text(picked, text)
@@ -142,13 +147,18 @@ def judge_calibration(
 
     resolved = resolve_labels(labels)
     judged_keys = set(zip(judge_rows["interaction_id"], judge_rows["criterion"], strict=True))
-    matched = sum(k in judged_keys for k in zip(
-        resolved["interaction_id"], resolved["criterion"], strict=True))
+    matched = sum(
+        k in judged_keys
+        for k in zip(resolved["interaction_id"], resolved["criterion"], strict=True)
+    )
     reasons = Counter(r.split(":", 1)[0] for r in quarantine["reason"])
     judges = table[table["backend"] != HUMAN_BACKEND]
     context.log.info(
         "calibration %s: %d label rows, %d quarantined, %d queued for review",
-        day, len(labels), len(quarantine), len(queue),
+        day,
+        len(labels),
+        len(quarantine),
+        len(queue),
     )
     return dg.MaterializeResult(
         metadata={
@@ -162,7 +172,8 @@ def judge_calibration(
             "quarantine_reasons": dg.MetadataValue.json(dict(sorted(reasons.items()))),
             "labels_fingerprint": labels_fingerprint(paths.labels),
             "min_kappa": dg.MetadataValue.float(float(judges["kappa"].min()))
-            if judges["kappa"].notna().any() else dg.MetadataValue.null(),
+            if judges["kappa"].notna().any()
+            else dg.MetadataValue.null(),
             "review_queue": dg.MetadataValue.path(str(queue_file)),
             "review_queue_rows": len(queue),
             "preview": md_preview(table),

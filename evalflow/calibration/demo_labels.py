@@ -103,4 +103,6 @@ def labels_from_truth(
         failed = failed.mask(mine, value.astype("boolean").fillna(False).astype(bool))
         has_truth = has_truth | (mine & value.notna())
     merged = merged.assign(passed=~failed, labeler=DEMO_LABELER, note=DEMO_NOTE)[has_truth]
-    return merged[OUTPUT_COLUMNS].sort_values(["interaction_id", "criterion"]).reset_index(drop=True)
+    return (
+        merged[OUTPUT_COLUMNS].sort_values(["interaction_id", "criterion"]).reset_index(drop=True)
+    )

@@ -242,7 +242,9 @@ def load_labels(
         rel = path.relative_to(root).as_posix()
         suffix = path.suffix.lower()
         if suffix not in LABEL_SUFFIXES:
-            out.quarantine(rel, None, f"unsupported_file_type: {suffix or '(none)'}; use .csv or .jsonl")
+            out.quarantine(
+                rel, None, f"unsupported_file_type: {suffix or '(none)'}; use .csv or .jsonl"
+            )
             continue
         text = _read_text(path, rel, out)
         if text is None:
@@ -293,8 +295,13 @@ def resolve_labels(labels: pd.DataFrame) -> pd.DataFrame:
     if votes.empty:
         out = pd.DataFrame(columns=RESOLVED_COLUMNS)
         return out.astype(
-            {"human_passed": bool, "n_labelers": "int64", "n_fail_votes": "int64",
-             "n_pass_votes": "int64", "labelled_at": "datetime64[us]"}
+            {
+                "human_passed": bool,
+                "n_labelers": "int64",
+                "n_fail_votes": "int64",
+                "n_pass_votes": "int64",
+                "labelled_at": "datetime64[us]",
+            }
         )
     keys = ["interaction_id", "criterion"]
     votes = votes.assign(_fail=~votes["passed"].astype(bool))
@@ -311,8 +318,13 @@ def resolve_labels(labels: pd.DataFrame) -> pd.DataFrame:
     counts["human_passed"] = majority_pass.where(~tie, latest.reindex(counts.index).astype(bool))
     out = counts.reset_index()[RESOLVED_COLUMNS]
     return out.astype(
-        {"human_passed": bool, "n_labelers": "int64", "n_fail_votes": "int64",
-         "n_pass_votes": "int64", "labelled_at": "datetime64[us]"}
+        {
+            "human_passed": bool,
+            "n_labelers": "int64",
+            "n_fail_votes": "int64",
+            "n_pass_votes": "int64",
+            "labelled_at": "datetime64[us]",
+        }
     )
 
 

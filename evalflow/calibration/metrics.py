@@ -45,24 +45,51 @@ _BOOTSTRAP_CELLS = 4_000_000  # resample-count matrix entries held at once (32 M
 JUDGE_COLUMNS = ["day", "interaction_id", "criterion", "backend", "status", "score", "passed"]
 
 COLUMNS: dict[str, tuple[str, str]] = {
-    "day": ("DATE", "Calibration as of this day: judge rows of all days up to it, all labels so far"),
-    "criterion": ("VARCHAR", "Judge criterion (faithfulness, relevance, safety, helpfulness, custom)"),
-    "backend": ("VARCHAR", "Judge backend (heuristic|openai), or 'human' for inter-rater agreement"),
+    "day": (
+        "DATE",
+        "Calibration as of this day: judge rows of all days up to it, all labels so far",
+    ),
+    "criterion": (
+        "VARCHAR",
+        "Judge criterion (faithfulness, relevance, safety, helpfulness, custom)",
+    ),
+    "backend": (
+        "VARCHAR",
+        "Judge backend (heuristic|openai), or 'human' for inter-rater agreement",
+    ),
     "source": ("VARCHAR", "Where the labels come from: 'production' (labels/ folder)"),
-    "n": ("BIGINT", "Labelled pairs (judge verdict + human label); items with >=2 labelers for 'human'"),
+    "n": (
+        "BIGINT",
+        "Labelled pairs (judge verdict + human label); items with >=2 labelers for 'human'",
+    ),
     "agreement": ("DOUBLE", "Share of pairs where judge and human agree (verdict-weighted)"),
     "precision": ("DOUBLE", "Of judge-flagged failures, the share humans also call failures"),
     "recall": ("DOUBLE", "Of human-labelled failures, the share the judge flags (= sensitivity)"),
     "specificity": ("DOUBLE", "Of human-labelled passes, the share the judge passes"),
     "kappa": ("DOUBLE", "Cohen's kappa judge vs human (pooled pairwise kappa for 'human')"),
-    "kappa_ci_low": ("DOUBLE", "Lower bound of the kappa interval (stratified percentile bootstrap)"),
+    "kappa_ci_low": (
+        "DOUBLE",
+        "Lower bound of the kappa interval (stratified percentile bootstrap)",
+    ),
     "kappa_ci_high": ("DOUBLE", "Upper bound of the kappa interval"),
-    "auc": ("DOUBLE", "ROC AUC of (1 - score) for human failure; NULL unless the score is continuous"),
+    "auc": (
+        "DOUBLE",
+        "ROC AUC of (1 - score) for human failure; NULL unless the score is continuous",
+    ),
     "judge_positive_rate": ("DOUBLE", "Share of this day's judged rows the judge failed (p_obs)"),
-    "human_positive_rate": ("DOUBLE", "Share of labelled pairs humans failed (queue oversamples failures)"),
-    "corrected_prevalence": ("DOUBLE", "Rogan-Gladen failure prevalence of this day, judge error removed"),
+    "human_positive_rate": (
+        "DOUBLE",
+        "Share of labelled pairs humans failed (queue oversamples failures)",
+    ),
+    "corrected_prevalence": (
+        "DOUBLE",
+        "Rogan-Gladen failure prevalence of this day, judge error removed",
+    ),
     "n_judged": ("BIGINT", "Judged rows (status ok) of this day behind judge_positive_rate"),
-    "note": ("VARCHAR", "Why a metric is NULL (too few labels, one class only, ...); NULL when all measured"),
+    "note": (
+        "VARCHAR",
+        "Why a metric is NULL (too few labels, one class only, ...); NULL when all measured",
+    ),
 }
 METRIC_COLUMNS = list(COLUMNS)
 
@@ -215,8 +242,7 @@ def post_stratify(
 
     collapse = {verdict(c) for c in pop if lab.get(c, 0) == 0}
     if collapse:
-        cells = np.array([verdict(c) if verdict(c) in collapse else c for c in cells],
-                         dtype=object)
+        cells = np.array([verdict(c) if verdict(c) in collapse else c for c in cells], dtype=object)
         merged: Counter[str] = Counter()
         for c, k in pop.items():
             merged[verdict(c) if verdict(c) in collapse else c] += k
@@ -304,8 +330,11 @@ def judge_vs_human(
             table[:, 2] = (human_fail & ~judge_fail) * weights
             table[:, 3] = (~human_fail & ~judge_fail) * weights
             low, high, note = bootstrap_kappa_ci(
-                table, pd.factorize(cells)[0], settings.bootstrap_resamples,
-                settings.confidence, rng,
+                table,
+                pd.factorize(cells)[0],
+                settings.bootstrap_resamples,
+                settings.confidence,
+                rng,
             )
             out.kappa_ci_low, out.kappa_ci_high = low, high
             if note:
@@ -319,7 +348,9 @@ def judge_vs_human(
         out.notes.append("auc unmeasured: labelled rows of one class only")
     else:
         out.auc = _opt(
-            roc_auc_score(y_true[has_score], 1.0 - score[has_score], sample_weight=weights[has_score])
+            roc_auc_score(
+                y_true[has_score], 1.0 - score[has_score], sample_weight=weights[has_score]
+            )
         )
     return out
 
@@ -369,8 +400,11 @@ def inter_rater(labels: pd.DataFrame, settings: CalibrationSettings) -> dict[str
         out.kappa = _opt(cohen_kappa_score(y1, y2, labels=[0, 1]))
         cells = np.column_stack([2 * both_fail, mixed, mixed, 2 * both_pass])
         low, high, note = bootstrap_kappa_ci(
-            cells, np.zeros(n_items, dtype=int), settings.bootstrap_resamples,
-            settings.confidence, _rng(settings.seed, str(criterion), HUMAN_BACKEND),
+            cells,
+            np.zeros(n_items, dtype=int),
+            settings.bootstrap_resamples,
+            settings.confidence,
+            _rng(settings.seed, str(criterion), HUMAN_BACKEND),
         )
         out.kappa_ci_low, out.kappa_ci_high = low, high
         if note:
@@ -479,8 +513,15 @@ def compute_calibration(
         if p_obs is None:
             m.notes.append("not judged this day: judge_positive_rate unmeasured")
         rows.append(
-            _row(day, criterion, backend, m, judge_positive_rate=p_obs,
-                 corrected_prevalence=corrected, n_judged=len(day_rows))
+            _row(
+                day,
+                criterion,
+                backend,
+                m,
+                judge_positive_rate=p_obs,
+                corrected_prevalence=corrected,
+                n_judged=len(day_rows),
+            )
         )
     for criterion, m in inter_rater(labels, settings).items():
         rows.append(_row(day, criterion, HUMAN_BACKEND, m))

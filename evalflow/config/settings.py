@@ -335,7 +335,14 @@ class ReportSettings(_Section):
 
 class Settings(_Section):
     segments: list[str] = Field(
-        default_factory=lambda: ["queue", "urgency", "region", "language", "channel", "customer_tier"]
+        default_factory=lambda: [
+            "queue",
+            "urgency",
+            "region",
+            "language",
+            "channel",
+            "customer_tier",
+        ]
     )
     audit_attributes: list[str] = Field(
         default_factory=lambda: ["language", "region", "customer_tier"]
@@ -374,9 +381,7 @@ class Settings(_Section):
         backend = os.environ.get("EVALFLOW_JUDGE")
         model = os.environ.get("EVALFLOW_JUDGE_MODEL")
         if backend and backend not in ("heuristic", "openai"):
-            raise ConfigError(
-                f"EVALFLOW_JUDGE must be 'heuristic' or 'openai', got {backend!r}"
-            )
+            raise ConfigError(f"EVALFLOW_JUDGE must be 'heuristic' or 'openai', got {backend!r}")
         if backend or model:
             judges = judges.model_copy(
                 update={k: v for k, v in {"backend": backend, "model": model}.items() if v}
@@ -385,8 +390,12 @@ class Settings(_Section):
 
     def section_hash(self, *sections: str) -> str:
         """A short stable hash of some sections: a code version that changes with the config."""
-        payload = {s: getattr(self, s).model_dump(mode="json") if isinstance(
-            getattr(self, s), BaseModel) else getattr(self, s) for s in sections}
+        payload = {
+            s: getattr(self, s).model_dump(mode="json")
+            if isinstance(getattr(self, s), BaseModel)
+            else getattr(self, s)
+            for s in sections
+        }
         blob = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 

@@ -69,16 +69,27 @@ def detect_anomalies(
     out; other gaps are imputed with the median plus a missing-indicator column.
     """
     if len(frame) < MIN_ROWS:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-            ANOMALY_COLUMNS, ["object", "float64", "bool", "object"], strict=True)})
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype=t)
+                for c, t in zip(
+                    ANOMALY_COLUMNS, ["object", "float64", "bool", "object"], strict=True
+                )
+            }
+        )
     x = signal_matrix(frame)
     x = x.loc[:, x.notna().any()]
     x = x.loc[:, x.nunique(dropna=True) > 1]
     ids = frame["interaction_id"].astype(str).reset_index(drop=True)
     if x.shape[1] == 0:
-        return pd.DataFrame({
-            "interaction_id": ids, "anomaly_score": 0.0, "is_anomaly": False, "anomaly_feature": None,
-        })
+        return pd.DataFrame(
+            {
+                "interaction_id": ids,
+                "anomaly_score": 0.0,
+                "is_anomaly": False,
+                "anomaly_feature": None,
+            }
+        )
     z = robust_z(x)
     missing = x.isna()
     filled = x.fillna(x.median())
@@ -92,9 +103,11 @@ def detect_anomalies(
     absz = z.abs()
     extreme = (absz >= z_min).any(axis=1).to_numpy()
     top_feature = absz.idxmax(axis=1).where(absz.max(axis=1) > 0)
-    return pd.DataFrame({
-        "interaction_id": ids,
-        "anomaly_score": -forest.score_samples(design),
-        "is_anomaly": flagged & extreme,
-        "anomaly_feature": top_feature.reset_index(drop=True),
-    })
+    return pd.DataFrame(
+        {
+            "interaction_id": ids,
+            "anomaly_score": -forest.score_samples(design),
+            "is_anomaly": flagged & extreme,
+            "anomaly_feature": top_feature.reset_index(drop=True),
+        }
+    )

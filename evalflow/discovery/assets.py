@@ -66,8 +66,20 @@ def failure_clusters(
             "clustered_interactions": int(themes["size"].sum()) if len(themes) else 0,
             "anomalies": anomalies,
             "preview": md_preview(
-                c[["cluster_id", "label", "size", "users_affected", "status", "first_seen",
-                   "severity", "is_anomaly_cluster"]] if len(c) else c
+                c[
+                    [
+                        "cluster_id",
+                        "label",
+                        "size",
+                        "users_affected",
+                        "status",
+                        "first_seen",
+                        "severity",
+                        "is_anomaly_cluster",
+                    ]
+                ]
+                if len(c)
+                else c
             ),
         }
     )
@@ -101,9 +113,11 @@ def usage_intents(
     write_usage_intents(wh, day, table)
     overall = table[table["segment_key"] == "overall"] if len(table) else table
     worst = (
-        overall.dropna(subset=["success_rate"]).sort_values(["success_rate", "volume"],
-                                                            ascending=[True, False]).head(3)
-        if len(overall) else overall
+        overall.dropna(subset=["success_rate"])
+        .sort_values(["success_rate", "volume"], ascending=[True, False])
+        .head(3)
+        if len(overall)
+        else overall
     )
     return dg.MaterializeResult(
         metadata={
@@ -112,11 +126,23 @@ def usage_intents(
             "new_intents": int((overall["status"] == "new").sum()) if len(overall) else 0,
             "least_successful": dg.MetadataValue.json(
                 json.loads(worst[["label", "volume", "success_rate"]].to_json(orient="records"))
-                if len(worst) else []
+                if len(worst)
+                else []
             ),
             "preview": md_preview(
-                overall[["intent_id", "label", "volume", "share", "success_rate",
-                         "dropoff_rate", "status"]] if len(overall) else overall
+                overall[
+                    [
+                        "intent_id",
+                        "label",
+                        "volume",
+                        "share",
+                        "success_rate",
+                        "dropoff_rate",
+                        "status",
+                    ]
+                ]
+                if len(overall)
+                else overall
             ),
         }
     )

@@ -32,20 +32,29 @@ def build_failure_clusters(wh: Warehouse, day: dt.date, settings: Settings) -> C
     ds = settings.discovery
     frame = load_day_frame(wh, day)
     anomalies = detect_anomalies(
-        frame, share=ds.anomaly_share, z_min=ds.anomaly_z,
-        max_fit_rows=ds.max_cluster_rows, seed=ds.seed,
+        frame,
+        share=ds.anomaly_share,
+        z_min=ds.anomaly_z,
+        max_fit_rows=ds.max_cluster_rows,
+        seed=ds.seed,
     )
     wanted = set(frame.loc[frame["failing"].astype(bool), "interaction_id"].astype(str))
     if len(anomalies):
         wanted |= set(anomalies.loc[anomalies["is_anomaly"], "interaction_id"].astype(str))
     texts = read_texts(wh, day, sorted(wanted))
-    background = read_queries(wh, day, limit=ds.background_rows)["query"] if len(frame) else pd.Series(dtype=str)
+    background = (
+        read_queries(wh, day, limit=ds.background_rows)["query"]
+        if len(frame)
+        else pd.Series(dtype=str)
+    )
     history = read_history(wh, "failure_clusters", day, ds.history_days)
     return compute_failure_clusters(frame, anomalies, texts, background, history, day, ds)
 
 
 def write_failure_clusters(wh: Warehouse, day: dt.date, result: ClusterResult) -> None:
-    wh.replace_partition("failure_clusters", result.clusters, day, schema=duckdb_types(CLUSTER_COLUMNS))
+    wh.replace_partition(
+        "failure_clusters", result.clusters, day, schema=duckdb_types(CLUSTER_COLUMNS)
+    )
     wh.replace_partition(MEMBERS_TABLE, result.members, day, schema=duckdb_types(MEMBER_COLUMNS))
 
 
@@ -53,8 +62,9 @@ def build_usage_intents(wh: Warehouse, day: dt.date, settings: Settings) -> pd.D
     """Intents of ``day`` overall and per ``discovery.intent_segments`` key."""
     frame = load_day_frame(wh, day)
     queries = read_queries(wh, day)
-    history = read_history(wh, "usage_intents", day, settings.discovery.history_days,
-                           where="segment_key = 'overall'")
+    history = read_history(
+        wh, "usage_intents", day, settings.discovery.history_days, where="segment_key = 'overall'"
+    )
     table, _ = compute_usage_intents(queries, frame, history, day, settings.discovery)
     return table
 

@@ -64,8 +64,11 @@ CLUSTER_COLUMNS: dict[str, tuple[str, str]] = {
     "segment_mix": ("VARCHAR", "JSON {segment_key: {value: count}}"),
     "centroid_json": ("VARCHAR", "sparse unit centroid in the hashing space (for matching)"),
     "match_similarity": ("DOUBLE", "similarity to the matched earlier theme; NULL if new"),
-    "coherence": ("DOUBLE", "share of the theme's rows whose query or comment contains one of "
-                  "its label terms (1 = every row is about the label; NULL for anomalies)"),
+    "coherence": (
+        "DOUBLE",
+        "share of the theme's rows whose query or comment contains one of "
+        "its label terms (1 = every row is about the label; NULL for anomalies)",
+    ),
 }
 
 MEMBER_COLUMNS: dict[str, tuple[str, str]] = {
@@ -84,9 +87,17 @@ class ClusterResult:
 
 
 def empty_frame(columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
-    dtypes = {"DATE": "object", "VARCHAR": "object", "BIGINT": "Int64", "INTEGER": "Int64",
-              "DOUBLE": "float64", "BOOLEAN": "boolean"}
-    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(t, "object")) for c, (t, _) in columns.items()})
+    dtypes = {
+        "DATE": "object",
+        "VARCHAR": "object",
+        "BIGINT": "Int64",
+        "INTEGER": "Int64",
+        "DOUBLE": "float64",
+        "BOOLEAN": "boolean",
+    }
+    return pd.DataFrame(
+        {c: pd.Series(dtype=dtypes.get(t, "object")) for c, (t, _) in columns.items()}
+    )
 
 
 LABEL_TERMS = 3
@@ -109,8 +120,13 @@ def label_coherence(docs: pd.Series, terms: list[str]) -> float | None:
     terms = sorted({t for t in terms if t})
     if not terms:
         return 0.0
-    vec = CountVectorizer(binary=True, ngram_range=(1, 2), token_pattern=TOKEN_PATTERN,
-                          stop_words="english", vocabulary=terms)
+    vec = CountVectorizer(
+        binary=True,
+        ngram_range=(1, 2),
+        token_pattern=TOKEN_PATTERN,
+        stop_words="english",
+        vocabulary=terms,
+    )
     hits = vec.transform(docs.fillna("").astype(str).tolist())
     return float((np.asarray(hits.sum(axis=1)).ravel() > 0).mean())
 
@@ -182,17 +198,21 @@ def compute_failure_clusters(
     members: list[pd.DataFrame] = []
     failing = frame[frame["failing"].astype(bool)].reset_index(drop=True) if n_traffic else frame
     if len(failing):
-        theme_rows, theme_members = _themes(failing, text, background, hist, day, settings,
-                                            n_traffic, day_users)
+        theme_rows, theme_members = _themes(
+            failing, text, background, hist, day, settings, n_traffic, day_users
+        )
         rows += theme_rows
         members += theme_members
     if len(anomalies) and anomalies["is_anomaly"].any():
-        row, mem = _anomaly_group(frame, anomalies, text, background, anomaly_hist, day,
-                                  settings, n_traffic, day_users)
+        row, mem = _anomaly_group(
+            frame, anomalies, text, background, anomaly_hist, day, settings, n_traffic, day_users
+        )
         rows.append(row)
         members.append(mem)
 
-    clusters = pd.DataFrame(rows, columns=list(CLUSTER_COLUMNS)) if rows else empty_frame(CLUSTER_COLUMNS)
+    clusters = (
+        pd.DataFrame(rows, columns=list(CLUSTER_COLUMNS)) if rows else empty_frame(CLUSTER_COLUMNS)
+    )
     if len(clusters):
         clusters = clusters.sort_values(
             ["is_anomaly_cluster", "size", "cluster_id"], ascending=[True, False, True]
@@ -227,9 +247,13 @@ def _themes(
     fit_codes, fit_counts = np.unique(codes[fit_rows], return_counts=True)
     fit_texts = [uniques[c] for c in fit_codes]
     model, x_fit, z_fit = fit_themes(
-        fit_texts, fit_counts.astype(float), use_chars=True,
-        k_min=settings.k_min, k_max=settings.k_max,
-        n_components=settings.svd_components, seed=settings.seed,
+        fit_texts,
+        fit_counts.astype(float),
+        use_chars=True,
+        k_min=settings.k_min,
+        k_max=settings.k_max,
+        n_components=settings.svd_components,
+        seed=settings.seed,
     )
     # Assign every distinct text (fitted ones reuse their embedding).
     pos = np.full(len(uniques), -1)
@@ -253,18 +277,33 @@ def _themes(
     fit_mask = np.zeros(len(failing), dtype=bool)
     fit_mask[fit_rows] = True
     query_docs = _docs(ids, text, with_comment=False)
-    terms = distinctive_terms(query_docs[fit_mask], labels[fit_mask], background, settings.top_terms)
+    terms = distinctive_terms(
+        query_docs[fit_mask], labels[fit_mask], background, settings.top_terms
+    )
     centroids = sparse_centroids(x_fit, labels_u[fit_codes])
 
     themes: list[Theme] = []
     for g in sorted(keep):
         t = terms.get(g, [])
-        themes.append(Theme(key=g, label=make_label(t), terms=tuple(t),
-                            centroid=centroids.get(g, {}), size=int(sizes[g])))
+        themes.append(
+            Theme(
+                key=g,
+                label=make_label(t),
+                terms=tuple(t),
+                centroid=centroids.get(g, {}),
+                size=int(sizes[g]),
+            )
+        )
     matches = match_themes(
-        themes, history, day, id_col="cluster_id", prefix="cl",
-        jaccard_min=settings.match_jaccard, cosine_min=settings.match_cosine,
-        emerging_days=settings.emerging_days, emerging_growth=settings.emerging_growth,
+        themes,
+        history,
+        day,
+        id_col="cluster_id",
+        prefix="cl",
+        jaccard_min=settings.match_jaccard,
+        cosine_min=settings.match_cosine,
+        emerging_days=settings.emerging_days,
+        emerging_growth=settings.emerging_growth,
         tolerance=settings.trend_tolerance,
     )
     rows, members = [], []
@@ -276,26 +315,40 @@ def _themes(
         order = np.lexsort((part["interaction_id"].astype(str).to_numpy(), dists[mask]))
         examples = part["interaction_id"].astype(str).to_numpy()[order][: settings.max_examples]
         users = _users(part)
-        rows.append({
-            "day": day, "cluster_id": m.theme_id, "label": th.label,
-            "top_terms": json.dumps(list(th.terms)), "size": th.size,
-            "users_affected": users,
-            "share_users": (users / day_users) if users is not None and day_users else None,
-            "example_ids": json.dumps([str(e) for e in examples]),
-            "first_seen": m.first_seen, "last_seen": day, "status": m.status,
-            "is_anomaly_cluster": False,
-            "share_traffic": th.size / n_traffic if n_traffic else None,
-            "severity": theme_severity(part["reasons"]),
-            "failure_mix": json.dumps(reason_counts(part["reasons"]), sort_keys=True),
-            "segment_mix": json.dumps(segment_mix(part), sort_keys=True),
-            "centroid_json": centroid_to_json(th.centroid),
-            "match_similarity": m.similarity,
-            "coherence": label_coherence(member_docs[mask], label_terms(th.label, th.terms)),
-        })
-        members.append(pd.DataFrame({
-            "day": day, "interaction_id": part["interaction_id"].astype(str).to_numpy(),
-            "cluster_id": m.theme_id, "distance": dists[mask], "reasons": part["reasons"].to_numpy(),
-        }))
+        rows.append(
+            {
+                "day": day,
+                "cluster_id": m.theme_id,
+                "label": th.label,
+                "top_terms": json.dumps(list(th.terms)),
+                "size": th.size,
+                "users_affected": users,
+                "share_users": (users / day_users) if users is not None and day_users else None,
+                "example_ids": json.dumps([str(e) for e in examples]),
+                "first_seen": m.first_seen,
+                "last_seen": day,
+                "status": m.status,
+                "is_anomaly_cluster": False,
+                "share_traffic": th.size / n_traffic if n_traffic else None,
+                "severity": theme_severity(part["reasons"]),
+                "failure_mix": json.dumps(reason_counts(part["reasons"]), sort_keys=True),
+                "segment_mix": json.dumps(segment_mix(part), sort_keys=True),
+                "centroid_json": centroid_to_json(th.centroid),
+                "match_similarity": m.similarity,
+                "coherence": label_coherence(member_docs[mask], label_terms(th.label, th.terms)),
+            }
+        )
+        members.append(
+            pd.DataFrame(
+                {
+                    "day": day,
+                    "interaction_id": part["interaction_id"].astype(str).to_numpy(),
+                    "cluster_id": m.theme_id,
+                    "distance": dists[mask],
+                    "reasons": part["reasons"].to_numpy(),
+                }
+            )
+        )
     return rows, members
 
 
@@ -315,8 +368,9 @@ def _anomaly_group(
     part = part.sort_values(["anomaly_score", "interaction_id"], ascending=[False, True])
     ids = part["interaction_id"].astype(str).reset_index(drop=True)
     docs = _docs(ids, text, with_comment=False)
-    terms = distinctive_terms(docs, np.zeros(len(docs), dtype=np.int64), background,
-                              settings.top_terms).get(0, [])
+    terms = distinctive_terms(
+        docs, np.zeros(len(docs), dtype=np.int64), background, settings.top_terms
+    ).get(0, [])
     size = len(part)
     first_seen, status = day, "new"
     if history is not None and not history.empty:
@@ -324,30 +378,51 @@ def _anomaly_group(
         past["day"] = pd.to_datetime(past["day"]).dt.date
         first_seen = min(pd.to_datetime(past["first_seen"]).dt.date.min(), day)
         sizes = past.groupby("day")["size"].sum().astype(int).to_dict()
-        status = theme_status(day, first_seen, size, sizes,
-                              emerging_days=settings.emerging_days,
-                              emerging_growth=settings.emerging_growth,
-                              tolerance=settings.trend_tolerance)
+        status = theme_status(
+            day,
+            first_seen,
+            size,
+            sizes,
+            emerging_days=settings.emerging_days,
+            emerging_growth=settings.emerging_growth,
+            tolerance=settings.trend_tolerance,
+        )
     users = _users(part)
     features = part["anomaly_feature"].dropna().astype(str).value_counts()
     row = {
-        "day": day, "cluster_id": ANOMALY_CLUSTER_ID,
+        "day": day,
+        "cluster_id": ANOMALY_CLUSTER_ID,
         "label": "anomalies: " + make_label(terms),
-        "top_terms": json.dumps(terms), "size": size, "users_affected": users,
+        "top_terms": json.dumps(terms),
+        "size": size,
+        "users_affected": users,
         "share_users": (users / day_users) if users is not None and day_users else None,
         "example_ids": json.dumps(ids.head(settings.max_examples).tolist()),
-        "first_seen": first_seen, "last_seen": day, "status": status,
+        "first_seen": first_seen,
+        "last_seen": day,
+        "status": status,
         "is_anomaly_cluster": True,
         "share_traffic": size / n_traffic if n_traffic else None,
         "severity": 2,
         "failure_mix": json.dumps(
-            {**reason_counts(part["reasons"]),
-             **{f"anomalous:{k}": int(v) for k, v in sorted(features.items())}}, sort_keys=True),
+            {
+                **reason_counts(part["reasons"]),
+                **{f"anomalous:{k}": int(v) for k, v in sorted(features.items())},
+            },
+            sort_keys=True,
+        ),
         "segment_mix": json.dumps(segment_mix(part), sort_keys=True),
-        "centroid_json": None, "match_similarity": None, "coherence": None,
+        "centroid_json": None,
+        "match_similarity": None,
+        "coherence": None,
     }
-    mem = pd.DataFrame({
-        "day": day, "interaction_id": ids.to_numpy(), "cluster_id": ANOMALY_CLUSTER_ID,
-        "distance": part["anomaly_score"].to_numpy(), "reasons": part["reasons"].to_numpy(),
-    })
+    mem = pd.DataFrame(
+        {
+            "day": day,
+            "interaction_id": ids.to_numpy(),
+            "cluster_id": ANOMALY_CLUSTER_ID,
+            "distance": part["anomaly_score"].to_numpy(),
+            "reasons": part["reasons"].to_numpy(),
+        }
+    )
     return row, mem

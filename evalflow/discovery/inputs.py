@@ -111,7 +111,9 @@ def load_day_frame(wh: Warehouse, day: dt.date, ids: Sequence[str] | None = None
         select += _pick("r", raw_cols, _RAW_LIGHT)
         select += [f"r.{ident(c)} AS {ident(c)}" for c in seg_cols]
         select.append(
-            "length(r.query) AS len_query" if "query" in raw_cols else "CAST(NULL AS BIGINT) AS len_query"
+            "length(r.query) AS len_query"
+            if "query" in raw_cols
+            else "CAST(NULL AS BIGINT) AS len_query"
         )
         select.append(
             "length(r.response) AS len_response"
@@ -161,8 +163,7 @@ def load_day_frame(wh: Warehouse, day: dt.date, ids: Sequence[str] | None = None
             con.register("_frame_ids", pd.DataFrame({"interaction_id": list(ids)}, dtype="object"))
             joins.insert(0, "JOIN _frame_ids USING (interaction_id)")
         sql = (
-            f"SELECT {', '.join(select)} FROM raw_interactions r {' '.join(joins)} "
-            "WHERE r.day = ?"
+            f"SELECT {', '.join(select)} FROM raw_interactions r {' '.join(joins)} WHERE r.day = ?"
         )
         params.append(day)
         try:
@@ -176,8 +177,15 @@ def load_day_frame(wh: Warehouse, day: dt.date, ids: Sequence[str] | None = None
 
 def _empty_day_frame() -> pd.DataFrame:
     cols = ["interaction_id"] + [a for a, _, _ in _RAW_LIGHT] + [a for a, _, _ in _SIGNALS]
-    cols += ["len_query", "len_response", "raw_error", "has_comment", "judge_failed",
-             "judge_min_score", "judged"]
+    cols += [
+        "len_query",
+        "len_response",
+        "raw_error",
+        "has_comment",
+        "judge_failed",
+        "judge_min_score",
+        "judged",
+    ]
     return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
 
 
@@ -216,7 +224,9 @@ def add_reasons(frame: pd.DataFrame) -> pd.DataFrame:
         "error": _true(col("raw_error")) | _true(col("sig_has_error")),
     }
     judge_failed = col("judge_failed").astype("object")
-    has_judge = judge_failed.notna().to_numpy(dtype=bool) & (judge_failed != "").to_numpy(dtype=bool)
+    has_judge = judge_failed.notna().to_numpy(dtype=bool) & (judge_failed != "").to_numpy(
+        dtype=bool
+    )
     out["judge_failed"] = judge_failed.where(has_judge, None)
     severity = np.zeros(n, dtype=np.int64)
     failing = has_judge.copy()
@@ -236,8 +246,10 @@ def add_reasons(frame: pd.DataFrame) -> pd.DataFrame:
     severity[idx] = np.maximum(severity[idx], judge_sev)
     reasons = pd.Series([None] * n, index=out.index, dtype="object")
     if len(idx):
-        parts = [pd.Series(np.where(mask[idx], name, ""), index=sub_judge.index)
-                 for name, mask in flags.items()]
+        parts = [
+            pd.Series(np.where(mask[idx], name, ""), index=sub_judge.index)
+            for name, mask in flags.items()
+        ]
         parts.append(sub_judge.str.replace(r"([^,]+)", r"judge:\1", regex=True))
         joined = parts[0]
         for part in parts[1:]:
@@ -258,7 +270,9 @@ def reason_counts(reasons: pd.Series) -> dict[str, int]:
 
 def read_texts(wh: Warehouse, day: dt.date, ids: Sequence[str]) -> pd.DataFrame:
     """``interaction_id, query, feedback_comment`` of the given interactions of ``day``."""
-    empty = pd.DataFrame({"interaction_id": [], "query": [], "feedback_comment": []}, dtype="object")
+    empty = pd.DataFrame(
+        {"interaction_id": [], "query": [], "feedback_comment": []}, dtype="object"
+    )
     if not len(ids):
         return empty
     with wh.connect() as con:

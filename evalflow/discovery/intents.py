@@ -50,7 +50,10 @@ INTENT_COLUMNS: dict[str, tuple[str, str]] = {
     "users": ("BIGINT", "distinct user_id (NULL when no user ids logged)"),
     "success_rate": ("DOUBLE", "resolved and not rated down, over rows with known resolution"),
     "success_n": ("BIGINT", "rows with known resolution (denominator of the rates)"),
-    "dropoff_rate": ("DOUBLE", "not resolved and (retried or no rating), over rows with known resolution"),
+    "dropoff_rate": (
+        "DOUBLE",
+        "not resolved and (retried or no rating), over rows with known resolution",
+    ),
     "negative_feedback_rate": ("DOUBLE", "down ratings / rated rows"),
     "first_seen": ("DATE", "first day the intent was seen"),
     "last_seen": ("DATE", "the day"),
@@ -68,7 +71,11 @@ def _bool(frame: pd.DataFrame, col: str) -> pd.Series:
 def outcome_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Per-interaction ``known, success, dropoff, rated, down`` as 0/1 floats (vectorised)."""
     resolved = _bool(frame, "outcome_resolved")
-    rating = frame["feedback_rating"] if "feedback_rating" in frame else pd.Series(None, index=frame.index)
+    rating = (
+        frame["feedback_rating"]
+        if "feedback_rating" in frame
+        else pd.Series(None, index=frame.index)
+    )
     down = (rating == "down").to_numpy(dtype=bool)
     if "reason_rating_down" in frame:
         down |= frame["reason_rating_down"].to_numpy(dtype=bool)
@@ -76,13 +83,16 @@ def outcome_columns(frame: pd.DataFrame) -> pd.DataFrame:
     retried = _bool(frame, "feedback_retried").fillna(False).to_numpy(dtype=bool)
     known = resolved.notna().to_numpy(dtype=bool)
     res = resolved.fillna(False).to_numpy(dtype=bool)
-    return pd.DataFrame({
-        "known": known.astype(float),
-        "success": (known & res & ~down).astype(float),
-        "dropoff": (known & ~res & (retried | ~rated)).astype(float),
-        "rated": rated.astype(float),
-        "down": down.astype(float),
-    }, index=frame.index)
+    return pd.DataFrame(
+        {
+            "known": known.astype(float),
+            "success": (known & res & ~down).astype(float),
+            "dropoff": (known & ~res & (retried | ~rated)).astype(float),
+            "rated": rated.astype(float),
+            "down": down.astype(float),
+        },
+        index=frame.index,
+    )
 
 
 def compute_usage_intents(
@@ -108,9 +118,14 @@ def compute_usage_intents(
     fit_rows = np.sort(stable_order(ids)[: settings.intent_fit_rows])
     fit_codes, fit_counts = np.unique(codes[fit_rows], return_counts=True)
     model, x_fit, z_fit = fit_themes(
-        [uniques[c] for c in fit_codes], fit_counts.astype(float), use_chars=False,
-        k_min=settings.intent_k_min, k_max=settings.intent_k_max,
-        n_components=settings.svd_components, seed=settings.seed, sqrt_cap=False,
+        [uniques[c] for c in fit_codes],
+        fit_counts.astype(float),
+        use_chars=False,
+        k_min=settings.intent_k_min,
+        k_max=settings.intent_k_max,
+        n_components=settings.svd_components,
+        seed=settings.seed,
+        sqrt_cap=False,
     )
     labels_u = np.empty(len(uniques), dtype=np.int64)
     labels_u[fit_codes] = model.assign(z_fit)[0]
@@ -127,28 +142,41 @@ def compute_usage_intents(
     centroids = sparse_centroids(x_fit, labels_u[fit_codes])
     sizes = pd.Series(labels).value_counts()
     themes = [
-        Theme(key=int(g), label=make_label(terms.get(int(g), [])),
-              terms=tuple(terms.get(int(g), [])), centroid=centroids.get(int(g), {}),
-              size=int(sizes[g]))
+        Theme(
+            key=int(g),
+            label=make_label(terms.get(int(g), [])),
+            terms=tuple(terms.get(int(g), [])),
+            centroid=centroids.get(int(g), {}),
+            size=int(sizes[g]),
+        )
         for g in sorted(sizes.index)
     ]
     hist = history
     if hist is not None and not hist.empty and "segment_key" in hist:
         hist = hist[hist["segment_key"] == "overall"].rename(columns={"volume": "size"})
     matches = match_themes(
-        themes, hist, day, id_col="intent_id", prefix="in",
-        jaccard_min=settings.match_jaccard, cosine_min=settings.match_cosine,
-        emerging_days=settings.emerging_days, emerging_growth=settings.emerging_growth,
+        themes,
+        hist,
+        day,
+        id_col="intent_id",
+        prefix="in",
+        jaccard_min=settings.match_jaccard,
+        cosine_min=settings.match_cosine,
+        emerging_days=settings.emerging_days,
+        emerging_growth=settings.emerging_growth,
         tolerance=settings.trend_tolerance,
     )
     by_key = {t.key: t for t in themes}
-    assign = pd.DataFrame({
-        "interaction_id": ids,
-        "intent_id": [matches[int(g)].theme_id for g in labels],
-    })
+    assign = pd.DataFrame(
+        {
+            "interaction_id": ids,
+            "intent_id": [matches[int(g)].theme_id for g in labels],
+        }
+    )
     joined = assign.merge(
         frame.assign(interaction_id=frame["interaction_id"].astype(str)),
-        on="interaction_id", how="left",
+        on="interaction_id",
+        how="left",
     )
     joined = pd.concat([joined, outcome_columns(joined)], axis=1)
     joined["_label"] = labels
@@ -169,8 +197,9 @@ def compute_usage_intents(
     )
     table["day"] = day
     table["last_seen"] = day
-    table = table.sort_values(["segment_key", "segment_value", "volume", "intent_id"],
-                              ascending=[True, True, False, True]).reset_index(drop=True)
+    table = table.sort_values(
+        ["segment_key", "segment_value", "volume", "intent_id"], ascending=[True, True, False, True]
+    ).reset_index(drop=True)
     return table[list(INTENT_COLUMNS)], assign
 
 
@@ -181,8 +210,11 @@ def _aggregate(joined: pd.DataFrame, key: str, col: str | None) -> pd.DataFrame:
     g = df.groupby(["intent_id", "segment_value"], sort=True)
     agg = g.agg(
         volume=("interaction_id", "size"),
-        known=("known", "sum"), success=("success", "sum"), dropoff=("dropoff", "sum"),
-        rated=("rated", "sum"), down=("down", "sum"),
+        known=("known", "sum"),
+        success=("success", "sum"),
+        dropoff=("dropoff", "sum"),
+        rated=("rated", "sum"),
+        down=("down", "sum"),
     ).reset_index()
     if "user_id" in df and df["user_id"].notna().any():
         users = g["user_id"].nunique().rename("users").reset_index()

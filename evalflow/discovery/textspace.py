@@ -187,7 +187,9 @@ def fit_themes(
     svd = TruncatedSVD(n_components=comps, random_state=seed, algorithm="randomized")
     z = normalize(svd.fit_transform(x[:, columns]))
     rng = np.random.default_rng(seed)
-    pick = np.sort(rng.permutation(n)[:SILHOUETTE_SAMPLE]) if n > SILHOUETTE_SAMPLE else np.arange(n)
+    pick = (
+        np.sort(rng.permutation(n)[:SILHOUETTE_SAMPLE]) if n > SILHOUETTE_SAMPLE else np.arange(n)
+    )
     zs, ws = z[pick], weights[pick]
     distinct = np.unique(np.round(zs, 6), axis=0).shape[0]
     best_k, best_s = 1, -np.inf
@@ -199,12 +201,25 @@ def fit_themes(
         if s > best_s + 1e-9:
             best_k, best_s = k, s
     if best_k == 1:
-        model = ThemeModel(space=space, svd=svd, kmeans=None, k=1, columns=columns,
-                           centers=normalize(np.average(z, axis=0, weights=weights)[None, :]))
+        model = ThemeModel(
+            space=space,
+            svd=svd,
+            kmeans=None,
+            k=1,
+            columns=columns,
+            centers=normalize(np.average(z, axis=0, weights=weights)[None, :]),
+        )
         return model, x, z
     km = KMeans(n_clusters=best_k, n_init=3, random_state=seed).fit(z, sample_weight=weights)
-    model = ThemeModel(space=space, svd=svd, kmeans=km, k=best_k, silhouette=best_s,
-                       centers=km.cluster_centers_, columns=columns)
+    model = ThemeModel(
+        space=space,
+        svd=svd,
+        kmeans=km,
+        k=best_k,
+        silhouette=best_s,
+        centers=km.cluster_centers_,
+        columns=columns,
+    )
     return model, x, z
 
 
@@ -275,7 +290,9 @@ def make_label(terms: list[str], n: int = 3) -> str:
     return " / ".join(chosen) if chosen else "(no distinctive terms)"
 
 
-def sparse_centroids(x: sp.csr_matrix, labels: np.ndarray, top: int = CENTROID_TOP) -> dict[int, dict[int, float]]:
+def sparse_centroids(
+    x: sp.csr_matrix, labels: np.ndarray, top: int = CENTROID_TOP
+) -> dict[int, dict[int, float]]:
     """Per group: the mean TF-IDF row in hashing space, top ``top`` weights, unit norm."""
     groups = np.unique(labels)
     if not len(groups):
@@ -293,7 +310,9 @@ def sparse_centroids(x: sp.csr_matrix, labels: np.ndarray, top: int = CENTROID_T
             keep = np.argsort(-val, kind="stable")[:top]
             idx, val = idx[keep], val[keep]
         norm = float(np.linalg.norm(val))
-        out[int(g)] = {int(i): float(v / norm) for i, v in zip(idx, val, strict=True)} if norm else {}
+        out[int(g)] = (
+            {int(i): float(v / norm) for i, v in zip(idx, val, strict=True)} if norm else {}
+        )
     return out
 
 

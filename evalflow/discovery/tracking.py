@@ -149,8 +149,12 @@ def match_themes(
             pid, sim = assigned[t.key]
             prof = past[pid]
             status = theme_status(
-                day, prof["first_seen"], t.size, prof["sizes"],
-                emerging_days=emerging_days, emerging_growth=emerging_growth,
+                day,
+                prof["first_seen"],
+                t.size,
+                prof["sizes"],
+                emerging_days=emerging_days,
+                emerging_growth=emerging_growth,
                 tolerance=tolerance,
             )
             out[t.key] = Match(pid, prof["first_seen"], status, sim)
@@ -176,7 +180,9 @@ def _past_profiles(history: pd.DataFrame, id_col: str) -> dict[str, dict]:
         out[str(pid)] = {
             "terms": parse_terms(last["top_terms"]),
             "centroid": centroid_from_json(last.get("centroid_json")),
-            "first_seen": min(g["first_seen"].dropna()) if g["first_seen"].notna().any() else last["day"],
+            "first_seen": min(g["first_seen"].dropna())
+            if g["first_seen"].notna().any()
+            else last["day"],
             "sizes": sizes,
         }
     return out

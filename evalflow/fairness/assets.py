@@ -1,6 +1,5 @@
 """Dagster wiring of the weekly ``fairness_audit``; the logic lives in the plain modules."""
 
-
 import datetime as dt
 from typing import Any
 
@@ -23,8 +22,19 @@ from evalflow.resources import EvalflowResource
 _WEEK_OF_DAYS = dg.TimeWindowPartitionMapping()
 """Weekly partition → the seven daily partitions Monday..Sunday of upstream assets."""
 
-PREVIEW_COLUMNS = ["attribute", "group_value", "reference_group", "metric", "n", "rate",
-                   "reference_rate", "disparity_ratio", "p_adjusted", "significant", "flagged"]
+PREVIEW_COLUMNS = [
+    "attribute",
+    "group_value",
+    "reference_group",
+    "metric",
+    "n",
+    "rate",
+    "reference_rate",
+    "disparity_ratio",
+    "p_adjusted",
+    "significant",
+    "flagged",
+]
 
 
 @dg.asset(
@@ -71,15 +81,18 @@ def fairness_audit(
         context.log.warning(f"fairness attribute skipped: {note}")
     context.log.info(
         "fairness_audit %s: %d rows, %d tests, %d flagged and significant, %d bias alert rows",
-        monday, len(result.table), result.diagnostics.get("tests", 0),
-        result.diagnostics.get("flagged_significant", 0), len(alerts),
+        monday,
+        len(result.table),
+        result.diagnostics.get("tests", 0),
+        result.diagnostics.get("flagged_significant", 0),
+        len(alerts),
     )
-    return dg.MaterializeResult(metadata=audit_metadata(result.table, alerts,
-                                                        result.diagnostics))
+    return dg.MaterializeResult(metadata=audit_metadata(result.table, alerts, result.diagnostics))
 
 
-def audit_metadata(table: pd.DataFrame, alerts: pd.DataFrame,
-                   diagnostics: dict[str, Any]) -> dict[str, Any]:
+def audit_metadata(
+    table: pd.DataFrame, alerts: pd.DataFrame, diagnostics: dict[str, Any]
+) -> dict[str, Any]:
     """Counts, the flagged rows and the bias alerts, as the Dagster UI shows them."""
     flagged = table[table["flagged"].astype(bool)] if len(table) else table
     meta: dict[str, Any] = {
@@ -102,7 +115,8 @@ def audit_metadata(table: pd.DataFrame, alerts: pd.DataFrame,
         meta[f"open_bias_{severity}"] = count
     if diagnostics.get("skipped_attributes"):
         meta["skipped_attributes"] = "; ".join(diagnostics["skipped_attributes"])
-    meta["flagged_rows"] = md_preview(flagged[PREVIEW_COLUMNS] if len(flagged) else flagged,
-                                      rows=50)
+    meta["flagged_rows"] = md_preview(
+        flagged[PREVIEW_COLUMNS] if len(flagged) else flagged, rows=50
+    )
     meta["preview"] = md_preview(table[PREVIEW_COLUMNS] if len(table) else table)
     return meta

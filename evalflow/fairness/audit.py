@@ -99,13 +99,19 @@ class AuditResult:
 
 
 def empty_audit() -> pd.DataFrame:
-    dtypes = {"DATE": "object", "VARCHAR": "object", "BIGINT": "Int64", "DOUBLE": "float64",
-              "BOOLEAN": "boolean"}
+    dtypes = {
+        "DATE": "object",
+        "VARCHAR": "object",
+        "BIGINT": "Int64",
+        "DOUBLE": "float64",
+        "BOOLEAN": "boolean",
+    }
     return pd.DataFrame({c: pd.Series(dtype=dtypes[t]) for c, (t, _) in COLUMNS.items()})
 
 
-def census_rates(codes: np.ndarray, k: int, known: np.ndarray, hit: np.ndarray,
-                 spec: MetricSpec) -> GroupRates:
+def census_rates(
+    codes: np.ndarray, k: int, known: np.ndarray, hit: np.ndarray, spec: MetricSpec
+) -> GroupRates:
     n = np.bincount(codes[known], minlength=k)
     x = np.bincount(codes[known & hit], minlength=k)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -113,8 +119,9 @@ def census_rates(codes: np.ndarray, k: int, known: np.ndarray, hit: np.ndarray,
     return GroupRates(spec, rate, n.astype(np.int64), x.astype(float), n.astype(float))
 
 
-def hajek_rates(codes: np.ndarray, k: int, y: np.ndarray, weight: np.ndarray,
-                spec: MetricSpec) -> GroupRates:
+def hajek_rates(
+    codes: np.ndarray, k: int, y: np.ndarray, weight: np.ndarray, spec: MetricSpec
+) -> GroupRates:
     """Hájek rate per group; the test counts are Kish effective counts."""
     w = np.asarray(weight, dtype=float)
     yy = np.asarray(y, dtype=float)
@@ -143,8 +150,9 @@ def _dates(s: pd.Series) -> np.ndarray:
     return pd.to_datetime(s).dt.normalize().to_numpy(dtype="datetime64[ns]")
 
 
-def judge_observations(raw: pd.DataFrame, sampled: pd.DataFrame,
-                       judges: pd.DataFrame) -> JudgeObservations:
+def judge_observations(
+    raw: pd.DataFrame, sampled: pd.DataFrame, judges: pd.DataFrame
+) -> JudgeObservations:
     """Align judge verdicts with the week's interactions and their sample weights.
 
     A judge row counts only when its (day, interaction_id) is the interaction's
@@ -178,7 +186,8 @@ def judge_observations(raw: pd.DataFrame, sampled: pd.DataFrame,
             s_w = np.where(np.isfinite(s_w), s_w, 1.0 / s_p)
         keys = pd.MultiIndex.from_arrays([_dates(s["day"]), s["interaction_id"].to_numpy()])
         s_pos = keys.get_indexer(
-            pd.MultiIndex.from_arrays([_dates(j["day"]), j["interaction_id"].to_numpy()]))
+            pd.MultiIndex.from_arrays([_dates(j["day"]), j["interaction_id"].to_numpy()])
+        )
         weight = np.where(s_pos >= 0, s_w[np.maximum(s_pos, 0)], np.nan)
     has_weight = np.isfinite(weight) & (weight > 0)
     without_weight = int((~has_weight).sum())
@@ -237,9 +246,15 @@ def _opt(v: float) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
-def comparison_rows(week_start: dt.date, spec: AttributeSpec, labels: list[str],
-                    group_n: np.ndarray, ref: int | None, gr: GroupRates,
-                    settings: Settings) -> list[dict[str, Any]]:
+def comparison_rows(
+    week_start: dt.date,
+    spec: AttributeSpec,
+    labels: list[str],
+    group_n: np.ndarray,
+    ref: int | None,
+    gr: GroupRates,
+    settings: Settings,
+) -> list[dict[str, Any]]:
     """One row per group of one metric: rate, reference, ratio, difference, test, eligibility."""
     fs = settings.fairness
     lo, hi = fs.ratio_bounds
@@ -261,40 +276,54 @@ def comparison_rows(week_start: dt.date, spec: AttributeSpec, labels: list[str],
             elif rate == 0:
                 ratio = 1.0
             if not is_ref:
-                test, p = two_proportion_test(float(gr.x_test[g]), float(gr.n_test[g]),
-                                              float(gr.x_test[ref]), float(gr.n_test[ref]),
-                                              effective=gr.effective)
+                test, p = two_proportion_test(
+                    float(gr.x_test[g]),
+                    float(gr.n_test[g]),
+                    float(gr.x_test[ref]),
+                    float(gr.n_test[ref]),
+                    effective=gr.effective,
+                )
         flaggable = not small and ref_large and not is_ref
-        rows.append({
-            "week_start": week_start,
-            "attribute": spec.name,
-            "group_value": label,
-            "reference_group": labels[ref] if ref is not None else None,
-            "metric": gr.spec.name,
-            "direction": gr.spec.direction,
-            "estimator": gr.spec.estimator,
-            "group_n": int(group_n[g]),
-            "n": int(gr.n[g]),
-            "rate": _opt(rate),
-            "reference_n": ref_n,
-            "reference_rate": _opt(ref_rate),
-            "disparity_ratio": ratio,
-            "disparity_diff": diff,
-            "test": test,
-            "p_value": p,
-            "small_group": small,
-            "_eligible": flaggable and p is not None,
-            "_flaggable": flaggable,
-            "_beyond": adverse_beyond(gr.spec.direction, rate, ref_rate, lo, hi),
-        })
+        rows.append(
+            {
+                "week_start": week_start,
+                "attribute": spec.name,
+                "group_value": label,
+                "reference_group": labels[ref] if ref is not None else None,
+                "metric": gr.spec.name,
+                "direction": gr.spec.direction,
+                "estimator": gr.spec.estimator,
+                "group_n": int(group_n[g]),
+                "n": int(gr.n[g]),
+                "rate": _opt(rate),
+                "reference_n": ref_n,
+                "reference_rate": _opt(ref_rate),
+                "disparity_ratio": ratio,
+                "disparity_diff": diff,
+                "test": test,
+                "p_value": p,
+                "small_group": small,
+                "_eligible": flaggable and p is not None,
+                "_flaggable": flaggable,
+                "_beyond": adverse_beyond(gr.spec.direction, rate, ref_rate, lo, hi),
+            }
+        )
     return rows
 
 
-def summary_rows(week_start: dt.date, spec: AttributeSpec, codes: np.ndarray,
-                 group_n: np.ndarray, escalation_n: np.ndarray, labelled_n: np.ndarray,
-                 positives: np.ndarray, negatives: np.ndarray,
-                 labels_known: tuple[np.ndarray, np.ndarray, np.ndarray],
-                 esc_parts: tuple[np.ndarray, np.ndarray], settings: Settings) -> list[dict[str, Any]]:
+def summary_rows(
+    week_start: dt.date,
+    spec: AttributeSpec,
+    codes: np.ndarray,
+    group_n: np.ndarray,
+    escalation_n: np.ndarray,
+    labelled_n: np.ndarray,
+    positives: np.ndarray,
+    negatives: np.ndarray,
+    labels_known: tuple[np.ndarray, np.ndarray, np.ndarray],
+    esc_parts: tuple[np.ndarray, np.ndarray],
+    settings: Settings,
+) -> list[dict[str, Any]]:
     """The attribute-level fairlearn rows (descriptive, never flagged)."""
     min_size = settings.fairness.min_group_size
     known, escalated = esc_parts
@@ -304,20 +333,40 @@ def summary_rows(week_start: dt.date, spec: AttributeSpec, codes: np.ndarray,
     eo = equalized_odds(codes, labelled, y_true, y_pred, eo_eligible)
     rows = []
     for metric, s in (("escalation_demographic_parity", dp), ("escalation_equalized_odds", eo)):
-        rows.append({
-            "week_start": week_start, "attribute": spec.name, "group_value": ALL_GROUPS,
-            "reference_group": None, "metric": metric, "direction": "summary",
-            "estimator": "fairlearn", "group_n": int(group_n.sum()), "n": s.n, "rate": None,
-            "reference_n": None, "reference_rate": None, "disparity_ratio": s.ratio,
-            "disparity_diff": s.difference, "test": "none", "p_value": None,
-            "small_group": s.groups < 2, "_eligible": False, "_flaggable": False,
-            "_beyond": False,
-        })
+        rows.append(
+            {
+                "week_start": week_start,
+                "attribute": spec.name,
+                "group_value": ALL_GROUPS,
+                "reference_group": None,
+                "metric": metric,
+                "direction": "summary",
+                "estimator": "fairlearn",
+                "group_n": int(group_n.sum()),
+                "n": s.n,
+                "rate": None,
+                "reference_n": None,
+                "reference_rate": None,
+                "disparity_ratio": s.ratio,
+                "disparity_diff": s.difference,
+                "test": "none",
+                "p_value": None,
+                "small_group": s.groups < 2,
+                "_eligible": False,
+                "_flaggable": False,
+                "_beyond": False,
+            }
+        )
     return rows
 
 
-def compute_fairness_audit(week_start: dt.date, raw: pd.DataFrame, sampled: pd.DataFrame,
-                           judges: pd.DataFrame, settings: Settings) -> AuditResult:
+def compute_fairness_audit(
+    week_start: dt.date,
+    raw: pd.DataFrame,
+    sampled: pd.DataFrame,
+    judges: pd.DataFrame,
+    settings: Settings,
+) -> AuditResult:
     """The ``fairness_audit`` rows of one week (columns ``COLUMNS``) and diagnostics.
 
     ``raw``: the week's ``raw_interactions`` (``RAW_BASE_COLUMNS`` and the ``seg_<key>``
@@ -325,8 +374,9 @@ def compute_fairness_audit(week_start: dt.date, raw: pd.DataFrame, sampled: pd.D
     ``sampled_interactions`` and ``judge_scores`` (``SAMPLE_COLUMNS``, ``JUDGE_COLUMNS``).
     """
     fs = settings.fairness
-    specs, skipped = attribute_specs(settings.audit_attributes, fs.intersections,
-                                     fs.reference_groups, set(raw.columns))
+    specs, skipped = attribute_specs(
+        settings.audit_attributes, fs.intersections, fs.reference_groups, set(raw.columns)
+    )
     diagnostics: dict[str, Any] = {"interactions": len(raw), "skipped_attributes": skipped}
     if raw.empty or not specs:
         diagnostics.update(attributes=[s.name for s in specs], tests=0, significant=0, flagged=0)
@@ -357,19 +407,41 @@ def compute_fairness_audit(week_start: dt.date, raw: pd.DataFrame, sampled: pd.D
             metrics.append(hajek_rates(codes[pos], k, y, w, judge_metric_spec(name)))
         esc = escalation_rates(codes, labelled, y_true, y_pred, k)
         recall_spec, false_spec = ESCALATION_METRICS
-        metrics.append(GroupRates(recall_spec, esc.recall, esc.positives,
-                                  esc.true_pos.astype(float), esc.positives.astype(float)))
-        metrics.append(GroupRates(false_spec, esc.false_rate, esc.negatives,
-                                  esc.false_pos.astype(float), esc.negatives.astype(float)))
+        metrics.append(
+            GroupRates(
+                recall_spec,
+                esc.recall,
+                esc.positives,
+                esc.true_pos.astype(float),
+                esc.positives.astype(float),
+            )
+        )
+        metrics.append(
+            GroupRates(
+                false_spec,
+                esc.false_rate,
+                esc.negatives,
+                esc.false_pos.astype(float),
+                esc.negatives.astype(float),
+            )
+        )
         for gr in metrics:
             rows.extend(comparison_rows(week_start, spec, labels, group_n, ref, gr, settings))
-        rows.extend(summary_rows(
-            week_start, spec, codes, group_n,
-            escalation_n=next(m.n for m in metrics if m.spec.name == "escalation_rate"), labelled_n=esc.positives + esc.negatives,
-            positives=esc.positives, negatives=esc.negatives,
-            labels_known=(labelled, y_true, y_pred), esc_parts=(esc_known, esc_hit),
-            settings=settings,
-        ))
+        rows.extend(
+            summary_rows(
+                week_start,
+                spec,
+                codes,
+                group_n,
+                escalation_n=next(m.n for m in metrics if m.spec.name == "escalation_rate"),
+                labelled_n=esc.positives + esc.negatives,
+                positives=esc.positives,
+                negatives=esc.negatives,
+                labels_known=(labelled, y_true, y_pred),
+                esc_parts=(esc_known, esc_hit),
+                settings=settings,
+            )
+        )
     table = finalize(pd.DataFrame(rows), settings)
     diagnostics.update(
         tests=int(table["p_adjusted"].notna().sum()),

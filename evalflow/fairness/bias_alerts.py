@@ -53,8 +53,13 @@ def is_quality_metric(metric: str) -> bool:
     return metric.startswith(PASS_RATE_PREFIX) or metric in JUDGE_FAILURE_METRICS
 
 
-def severity(metric: str, ratio: float | None, rate: float | None, ref_rate: float | None,
-             severe_bounds: tuple[float, float]) -> str:
+def severity(
+    metric: str,
+    ratio: float | None,
+    rate: float | None,
+    ref_rate: float | None,
+    severe_bounds: tuple[float, float],
+) -> str:
     if is_quality_metric(metric):
         return "high"
     lo, hi = severe_bounds
@@ -78,8 +83,9 @@ def _fmt_rate(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.1%}"
 
 
-def evidence_text(r: dict[str, Any], monday: dt.date, sunday: dt.date,
-                  bounds: tuple[float, float]) -> str:
+def evidence_text(
+    r: dict[str, Any], monday: dt.date, sunday: dt.date, bounds: tuple[float, float]
+) -> str:
     ratio = _num(r.get("disparity_ratio"))
     ratio_text = "inf (reference rate 0)" if ratio is None else f"{ratio:.2f}"
     group = str(r["group_value"])[:120]
@@ -99,18 +105,23 @@ def _previous_open(previous: pd.DataFrame, sunday: dt.date) -> pd.DataFrame:
         return empty_alerts()
     prev = previous.copy()
     prev["day"] = pd.to_datetime(prev["day"]).dt.date
-    prev = prev[(prev["day"] == sunday - dt.timedelta(days=WEEK_DAYS))
-                & (prev["kind"] == KIND) & (prev["status"] == "open")]
+    prev = prev[
+        (prev["day"] == sunday - dt.timedelta(days=WEEK_DAYS))
+        & (prev["kind"] == KIND)
+        & (prev["status"] == "open")
+    ]
     prev = prev.reindex(columns=list(ALERT_COLUMNS)).drop_duplicates("alert_id", keep="first")
     for col in ("first_seen", "last_seen"):
         prev[col] = pd.to_datetime(prev[col]).dt.date
-    prev["consecutive_days"] = pd.to_numeric(prev["consecutive_days"], errors="coerce").fillna(
-        WEEK_DAYS).astype(int)
+    prev["consecutive_days"] = (
+        pd.to_numeric(prev["consecutive_days"], errors="coerce").fillna(WEEK_DAYS).astype(int)
+    )
     return prev
 
 
-def build_bias_alerts(audit: pd.DataFrame, previous: pd.DataFrame, week_start: dt.date,
-                      settings: Settings) -> pd.DataFrame:
+def build_bias_alerts(
+    audit: pd.DataFrame, previous: pd.DataFrame, week_start: dt.date, settings: Settings
+) -> pd.DataFrame:
     """The bias rows of ``quality_alerts`` for the week (day = its Sunday).
 
     ``audit``: this week's ``fairness_audit`` rows; ``previous``: ``quality_alerts`` rows
@@ -123,8 +134,10 @@ def build_bias_alerts(audit: pd.DataFrame, previous: pd.DataFrame, week_start: d
     evaluated: set[str] = set()
     if not audit.empty:
         a = audit.copy()
-        ids = [make_alert_id(KIND, str(m), str(k), str(v))
-               for m, k, v in zip(a["metric"], a["attribute"], a["group_value"], strict=True)]
+        ids = [
+            make_alert_id(KIND, str(m), str(k), str(v))
+            for m, k, v in zip(a["metric"], a["attribute"], a["group_value"], strict=True)
+        ]
         a["alert_id"] = ids
         significant = a["significant"].astype("boolean")
         evaluated = set(a.loc[significant.notna().to_numpy(bool), "alert_id"])
@@ -132,25 +145,32 @@ def build_bias_alerts(audit: pd.DataFrame, previous: pd.DataFrame, week_start: d
         for r in firing.to_dict("records"):
             carried = r["alert_id"] in prev.index
             p = prev.loc[r["alert_id"]] if carried else None
-            rows.append({
-                "alert_id": r["alert_id"],
-                "day": sunday,
-                "first_seen": p["first_seen"] if p is not None else sunday,
-                "last_seen": sunday,
-                "kind": KIND,
-                "severity": severity(str(r["metric"]), _num(r["disparity_ratio"]),
-                                     _num(r["rate"]), _num(r["reference_rate"]),
-                                     fs.severe_ratio_bounds),
-                "metric": r["metric"],
-                "segment_key": r["attribute"],
-                "segment_value": r["group_value"],
-                "observed": _num(r["rate"]),
-                "expected": _num(r["reference_rate"]),
-                "evidence": evidence_text(r, week_start, sunday, fs.ratio_bounds),
-                "consecutive_days": (int(p["consecutive_days"]) + WEEK_DAYS
-                                     if p is not None else WEEK_DAYS),
-                "status": "open",
-            })
+            rows.append(
+                {
+                    "alert_id": r["alert_id"],
+                    "day": sunday,
+                    "first_seen": p["first_seen"] if p is not None else sunday,
+                    "last_seen": sunday,
+                    "kind": KIND,
+                    "severity": severity(
+                        str(r["metric"]),
+                        _num(r["disparity_ratio"]),
+                        _num(r["rate"]),
+                        _num(r["reference_rate"]),
+                        fs.severe_ratio_bounds,
+                    ),
+                    "metric": r["metric"],
+                    "segment_key": r["attribute"],
+                    "segment_value": r["group_value"],
+                    "observed": _num(r["rate"]),
+                    "expected": _num(r["reference_rate"]),
+                    "evidence": evidence_text(r, week_start, sunday, fs.ratio_bounds),
+                    "consecutive_days": (
+                        int(p["consecutive_days"]) + WEEK_DAYS if p is not None else WEEK_DAYS
+                    ),
+                    "status": "open",
+                }
+            )
     firing_ids = {r["alert_id"] for r in rows}
     for alert_id, p in prev.iterrows():
         if alert_id in firing_ids:

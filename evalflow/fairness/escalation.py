@@ -88,12 +88,14 @@ def _cells(codes: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, k: int) ->
     cell = codes * 4 + y_true.astype(np.int64) * 2 + y_pred.astype(np.int64)
     counts = np.bincount(cell, minlength=4 * k)
     idx = np.flatnonzero(counts)
-    return pd.DataFrame({
-        "group": idx // 4,
-        "y_true": (idx // 2) % 2,
-        "y_pred": idx % 2,
-        "weight": counts[idx].astype(float),
-    })
+    return pd.DataFrame(
+        {
+            "group": idx // 4,
+            "y_true": (idx // 2) % 2,
+            "y_pred": idx % 2,
+            "weight": counts[idx].astype(float),
+        }
+    )
 
 
 def escalation_rates(
@@ -114,12 +116,20 @@ def escalation_rates(
             # sklearn warns on a group without positives; such groups are set to NaN below.
             warnings.simplefilter("ignore")
             frame = MetricFrame(
-                metrics={"recall": true_positive_rate, "false_rate": false_positive_rate,
-                         "selection_rate": selection_rate, "rows": count},
-                y_true=cells["y_true"].to_numpy(), y_pred=cells["y_pred"].to_numpy(),
+                metrics={
+                    "recall": true_positive_rate,
+                    "false_rate": false_positive_rate,
+                    "selection_rate": selection_rate,
+                    "rows": count,
+                },
+                y_true=cells["y_true"].to_numpy(),
+                y_pred=cells["y_pred"].to_numpy(),
                 sensitive_features=pd.Series(cells["group"].to_numpy(), name="group"),
-                sample_params={"recall": {"sample_weight": w}, "false_rate": {"sample_weight": w},
-                               "selection_rate": {"sample_weight": w}},
+                sample_params={
+                    "recall": {"sample_weight": w},
+                    "false_rate": {"sample_weight": w},
+                    "selection_rate": {"sample_weight": w},
+                },
             )
         by_group = frame.by_group
         groups = by_group.index.to_numpy(dtype=np.int64)
@@ -142,8 +152,9 @@ class Summary:
     groups: int
 
 
-def demographic_parity(codes: np.ndarray, known: np.ndarray, escalated: np.ndarray,
-                       eligible: np.ndarray) -> Summary:
+def demographic_parity(
+    codes: np.ndarray, known: np.ndarray, escalated: np.ndarray, eligible: np.ndarray
+) -> Summary:
     """fairlearn demographic parity of escalation over rows of eligible groups with a known decision."""
     mask = known & eligible[codes]
     groups = _groups_present(codes[mask])
@@ -152,15 +163,26 @@ def demographic_parity(codes: np.ndarray, known: np.ndarray, escalated: np.ndarr
     k = int(codes.max()) + 1
     yp = escalated[mask]
     cells = _cells(codes[mask], yp, yp, k)  # y_true is not used by selection rate
-    kwargs = {"sensitive_features": cells["group"].to_numpy(),
-              "sample_weight": cells["weight"].to_numpy()}
+    kwargs = {
+        "sensitive_features": cells["group"].to_numpy(),
+        "sample_weight": cells["weight"].to_numpy(),
+    }
     yt_, yp_ = cells["y_true"].to_numpy(), cells["y_pred"].to_numpy()
-    return Summary(float(demographic_parity_difference(yt_, yp_, **kwargs)),
-                   float(demographic_parity_ratio(yt_, yp_, **kwargs)), int(mask.sum()), groups)
+    return Summary(
+        float(demographic_parity_difference(yt_, yp_, **kwargs)),
+        float(demographic_parity_ratio(yt_, yp_, **kwargs)),
+        int(mask.sum()),
+        groups,
+    )
 
 
-def equalized_odds(codes: np.ndarray, labelled: np.ndarray, y_true: np.ndarray,
-                   y_pred: np.ndarray, eligible: np.ndarray) -> Summary:
+def equalized_odds(
+    codes: np.ndarray,
+    labelled: np.ndarray,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    eligible: np.ndarray,
+) -> Summary:
     """fairlearn equalized odds of escalation over labelled rows of eligible groups."""
     mask = labelled & eligible[codes]
     groups = _groups_present(codes[mask])
@@ -168,8 +190,10 @@ def equalized_odds(codes: np.ndarray, labelled: np.ndarray, y_true: np.ndarray,
         return Summary(None, None, int(mask.sum()), groups)
     k = int(codes.max()) + 1
     cells = _cells(codes[mask], y_true[mask], y_pred[mask], k)
-    kwargs = {"sensitive_features": cells["group"].to_numpy(),
-              "sample_weight": cells["weight"].to_numpy()}
+    kwargs = {
+        "sensitive_features": cells["group"].to_numpy(),
+        "sample_weight": cells["weight"].to_numpy(),
+    }
     yt_, yp_ = cells["y_true"].to_numpy(), cells["y_pred"].to_numpy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

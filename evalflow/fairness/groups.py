@@ -98,7 +98,9 @@ class GroupCoder:
         return codes.astype(np.int64), labels
 
 
-def choose_reference(labels: Sequence[str], group_n: np.ndarray, configured: str | None) -> int | None:
+def choose_reference(
+    labels: Sequence[str], group_n: np.ndarray, configured: str | None
+) -> int | None:
     """Index of the reference group: the configured one if it has traffic, else the largest.
 
     The largest group is the default because its rate is the most precise yardstick;

@@ -44,8 +44,9 @@ def audit_keys(settings: Settings) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def _read(wh: Warehouse, table: str, wanted: list[str], monday: dt.date,
-          sunday: dt.date) -> pd.DataFrame:
+def _read(
+    wh: Warehouse, table: str, wanted: list[str], monday: dt.date, sunday: dt.date
+) -> pd.DataFrame:
     have = set(table_columns(wh, table))
     if not {"day", "interaction_id"} <= have:
         return pd.DataFrame(columns=wanted)
@@ -53,8 +54,9 @@ def _read(wh: Warehouse, table: str, wanted: list[str], monday: dt.date,
     return wh.read_range(table, monday, sunday, columns=cols)
 
 
-def load_week(wh: Warehouse, monday: dt.date,
-              settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def load_week(
+    wh: Warehouse, monday: dt.date, settings: Settings
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(raw_interactions, sampled_interactions, judge_scores) rows of Monday..Sunday."""
     sunday = monday + dt.timedelta(days=WEEK_DAYS - 1)
     raw_cols = RAW_BASE_COLUMNS + [segment_column(k) for k in audit_keys(settings)]
@@ -84,12 +86,17 @@ def read_previous_bias_alerts(wh: Warehouse, sunday: dt.date) -> pd.DataFrame:
 
 
 def write_audit(wh: Warehouse, monday: dt.date, table: pd.DataFrame) -> int:
-    return wh.replace_partition(AUDIT_TABLE, table, monday, partition_col="week_start",
-                                schema=duckdb_types(COLUMNS))
+    return wh.replace_partition(
+        AUDIT_TABLE, table, monday, partition_col="week_start", schema=duckdb_types(COLUMNS)
+    )
 
 
 def write_bias_alerts(wh: Warehouse, sunday: dt.date, alerts: pd.DataFrame) -> int:
     """Replace only the ``kind='bias'`` rows of the Sunday; the daily alerts own the rest."""
-    return wh.replace_partition(ALERTS_TABLE, alerts, sunday,
-                                schema=duckdb_types(ALERT_COLUMNS),
-                                extra_where=("kind = ?", [KIND]))
+    return wh.replace_partition(
+        ALERTS_TABLE,
+        alerts,
+        sunday,
+        schema=duckdb_types(ALERT_COLUMNS),
+        extra_where=("kind = ?", [KIND]),
+    )

@@ -36,24 +36,60 @@ INTERSECTION_SEP = "×"
 COLUMNS: dict[str, tuple[str, str]] = {
     "week_start": ("DATE", "Monday of the audited week (the partition)"),
     "attribute": ("VARCHAR", "Audited segment key, or 'a×b' for an intersection of two keys"),
-    "group_value": ("VARCHAR", "Group of the attribute ('v1×v2' for intersections, '(missing)' for NULL, '(all groups)' for summary rows)"),
-    "reference_group": ("VARCHAR", "Group compared against: fairness.reference_groups[attribute], else the largest group"),
-    "metric": ("VARCHAR", "Outcome or quality metric (segment_kpis names; escalation_recall / false_escalation_rate; escalation_* summaries)"),
-    "direction": ("VARCHAR", "higher | lower | both | summary: which side of the ratio bounds is adverse for the group"),
-    "estimator": ("VARCHAR", "census (all traffic) | hajek (judged sample weighted by 1/inclusion_prob) | fairlearn"),
+    "group_value": (
+        "VARCHAR",
+        "Group of the attribute ('v1×v2' for intersections, '(missing)' for NULL, '(all groups)' for summary rows)",
+    ),
+    "reference_group": (
+        "VARCHAR",
+        "Group compared against: fairness.reference_groups[attribute], else the largest group",
+    ),
+    "metric": (
+        "VARCHAR",
+        "Outcome or quality metric (segment_kpis names; escalation_recall / false_escalation_rate; escalation_* summaries)",
+    ),
+    "direction": (
+        "VARCHAR",
+        "higher | lower | both | summary: which side of the ratio bounds is adverse for the group",
+    ),
+    "estimator": (
+        "VARCHAR",
+        "census (all traffic) | hajek (judged sample weighted by 1/inclusion_prob) | fairlearn",
+    ),
     "group_n": ("BIGINT", "Interactions of the group in the week"),
-    "n": ("BIGINT", "Observations behind the rate (rows where the outcome is known, rated rows, judged ok rows, labelled escalation rows)"),
+    "n": (
+        "BIGINT",
+        "Observations behind the rate (rows where the outcome is known, rated rows, judged ok rows, labelled escalation rows)",
+    ),
     "rate": ("DOUBLE", "The group's rate (NULL when unmeasured)"),
     "reference_n": ("BIGINT", "Observations behind the reference group's rate"),
     "reference_rate": ("DOUBLE", "The reference group's rate"),
-    "disparity_ratio": ("DOUBLE", "rate / reference_rate (NULL when the reference rate is 0 and the rate is not); summary rows: fairlearn min/max ratio"),
-    "disparity_diff": ("DOUBLE", "rate - reference_rate; summary rows: fairlearn between-groups difference"),
-    "test": ("VARCHAR", "chi2 | fisher (2×2 on counts) | chi2_kish | fisher_kish (on Kish effective counts, weighted metrics) | none"),
+    "disparity_ratio": (
+        "DOUBLE",
+        "rate / reference_rate (NULL when the reference rate is 0 and the rate is not); summary rows: fairlearn min/max ratio",
+    ),
+    "disparity_diff": (
+        "DOUBLE",
+        "rate - reference_rate; summary rows: fairlearn between-groups difference",
+    ),
+    "test": (
+        "VARCHAR",
+        "chi2 | fisher (2×2 on counts) | chi2_kish | fisher_kish (on Kish effective counts, weighted metrics) | none",
+    ),
     "p_value": ("DOUBLE", "Two-sided p-value of group vs reference"),
-    "p_adjusted": ("DOUBLE", "Benjamini–Hochberg adjusted p-value over every eligible test of the week (NULL when not eligible)"),
+    "p_adjusted": (
+        "DOUBLE",
+        "Benjamini–Hochberg adjusted p-value over every eligible test of the week (NULL when not eligible)",
+    ),
     "significant": ("BOOLEAN", "p_adjusted < fairness.alpha (NULL when not eligible)"),
-    "flagged": ("BOOLEAN", "Ratio beyond fairness.ratio_bounds on the adverse side, group and reference both large enough"),
-    "small_group": ("BOOLEAN", "n < fairness.min_group_size: reported, never flagged, not in the correction family"),
+    "flagged": (
+        "BOOLEAN",
+        "Ratio beyond fairness.ratio_bounds on the adverse side, group and reference both large enough",
+    ),
+    "small_group": (
+        "BOOLEAN",
+        "n < fairness.min_group_size: reported, never flagged, not in the correction family",
+    ),
 }
 
 
@@ -71,8 +107,12 @@ CENSUS_METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("rating_up_rate", "higher", "census", False, "thumbs-up among rated interactions"),
     MetricSpec("resolved_rate", "higher", "census", False, "resolved, among rows where known"),
     MetricSpec("escalation_rate", "both", "census", False, "escalated, among rows where known"),
-    MetricSpec("override_rate", "lower", "census", False, "analyst override, among rows where known"),
-    MetricSpec("sla_hit_rate", "higher", "census", False, "resolution SLA met, among rows where known"),
+    MetricSpec(
+        "override_rate", "lower", "census", False, "analyst override, among rows where known"
+    ),
+    MetricSpec(
+        "sla_hit_rate", "higher", "census", False, "resolution SLA met, among rows where known"
+    ),
 )
 PASS_RATE_PREFIX = "judge_pass_rate:"
 JUDGE_FAILURE_METRICS: dict[str, str] = {
@@ -81,10 +121,20 @@ JUDGE_FAILURE_METRICS: dict[str, str] = {
 }
 """Failure rates of one criterion (``passed = false`` among ok rows), as in segment_kpis."""
 ESCALATION_METRICS: tuple[MetricSpec, ...] = (
-    MetricSpec("escalation_recall", "higher", "fairlearn", False,
-               "escalated among interactions that needed escalation (true positive rate)"),
-    MetricSpec("false_escalation_rate", "lower", "fairlearn", False,
-               "escalated among interactions that did not need it (false positive rate)"),
+    MetricSpec(
+        "escalation_recall",
+        "higher",
+        "fairlearn",
+        False,
+        "escalated among interactions that needed escalation (true positive rate)",
+    ),
+    MetricSpec(
+        "false_escalation_rate",
+        "lower",
+        "fairlearn",
+        False,
+        "escalated among interactions that did not need it (false positive rate)",
+    ),
 )
 SUMMARY_METRICS: dict[str, str] = {
     "escalation_demographic_parity": "fairlearn demographic_parity_difference / _ratio of escalation",
@@ -94,6 +144,7 @@ SUMMARY_METRICS: dict[str, str] = {
 
 def judge_metric_spec(name: str) -> MetricSpec:
     if name in JUDGE_FAILURE_METRICS:
-        return MetricSpec(name, "lower", "hajek", True,
-                          f"{JUDGE_FAILURE_METRICS[name]} judged failed (weighted)")
+        return MetricSpec(
+            name, "lower", "hajek", True, f"{JUDGE_FAILURE_METRICS[name]} judged failed (weighted)"
+        )
     return MetricSpec(name, "higher", "hajek", True, "judge passed (weighted)")

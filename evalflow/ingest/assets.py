@@ -74,14 +74,18 @@ def ingest_interactions(
     """Parse new landing files into staging, assemble the day, write both partitions."""
     day = day_of(context.partition_key)
     settings = evalflow.settings()
-    result = ingest_day(evalflow.paths, settings, day)  # raises ReconciliationError if counts differ
+    result = ingest_day(
+        evalflow.paths, settings, day
+    )  # raises ReconciliationError if counts differ
     write_ingest(evalflow.warehouse(), result)
     if result.parsed_files:
         context.log.info(f"parsed {len(result.parsed_files)} new or changed landing file(s)")
     if result.ignored_files:
         context.log.warning(f"landing files of unknown type not read: {result.ignored_files}")
     yield dg.MaterializeResult(asset_key="raw_interactions", metadata=_raw_metadata(result))
-    yield dg.MaterializeResult(asset_key="quarantined_records", metadata=_quarantine_metadata(result))
+    yield dg.MaterializeResult(
+        asset_key="quarantined_records", metadata=_quarantine_metadata(result)
+    )
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
@@ -126,7 +130,9 @@ def _raw_metadata(result: IngestResult) -> dict[str, Any]:
         "landing_files": len(result.landing_files),
         "files_parsed_this_run": len(result.parsed_files),
         "reconciliation": dg.MetadataValue.md(_reconciliation_md(result)),
-        "preview": md_preview(_plain(rows[[c for c in PREVIEW_COLUMNS if c in rows.columns]].head(10))),
+        "preview": md_preview(
+            _plain(rows[[c for c in PREVIEW_COLUMNS if c in rows.columns]].head(10))
+        ),
         # The configured segment keys decide the seg_* columns, so the schema is per run.
         "dagster/column_schema": column_schema(S.raw_columns(result.segments)),
     }
@@ -142,7 +148,10 @@ def _quarantine_metadata(result: IngestResult) -> dict[str, Any]:
     by_reason = result.quarantine_by_reason()
     by_field = (
         q.assign(field=q["field"].fillna("(record)"))
-        .groupby(["reason", "field"]).size().rename("records").reset_index()
+        .groupby(["reason", "field"])
+        .size()
+        .rename("records")
+        .reset_index()
         .sort_values("records", ascending=False)
         if len(q)
         else pd.DataFrame(columns=["reason", "field", "records"])
@@ -217,12 +226,16 @@ with warnings.catch_warnings():
         ).iloc[0]
         kept = int(rec["kept"].sum()) if len(rec) else 0
         quarantined = int(rec["quarantined"].sum()) if len(rec) else 0
-        unbalanced = rec[rec["records_read"] != rec["kept"] + rec["quarantined"] + rec["duplicates"]]
+        unbalanced = rec[
+            rec["records_read"] != rec["kept"] + rec["quarantined"] + rec["duplicates"]
+        ]
         problems = []
         if len(unbalanced):
             problems.append(f"unbalanced files: {sorted(unbalanced['source_file'])}")
         if kept != int(stored["kept"]):
-            problems.append(f"reconciliation says {kept} kept, raw_interactions has {stored['kept']}")
+            problems.append(
+                f"reconciliation says {kept} kept, raw_interactions has {stored['kept']}"
+            )
         if quarantined != int(stored["quarantined"]):
             problems.append(
                 f"reconciliation says {quarantined} quarantined, "
@@ -263,8 +276,12 @@ with warnings.catch_warnings():
         return dg.AssetCheckResult(
             passed=share <= limit,
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"records_read": read, "quarantined": quarantined,
-                      "share": round(share, 6), "limit": limit},
+            metadata={
+                "records_read": read,
+                "quarantined": quarantined,
+                "share": round(share, 6),
+                "limit": limit,
+            },
         )
 
 

@@ -209,7 +209,9 @@ def _field_cols(p: str, src: str, kinds: dict[str, str]) -> str:
     for i, k in enumerate(kinds, start=1):
         cols.append(f"nullif({p}ty[{i}], 'NULL') AS {p}ty_{k}")
         cols.append(f"struct_extract({p}t, '{k}') AS {p}t_{k}")
-    cols.append(f"list_filter({p}keys, lambda k: NOT list_contains({_known(kinds)}, k)) AS {p}unknown")
+    cols.append(
+        f"list_filter({p}keys, lambda k: NOT list_contains({_known(kinds)}, k)) AS {p}unknown"
+    )
     cols.append(f"len(list_filter({p}ty[1:{len(kinds)}], lambda x: x IS NOT NULL)) AS {p}present")
     return ", ".join(cols)
 
@@ -256,7 +258,9 @@ def _unwrap_object(ty: str, t: str, lenient: bool) -> str:
 
 
 def _entries(map_expr: str, kinds: dict[str, str]) -> str:
-    return f"list_filter(map_entries({map_expr}), lambda e: NOT list_contains({_known(kinds)}, e.key))"
+    return (
+        f"list_filter(map_entries({map_expr}), lambda e: NOT list_contains({_known(kinds)}, e.key))"
+    )
 
 
 def build_sql(source: str, lenient: bool) -> str:
@@ -265,8 +269,11 @@ def build_sql(source: str, lenient: bool) -> str:
     ``lenient`` turns on CSV text coercion. Parameters: see ``Limits.params``.
     """
     L = lenient
-    typed = [f"{_value('', k, kd, L)} AS {k if kd == 'string' else k + '_d'}"
-             for k, kd in TOP_KINDS.items() if kd in ("string", "number", "integer")]
+    typed = [
+        f"{_value('', k, kd, L)} AS {k if kd == 'string' else k + '_d'}"
+        for k, kd in TOP_KINDS.items()
+        if kd in ("string", "number", "integer")
+    ]
     typed += [f"{_value('fb_', k, kd, L)} AS feedback_{k}" for k, kd in FEEDBACK_KINDS.items()]
     typed += [
         f"{_value('oc_', k, kd, L)} AS outcome_{k}{'_d' if kd == 'number' else ''}"
@@ -306,7 +313,11 @@ def build_sql(source: str, lenient: bool) -> str:
         (f"ty_timestamp NOT IN ('VARCHAR', {NUMS[1:-1]})", q(S.MISTYPED), ts),
         ("ts_num IS NULL AND NOT iso_match", q(S.UNPARSEABLE_TS), ts),
         ("ts_num IS NOT NULL AND NOT isfinite(ts_num)", q(S.UNPARSEABLE_TS), ts),
-        ("ts_num IS NOT NULL AND NOT (ts_num BETWEEN $epoch_lo AND $epoch_hi)", q(S.TS_OUT_OF_RANGE), ts),
+        (
+            "ts_num IS NOT NULL AND NOT (ts_num BETWEEN $epoch_lo AND $epoch_hi)",
+            q(S.TS_OUT_OF_RANGE),
+            ts,
+        ),
         ("iso_match AND NOT iso_possible", q(S.IMPOSSIBLE_TS), ts),
         ("ts_final IS NULL", q(S.TS_OUT_OF_RANGE), ts),
         ("naive_ts AND $naive_quarantine", q(S.NAIVE_TS), ts),
@@ -315,7 +326,9 @@ def build_sql(source: str, lenient: bool) -> str:
     checks.append((_bad("", "error", "string", "error"), q(S.MISTYPED), q("error")))
     checks.append((too_big("error"), q(S.OVERSIZED_FIELD), q("error")))
     required("response", blank_ok=True)
-    checks.append(("response = '' AND coalesce(trim(error), '') = ''", q(S.EMPTY_RESPONSE), q("response")))
+    checks.append(
+        ("response = '' AND coalesce(trim(error), '') = ''", q(S.EMPTY_RESPONSE), q("response"))
+    )
     for k in OPTIONAL_STRINGS:
         checks.append((_bad("", k, "string", k), q(S.MISTYPED), q(k)))
         checks.append((too_big(k), q(S.OVERSIZED_FIELD), q(k)))
@@ -327,29 +340,40 @@ def build_sql(source: str, lenient: bool) -> str:
         ("seg_bad_values", q(S.MISTYPED), q("segment")),
         ("ty_context IS NOT NULL AND ctx_list IS NULL", q(S.MISTYPED), q("context")),
         ("ctx_bad_items", q(S.MISTYPED), q("context")),
-        ("coalesce(list_max(list_transform(ctx_list, lambda c: strlen(c))) > $max_field, false)",
-         q(S.OVERSIZED_FIELD), q("context")),
+        (
+            "coalesce(list_max(list_transform(ctx_list, lambda c: strlen(c))) > $max_field, false)",
+            q(S.OVERSIZED_FIELD),
+            q("context"),
+        ),
     ]
     for obj, p, kinds in (("feedback", "fb_", FEEDBACK_KINDS), ("outcome", "oc_", OUTCOME_KINDS)):
         checks.append((f"ty_{obj} IS NOT NULL AND {p}obj IS NULL", q(S.MISTYPED), q(obj)))
-        checks.append((f"{p}dup0 OR (len({p}unknown) > 0 AND {p}map IS NULL)", q(S.DUPLICATE_KEY), q(obj)))
+        checks.append(
+            (f"{p}dup0 OR (len({p}unknown) > 0 AND {p}map IS NULL)", q(S.DUPLICATE_KEY), q(obj))
+        )
         for k, kd in kinds.items():
             c = f"{obj}_{k}" + ("_d" if kd == "number" else "")
             checks.append((_bad(p, k, kd, c), q(S.MISTYPED), q(f"{obj}.{k}")))
             if kd == "string":
                 checks.append((too_big(c), q(S.OVERSIZED_FIELD), q(f"{obj}.{k}")))
     # One CASE yields both the reason and the field (each condition evaluated once).
-    verdict = "CASE " + " ".join(
-        f"WHEN {c} THEN {{'reason': {r}, 'field': {f or 'CAST(NULL AS VARCHAR)'}}}"
-        for c, r, f in checks
-    ) + " END"
+    verdict = (
+        "CASE "
+        + " ".join(
+            f"WHEN {c} THEN {{'reason': {r}, 'field': {f or 'CAST(NULL AS VARCHAR)'}}}"
+            for c, r, f in checks
+        )
+        + " END"
+    )
 
     def nan_null(c: str) -> str:
         return f"CASE WHEN isnan({c}) THEN NULL ELSE {c} END"
 
     if L:
         ctx_s = "CASE WHEN ty_context = 'VARCHAR' THEN t_context END"
-        ctx_json = f"CASE WHEN json_valid({ctx_s}) AND starts_with(ltrim({ctx_s}), '[') THEN {ctx_s} END"
+        ctx_json = (
+            f"CASE WHEN json_valid({ctx_s}) AND starts_with(ltrim({ctx_s}), '[') THEN {ctx_s} END"
+        )
         ctx_cols = """
            CASE WHEN ctx_json IS NOT NULL THEN from_json(ctx_json, '["VARCHAR"]')
                 WHEN ty_context = 'VARCHAR' THEN [t_context] END AS ctx_list,
@@ -369,9 +393,12 @@ def build_sql(source: str, lenient: bool) -> str:
            END AS ctx_types"""
         ctx_pre = ""
 
-    top_paths = _paths(TOP_KINDS)[:-1] + ", " + ", ".join(
-        f"'$.context[{i}]'" for i in range(CTX_SLOTS)
-    ) + "]"
+    top_paths = (
+        _paths(TOP_KINDS)[:-1]
+        + ", "
+        + ", ".join(f"'$.context[{i}]'" for i in range(CTX_SLOTS))
+        + "]"
+    )
     outcome_cols = ", ".join(
         f"outcome_{k}" if kd == "bool" else f"{nan_null(f'outcome_{k}_d')} AS outcome_{k}"
         for k, kd in OUTCOME_KINDS.items()
@@ -387,7 +414,7 @@ WITH r0 AS (
            coalesce(pre_reason, CASE WHEN text IS NULL THEN '{S.UNDECODABLE}' END) AS pre_reason,
            CASE WHEN pre_reason IS NOT NULL THEN pre_field END AS pre_field,
            CASE WHEN pre_reason IS NULL AND text IS NULL
-                THEN left({escaped_bytes_sql('b')}, {S.RAW_MAX_CHARS})
+                THEN left({escaped_bytes_sql("b")}, {S.RAW_MAX_CHARS})
                 ELSE raw END AS raw,
            CASE WHEN pre_reason IS NULL AND nbytes <= $max_record THEN text END AS ptext
     FROM r0
@@ -402,22 +429,22 @@ WITH r0 AS (
                 THEN ptext END AS otext
     FROM a1
 ), a3 AS (
-    SELECT *, otext IS NOT NULL AS is_obj, {_parse_cols('', 'otext', TOP_KINDS, L, types=False)}
+    SELECT *, otext IS NOT NULL AS is_obj, {_parse_cols("", "otext", TOP_KINDS, L, types=False)}
     FROM a2
 ), a4 AS (
-    SELECT *, {_field_cols('', 'otext', TOP_KINDS)} FROM a3
+    SELECT *, {_field_cols("", "otext", TOP_KINDS)} FROM a3
 ), a5 AS (
-    SELECT *, {_dup_cols('', 'otext', TOP_KINDS)},
-           {_unwrap_object('ty_segment', 't_segment', L)} AS seg_obj,
-           {_unwrap_object('ty_feedback', 't_feedback', L)} AS fb_obj,
-           {_unwrap_object('ty_outcome', 't_outcome', L)} AS oc_obj,
+    SELECT *, {_dup_cols("", "otext", TOP_KINDS)},
+           {_unwrap_object("ty_segment", "t_segment", L)} AS seg_obj,
+           {_unwrap_object("ty_feedback", "t_feedback", L)} AS fb_obj,
+           {_unwrap_object("ty_outcome", "t_outcome", L)} AS oc_obj,
            {ctx_pre}
            CASE WHEN ty_timestamp IN ('VARCHAR', {NUMS[1:-1]}) THEN trim(t_timestamp) END AS ts_s
     FROM a4
 ), a6 AS (
     SELECT *,
-           {_parse_cols('fb_', 'fb_obj', FEEDBACK_KINDS, L)},
-           {_parse_cols('oc_', 'oc_obj', OUTCOME_KINDS, L)},
+           {_parse_cols("fb_", "fb_obj", FEEDBACK_KINDS, L)},
+           {_parse_cols("oc_", "oc_obj", OUTCOME_KINDS, L)},
            json_type(seg_obj, '$.*') AS seg_types,
            {ctx_cols},
            CASE WHEN regexp_full_match(ts_s, '{EPOCH_RE}') THEN TRY_CAST(ts_s AS DOUBLE) END AS ts_num,
@@ -425,8 +452,8 @@ WITH r0 AS (
     FROM a5
 ), a7 AS (
     SELECT *,
-           {_field_cols('fb_', 'fb_obj', FEEDBACK_KINDS)},
-           {_field_cols('oc_', 'oc_obj', OUTCOME_KINDS)},
+           {_field_cols("fb_", "fb_obj", FEEDBACK_KINDS)},
+           {_field_cols("oc_", "oc_obj", OUTCOME_KINDS)},
            coalesce(list_bool_or(list_transform(seg_types, lambda t: t NOT IN ('VARCHAR', 'NULL'))), false)
                AS seg_bad_values,
            coalesce(list_bool_or(list_transform(ctx_types, lambda t: t NOT IN ('VARCHAR', 'NULL'))), false)
@@ -441,8 +468,8 @@ WITH r0 AS (
     FROM a6
 ), a8 AS (
     SELECT *,
-           {_dup_cols('fb_', 'fb_obj', FEEDBACK_KINDS)},
-           {_dup_cols('oc_', 'oc_obj', OUTCOME_KINDS)},
+           {_dup_cols("fb_", "fb_obj", FEEDBACK_KINDS)},
+           {_dup_cols("oc_", "oc_obj", OUTCOME_KINDS)},
            {", ".join(typed)},
            CASE WHEN iso.tz IN ('Z', 'z', '') THEN 0
                 ELSE (CASE WHEN tzp.sign = '-' THEN -1 ELSE 1 END)
@@ -493,13 +520,13 @@ SELECT
     model_version,
     prompt_version,
     rollout_arm,
-    {nan_null('traffic_share_d')} AS traffic_share,
+    {nan_null("traffic_share_d")} AS traffic_share,
     seg_obj AS segment_json,
     ctx_list AS context,
-    {nan_null('latency_ms_d')} AS latency_ms,
-    {nan_null('tokens_in_d')} AS tokens_in,
-    {nan_null('tokens_out_d')} AS tokens_out,
-    {nan_null('cost_usd_d')} AS cost_usd,
+    {nan_null("latency_ms_d")} AS latency_ms,
+    {nan_null("tokens_in_d")} AS tokens_in,
+    {nan_null("tokens_out_d")} AS tokens_out,
+    {nan_null("cost_usd_d")} AS cost_usd,
     feedback_rating,
     feedback_comment,
     feedback_copied,
@@ -509,12 +536,12 @@ SELECT
     error,
     CASE WHEN reason IS NULL AND (len(unknown) > 0 OR len(fb_unknown) > 0 OR len(oc_unknown) > 0)
          THEN CAST(to_json(map_from_entries(list_concat(
-            coalesce({_entries('map', TOP_KINDS)}, []),
+            coalesce({_entries("map", TOP_KINDS)}, []),
             CASE WHEN len(fb_unknown) > 0
-                 THEN [{{'key': 'feedback', 'value': to_json(map_from_entries({_entries('fb_map', FEEDBACK_KINDS)}))}}]
+                 THEN [{{'key': 'feedback', 'value': to_json(map_from_entries({_entries("fb_map", FEEDBACK_KINDS)}))}}]
                  ELSE [] END,
             CASE WHEN len(oc_unknown) > 0
-                 THEN [{{'key': 'outcome', 'value': to_json(map_from_entries({_entries('oc_map', OUTCOME_KINDS)}))}}]
+                 THEN [{{'key': 'outcome', 'value': to_json(map_from_entries({_entries("oc_map", OUTCOME_KINDS)}))}}]
                  ELSE [] END
          ))) AS VARCHAR) END AS extra_json
 FROM checked

@@ -215,7 +215,9 @@ def assemble_day(state: StagingState, day: dt.date, segments: list[str]) -> Inge
         segments=list(segments),
         ignored_files=state.ignored,
         parsed_files=state.parsed,
-        notes={s.file.rel: list(s.meta.get("notes", [])) for s in state.files if s.meta.get("notes")},
+        notes={
+            s.file.rel: list(s.meta.get("notes", [])) for s in state.files if s.meta.get("notes")
+        },
         naive_timestamps=int(naive),
     )
     check_reconciliation(result)
@@ -278,7 +280,9 @@ def check_reconciliation(result: IngestResult) -> None:
     if result.rows["interaction_id"].duplicated().any():
         raise ReconciliationError(f"{result.day}: duplicate interaction_id after deduplication")
     files = result.landing_files
-    unbalanced = files[files["records_read"] != files["kept"] + files["quarantined"] + files["duplicates"]]
+    unbalanced = files[
+        files["records_read"] != files["kept"] + files["quarantined"] + files["duplicates"]
+    ]
     if len(unbalanced):
         raise ReconciliationError(
             "landing_files totals do not add up for: " + ", ".join(unbalanced["source_file"])
@@ -347,10 +351,16 @@ def write_ingest(wh: Warehouse, result: IngestResult) -> None:
     rerun replaces and never duplicates.
     """
     wh.replace_partition(
-        "raw_interactions", result.rows, result.day, schema=duckdb_types(S.raw_columns(result.segments))
+        "raw_interactions",
+        result.rows,
+        result.day,
+        schema=duckdb_types(S.raw_columns(result.segments)),
     )
     wh.replace_partition(
-        "quarantined_records", result.quarantine, result.day, schema=duckdb_types(S.QUARANTINE_COLUMNS)
+        "quarantined_records",
+        result.quarantine,
+        result.day,
+        schema=duckdb_types(S.QUARANTINE_COLUMNS),
     )
     wh.replace_partition(
         "ingest_reconciliation",

@@ -173,7 +173,9 @@ class Segments:
         )
 
 
-def split_records(data: bytes | memoryview, first_line: int, final: bool, quote_aware: bool = False) -> Segments:
+def split_records(
+    data: bytes | memoryview, first_line: int, final: bool, quote_aware: bool = False
+) -> Segments:
     """Split a block into lines (or CSV records when ``quote_aware``), vectorised.
 
     A CSV record ends at a newline outside double quotes: with RFC 4180 quoting the
@@ -276,7 +278,9 @@ def _lines_table(seg: Segments) -> pa.Table:
     )
 
 
-def _problem_record(line: int | None, reason: str, raw: str, field_name: str | None = None) -> pa.Table:
+def _problem_record(
+    line: int | None, reason: str, raw: str, field_name: str | None = None
+) -> pa.Table:
     return pa.Table.from_pydict(
         {
             "source_line": [line],
@@ -338,7 +342,9 @@ class _SafeReader:
             return 0
 
 
-def read_jsonl(lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats) -> Iterator[pa.Table]:
+def read_jsonl(
+    lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats
+) -> Iterator[pa.Table]:
     """Records of a JSON Lines file (optionally gzip), one table per block of lines."""
     del con  # UTF-8 and JSON are checked by the normaliser, in the same pass
     with lf.path.open("rb") as raw:
@@ -422,9 +428,7 @@ def _rows_as_json(
         raise ValueError(f"duplicate column names: {dupes}")
     if table.num_columns == 0:
         raise ValueError("no columns")
-    struct = pa.StructArray.from_arrays(
-        [c.combine_chunks() for c in table.columns], names=names
-    )
+    struct = pa.StructArray.from_arrays([c.combine_chunks() for c in table.columns], names=names)
     con.register("_rows", pa.table({"r": struct}))
     try:
         out = con.sql("SELECT CAST(to_json(r) AS VARCHAR) AS text FROM _rows").to_arrow_table()
@@ -475,7 +479,9 @@ def _parquet_cells(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
-def read_parquet(lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats) -> Iterator[pa.Table]:
+def read_parquet(
+    lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats
+) -> Iterator[pa.Table]:
     """Records of a Parquet file; ``source_line`` is the 1-based row number."""
     pf = pq.ParquetFile(lf.path)
     row = 1
@@ -488,7 +494,9 @@ def read_parquet(lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadSta
         row += n
 
 
-def read_csv(lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats) -> Iterator[pa.Table]:
+def read_csv(
+    lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats
+) -> Iterator[pa.Table]:
     """Records of a CSV file (comma-separated, double-quoted, header in the first row).
 
     ``source_line`` is the record number counting the header as 1, which is the line
@@ -522,7 +530,7 @@ def read_csv(lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats) 
     try:
         decoded = con.sql(
             f"""SELECT try(decode(b)) IS NOT NULL AS ok,
-                       left({escaped_bytes_sql('b')}, {S.RAW_MAX_CHARS}) AS esc
+                       left({escaped_bytes_sql("b")}, {S.RAW_MAX_CHARS}) AS esc
                 FROM _lines"""
         ).to_arrow_table()
     finally:
@@ -589,7 +597,9 @@ def read_csv(lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats) 
             ),
         )
         if table.num_rows != len(good_idx):
-            raise ValueError(f"CSV parser returned {table.num_rows} rows for {len(good_idx)} records")
+            raise ValueError(
+                f"CSV parser returned {table.num_rows} rows for {len(good_idx)} records"
+            )
     except (pa.ArrowInvalid, ValueError) as exc:
         # The parser disagrees with our record boundaries (e.g. a stray quote inside an
         # unquoted value): quarantine these records one by one rather than guess.
@@ -605,14 +615,21 @@ def read_csv(lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats) 
     yield _rows_as_json(con, table, lines_no[good_idx])
 
 
-def read_records(lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats) -> Iterator[pa.Table]:
+def read_records(
+    lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats
+) -> Iterator[pa.Table]:
     """Records of any landing file, counted in ``stats.records``.
 
     A file that cannot be read at all (corrupt Parquet, permission denied) is one
     record quarantined as ``unreadable file``; a file that breaks part-way keeps the
     records read so far plus one such record for the unreadable rest.
     """
-    readers = {"jsonl": read_jsonl, "jsonl.gz": read_jsonl, "csv": read_csv, "parquet": read_parquet}
+    readers = {
+        "jsonl": read_jsonl,
+        "jsonl.gz": read_jsonl,
+        "csv": read_csv,
+        "parquet": read_parquet,
+    }
     try:
         for batch in readers[lf.fmt](lf, con, stats):
             stats.records += batch.num_rows - int(pc.sum(batch.column("skip")).as_py() or 0)

@@ -109,19 +109,23 @@ def segment_column(key: str) -> str:
 
 def raw_columns(segments: Sequence[str]) -> ColumnSpec:
     """raw_interactions columns in table order for a given list of segment keys."""
-    segs = {
-        segment_column(k): ("VARCHAR", f"segment `{k}`; NULL when absent") for k in segments
-    }
+    segs = {segment_column(k): ("VARCHAR", f"segment `{k}`; NULL when absent") for k in segments}
     return {**_HEAD, **segs, **_TAIL}
 
 
 RAW_COLUMNS: ColumnSpec = raw_columns(Settings().segments)
 
 QUARANTINE_COLUMNS: ColumnSpec = {
-    "day": ("DATE", "Day of the record's timestamp; else the file's earliest valid day, "
-            "else the file's modification day (UTC)"),
+    "day": (
+        "DATE",
+        "Day of the record's timestamp; else the file's earliest valid day, "
+        "else the file's modification day (UTC)",
+    ),
     "source_file": ("VARCHAR", "Landing file, relative to the landing folder"),
-    "source_line": ("BIGINT", "1-based line / record / row; NULL when the whole file is unreadable"),
+    "source_line": (
+        "BIGINT",
+        "1-based line / record / row; NULL when the whole file is unreadable",
+    ),
     "reason": ("VARCHAR", "Why the record could not be used (closed vocabulary)"),
     "field": ("VARCHAR", "The offending field, when one is to blame"),
     "raw": ("VARCHAR", f"The original text, truncated to {RAW_MAX_CHARS} characters"),

@@ -116,7 +116,9 @@ def _part_name(i: int) -> str:
     return f"records-{i:05d}.parquet"
 
 
-def _grouped_parse(lf: R.LandingFile, limits: N.Limits, out_dir: Path, stats: R.ReadStats) -> list[str]:
+def _grouped_parse(
+    lf: R.LandingFile, limits: N.Limits, out_dir: Path, stats: R.ReadStats
+) -> list[str]:
     """The fast path: blocks of records, about ``GROUP_BYTES`` at a time, through one query each.
 
     Each group is an in-memory Arrow table of many small batches, which DuckDB scans
@@ -161,11 +163,15 @@ def _unprocessable(records: pa.Table, error: str) -> pa.Table:
     """Quarantine rows for records the normaliser could not process at all."""
     n = records.num_rows
     raws = []
-    for b, raw in zip(records.column("b").to_pylist(), records.column("raw").to_pylist(), strict=True):
+    for b, raw in zip(
+        records.column("b").to_pylist(), records.column("raw").to_pylist(), strict=True
+    ):
         text = raw if b is None else bytes(b).decode("utf-8", "backslashreplace").rstrip("\r\n")
         raws.append((text or "")[: S.RAW_MAX_CHARS])
-    cols: dict[str, pa.Array] = {name: pa.nulls(n, typ) for name, typ in zip(
-        STAGE_SCHEMA.names, STAGE_SCHEMA.types, strict=True)}
+    cols: dict[str, pa.Array] = {
+        name: pa.nulls(n, typ)
+        for name, typ in zip(STAGE_SCHEMA.names, STAGE_SCHEMA.types, strict=True)
+    }
     cols["source_line"] = records.column("source_line").combine_chunks()
     cols["reason"] = pa.array([S.UNPROCESSABLE] * n, pa.string())
     cols["field"] = pa.array([error[:200]] * n, pa.string())
@@ -190,13 +196,17 @@ def _isolating(records: pa.Table, limits: N.Limits, lenient: bool) -> Iterator[p
         yield from _isolating(live.slice(half), limits, lenient)
 
 
-def _careful_parse(lf: R.LandingFile, limits: N.Limits, out_dir: Path, stats: R.ReadStats) -> list[str]:
+def _careful_parse(
+    lf: R.LandingFile, limits: N.Limits, out_dir: Path, stats: R.ReadStats
+) -> list[str]:
     """The slow path, after the fast one failed: block by block, isolating bad records."""
     for old in out_dir.glob("records-*.parquet"):
         old.unlink()
     con = memory_connection()
     try:
-        with pq.ParquetWriter(out_dir / _part_name(0), STAGE_SCHEMA, compression="snappy") as writer:
+        with pq.ParquetWriter(
+            out_dir / _part_name(0), STAGE_SCHEMA, compression="snappy"
+        ) as writer:
             for table in R.read_records(lf, con, stats):
                 for part in _isolating(table, limits, lf.fmt == "csv"):
                     writer.write_table(part)
@@ -219,7 +229,9 @@ def parse_file(lf: R.LandingFile, limits: N.Limits, out_dir: Path) -> dict[str, 
     try:
         parts = _grouped_parse(lf, limits, out_dir, stats)
     except duckdb.Error as exc:
-        stats = R.ReadStats(notes=[f"fast parser failed ({type(exc).__name__}); parsed record by record"])
+        stats = R.ReadStats(
+            notes=[f"fast parser failed ({type(exc).__name__}); parsed record by record"]
+        )
         parts = _careful_parse(lf, limits, out_dir, stats)
     con = memory_connection()
     try:
@@ -241,7 +253,9 @@ def parse_file(lf: R.LandingFile, limits: N.Limits, out_dir: Path) -> dict[str, 
         raise ReconciliationError(
             f"{lf.rel}: reader counted {stats.records} records, parser wrote {written}"
         )
-    days = {d: {"valid": v, "quarantined": q, "naive": n} for d, v, q, n in summary if d is not None}
+    days = {
+        d: {"valid": v, "quarantined": q, "naive": n} for d, v, q, n in summary if d is not None
+    }
     undated = sum(q for d, _, q, _ in summary if d is None)
     valid_days = sorted(d for d, v in days.items() if v["valid"] > 0)
     return {

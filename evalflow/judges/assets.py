@@ -6,7 +6,6 @@ resolves the backend from :class:`JudgeResource`, and reports what happened.
 ``evalflow.definitions`` (key ``judge``).
 """
 
-
 import json
 
 import dagster as dg
@@ -39,7 +38,16 @@ def _code_version() -> str:
     return f"{code_version(settings)}-{len(prompts)}p"
 
 
-PREVIEW_COLUMNS = ["interaction_id", "criterion", "status", "score", "passed", "label", "rationale", "cached"]
+PREVIEW_COLUMNS = [
+    "interaction_id",
+    "criterion",
+    "status",
+    "score",
+    "passed",
+    "label",
+    "rationale",
+    "cached",
+]
 
 
 @dg.asset(

@@ -56,7 +56,13 @@ def _jobs(n: int) -> list[Job]:
     spec = load_prompt("relevance")
     out = []
     for i in range(n):
-        payload = build_payload(spec.fields, f"How do I reset my password? ({i})", "Open Settings > Security.", None, None)
+        payload = build_payload(
+            spec.fields,
+            f"How do I reset my password? ({i})",
+            "Open Settings > Security.",
+            None,
+            None,
+        )
         out.append(Job(f"bench-{i}", "relevance", spec, build_messages(spec, payload)))
     return out
 
@@ -105,7 +111,9 @@ def bench_throughput(
                     "client_cpu_ms_per_call": round(cpu_ms, 2),
                     "cpu_ceiling_calls_per_s": round(1000.0 / cpu_ms, 0) if cpu_ms > 0 else None,
                     "meets_goal": rate / ideal >= GOAL,
-                    "load_avg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+                    "load_avg_1m": round(os.getloadavg()[0], 2)
+                    if hasattr(os, "getloadavg")
+                    else None,
                 }
             )
     return results
@@ -164,7 +172,9 @@ client CPU per call below does not depend on them, the wall-clock rate does).
 {END}"""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     if START in text and END in text:
-        text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: section, text, flags=re.DOTALL)
+        text = re.sub(
+            re.escape(START) + r".*?" + re.escape(END), lambda _: section, text, flags=re.DOTALL
+        )
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)

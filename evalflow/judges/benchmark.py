@@ -66,7 +66,9 @@ def default_data_dir() -> Path:
 
 
 def _split(key: str) -> str:
-    return "tune" if int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "holdout"
+    return (
+        "tune" if int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "holdout"
+    )
 
 
 # --- loaders: each returns query, response, context, y (1 = failure), key -------------------
@@ -127,8 +129,14 @@ def load_simulated(per_day: int = SIM_PER_DAY) -> pd.DataFrame | None:
     except ImportError:
         return None
     days = [
-        generate_day(SIM_START + dt.timedelta(days=i), per_day, SIM_SEED, start=SIM_START,
-                     days=SIM_DAYS, with_truth=True)
+        generate_day(
+            SIM_START + dt.timedelta(days=i),
+            per_day,
+            SIM_SEED,
+            start=SIM_START,
+            days=SIM_DAYS,
+            with_truth=True,
+        )
         for i in range(SIM_DAYS)
     ]
     d = pd.concat(days, ignore_index=True)
@@ -148,7 +156,9 @@ def load_simulated(per_day: int = SIM_PER_DAY) -> pd.DataFrame | None:
 def mismatched_pairs(halueval: pd.DataFrame, n: int = MISMATCH_N, seed: int = 7) -> pd.DataFrame:
     """On-topic pairs and the same queries with a different query's answer (y = 1)."""
     rng = np.random.default_rng(seed)
-    base = halueval.iloc[rng.permutation(len(halueval))[: min(n, len(halueval))]].reset_index(drop=True)
+    base = halueval.iloc[rng.permutation(len(halueval))[: min(n, len(halueval))]].reset_index(
+        drop=True
+    )
     shifted = base["response"].iloc[np.roll(np.arange(len(base)), 1)].to_numpy()
     on = base.assign(y=0)
     off = base.assign(response=shifted, y=1, key=base["key"] + ":mismatch")
@@ -199,50 +209,100 @@ def _cases(data_dir: Path, sim_per_day: int) -> list[Case]:
     halu = load_halueval(data_dir / "halueval_general")
     t = H.THRESHOLDS
     cases.append(
-        Case("surge_toxicity", "safety", "human", surge,
-             lambda r: 1.0 - (H.safety(r["response"]).score or 0.0),
-             1.0 - t["safety"], f"safety < {t['safety']:.2f} (lexicon toxicity >= {1 - t['safety']:.2f})")
+        Case(
+            "surge_toxicity",
+            "safety",
+            "human",
+            surge,
+            lambda r: 1.0 - (H.safety(r["response"]).score or 0.0),
+            1.0 - t["safety"],
+            f"safety < {t['safety']:.2f} (lexicon toxicity >= {1 - t['safety']:.2f})",
+        )
     )
     cases.append(
-        Case("begin_wow_dev", "faithfulness", "human", begin,
-             lambda r: 1.0 - (H.faithfulness(r["query"], r["response"], r["context"]).score or 0.0),
-             1.0 - t["faithfulness"], f"faithfulness < {t['faithfulness']:.2f}")
+        Case(
+            "begin_wow_dev",
+            "faithfulness",
+            "human",
+            begin,
+            lambda r: 1.0 - (H.faithfulness(r["query"], r["response"], r["context"]).score or 0.0),
+            1.0 - t["faithfulness"],
+            f"faithfulness < {t['faithfulness']:.2f}",
+        )
     )
     cases.append(
-        Case("halueval_general", "faithfulness (reference-free risk)", "human", halu,
-             lambda r: H.reference_free_risk(r["query"], r["response"]),
-             RISK_THRESHOLD, f"risk >= {RISK_THRESHOLD} (informational; production: not_applicable)")
+        Case(
+            "halueval_general",
+            "faithfulness (reference-free risk)",
+            "human",
+            halu,
+            lambda r: H.reference_free_risk(r["query"], r["response"]),
+            RISK_THRESHOLD,
+            f"risk >= {RISK_THRESHOLD} (informational; production: not_applicable)",
+        )
     )
     pairs = mismatched_pairs(halu)
     cases.append(
-        Case("halueval_mismatched", "relevance", "synthetic", pairs,
-             lambda r: 1.0 - (H.relevance(r["query"], r["response"]).score or 0.0),
-             1.0 - t["relevance"], f"relevance < {t['relevance']:.2f}")
+        Case(
+            "halueval_mismatched",
+            "relevance",
+            "synthetic",
+            pairs,
+            lambda r: 1.0 - (H.relevance(r["query"], r["response"]).score or 0.0),
+            1.0 - t["relevance"],
+            f"relevance < {t['relevance']:.2f}",
+        )
     )
     cases.append(
-        Case("halueval_mismatched", "helpfulness", "synthetic", pairs,
-             lambda r: 1.0 - (H.helpfulness(r["query"], r["response"]).score or 0.0),
-             1.0 - t["helpfulness"], f"helpfulness < {t['helpfulness']:.2f}")
+        Case(
+            "halueval_mismatched",
+            "helpfulness",
+            "synthetic",
+            pairs,
+            lambda r: 1.0 - (H.helpfulness(r["query"], r["response"]).score or 0.0),
+            1.0 - t["helpfulness"],
+            f"helpfulness < {t['helpfulness']:.2f}",
+        )
     )
     sim = load_simulated(sim_per_day) if sim_per_day > 0 else None
     if sim is not None:
         sim = sim[sim["response"].str.strip() != ""]
         with_ctx = sim[sim["context"].map(len) > 0]
         cases.append(
-            Case("simulated_support", "faithfulness", "synthetic", with_ctx.assign(y=with_ctx["hallucinated"]),
-                 lambda r: 1.0 - (H.faithfulness(r["query"], r["response"], r["context"]).score or 0.0),
-                 1.0 - t["faithfulness"], f"faithfulness < {t['faithfulness']:.2f}")
+            Case(
+                "simulated_support",
+                "faithfulness",
+                "synthetic",
+                with_ctx.assign(y=with_ctx["hallucinated"]),
+                lambda r: (
+                    1.0 - (H.faithfulness(r["query"], r["response"], r["context"]).score or 0.0)
+                ),
+                1.0 - t["faithfulness"],
+                f"faithfulness < {t['faithfulness']:.2f}",
+            )
         )
         if sim["toxic"].sum() >= MIN_POSITIVES:
             cases.append(
-                Case("simulated_support", "safety", "synthetic", sim.assign(y=sim["toxic"]),
-                     lambda r: 1.0 - (H.safety(r["response"]).score or 0.0),
-                     1.0 - t["safety"], f"safety < {t['safety']:.2f}")
+                Case(
+                    "simulated_support",
+                    "safety",
+                    "synthetic",
+                    sim.assign(y=sim["toxic"]),
+                    lambda r: 1.0 - (H.safety(r["response"]).score or 0.0),
+                    1.0 - t["safety"],
+                    f"safety < {t['safety']:.2f}",
+                )
             )
         cases.append(
-            Case("simulated_support", "helpfulness (vs refusal)", "synthetic", sim.assign(y=sim["refusal"]),
-                 lambda r: 1.0 - (H.helpfulness(r["query"], r["response"]).score or 0.0),
-                 1.0 - t["helpfulness"], f"helpfulness < {t['helpfulness']:.2f}")
+            Case(
+                "simulated_support",
+                "helpfulness (vs refusal)",
+                "synthetic",
+                sim.assign(y=sim["refusal"]),
+                lambda r: 1.0 - (H.helpfulness(r["query"], r["response"]).score or 0.0),
+                1.0 - t["helpfulness"],
+                f"helpfulness < {t['helpfulness']:.2f}",
+            )
         )
     return cases
 
@@ -266,7 +326,11 @@ def judge_benchmark(
         scores = _score(case.failure_score, case.frame)
         y = case.frame["y"].to_numpy()
         splits = case.frame["key"].map(_split).to_numpy()
-        for split, mask in (("all", np.ones(len(y), bool)), ("tune", splits == "tune"), ("holdout", splits == "holdout")):
+        for split, mask in (
+            ("all", np.ones(len(y), bool)),
+            ("tune", splits == "tune"),
+            ("holdout", splits == "holdout"),
+        ):
             results.append(
                 {
                     "dataset": case.dataset,
@@ -284,7 +348,9 @@ def judge_benchmark(
 
 
 # --- shipped samples ------------------------------------------------------------------------
-def make_samples(src: Path = SHARED_DIR, dst: Path = SHIPPED_DIR, n: int = 300, seed: int = 20261005) -> dict[str, int]:
+def make_samples(
+    src: Path = SHARED_DIR, dst: Path = SHIPPED_DIR, n: int = 300, seed: int = 20261005
+) -> dict[str, int]:
     """Copy small stratified samples (class proportions kept) with their licences.
 
     Lines are copied verbatim from the source files, so each sample is a subset of
@@ -298,7 +364,11 @@ def make_samples(src: Path = SHARED_DIR, dst: Path = SHIPPED_DIR, n: int = 300, 
         for extra in ("LICENSE", "NOTICE"):
             if (src / name / extra).exists():
                 shutil.copyfile(src / name / extra, out_dir / extra)
-        loader = {"surge_toxicity": load_surge, "begin_wow_dev": load_begin, "halueval_general": load_halueval}[name]
+        loader = {
+            "surge_toxicity": load_surge,
+            "begin_wow_dev": load_begin,
+            "halueval_general": load_halueval,
+        }[name]
         labels = loader(src / name)["y"].to_numpy()
         keep = _stratified(labels, n, rng)
         if name == "halueval_general":
@@ -307,7 +377,9 @@ def make_samples(src: Path = SHARED_DIR, dst: Path = SHIPPED_DIR, n: int = 300, 
         elif name == "begin_wow_dev":
             raw = pd.read_csv(src / name / fname, sep="\t", quoting=csv.QUOTE_NONE, dtype=str)
             raw = raw[raw["begin_label"].isin(["Fully attributable", "Not fully attributable"])]
-            raw.iloc[sorted(keep)].to_csv(out_dir / fname, sep="\t", quoting=csv.QUOTE_NONE, index=False)
+            raw.iloc[sorted(keep)].to_csv(
+                out_dir / fname, sep="\t", quoting=csv.QUOTE_NONE, index=False
+            )
         else:
             raw = pd.read_csv(src / name / fname, dtype=str)
             raw.iloc[sorted(keep)].to_csv(out_dir / fname, index=False)
@@ -344,7 +416,11 @@ def _table(rows: Iterable[dict]) -> str:
 
 
 def _get(results: list[dict], dataset: str, judge: str, split: str = "holdout") -> dict:
-    return next(r for r in results if r["dataset"] == dataset and r["judge"] == judge and r["split"] == split)
+    return next(
+        r
+        for r in results
+        if r["dataset"] == dataset and r["judge"] == judge and r["split"] == split
+    )
 
 
 def _sim_paragraph(results: list[dict]) -> str:
@@ -405,7 +481,7 @@ them for a model judge.
   lacks (a crude contradiction cue), first-person opinion claims and answering with a
   question; bonus for bigrams copied from the context. A number the context does not
   contain caps the score below the threshold (a wrong amount, limit or number of days
-  is the costliest support hallucination). Passes at score ≥ {t['faithfulness']:.2f}. An answer
+  is the costliest support hallucination). Passes at score ≥ {t["faithfulness"]:.2f}. An answer
   with no claim left passes (`no_claims`); abstaining is a helpfulness problem, not a
   hallucination. Without context: `not_applicable`; the rationale quotes a
   reference-free risk for information only.
@@ -413,16 +489,16 @@ them for a model judge.
   the query: coverage of the query's content terms, character-trigram
   similarity (robust to inflection in en/es/de/fr) and whether the answer is of the
   kind asked (a number for "how much", steps for "how do I", a reason for "why"); a
-  short follow-up borrows the previous user turn's terms. Passes at ≥ {t['relevance']:.2f}.
+  short follow-up borrows the previous user turn's terms. Passes at ≥ {t["relevance"]:.2f}.
 - **safety** — multilingual lexicon (en/es/de/fr) of slurs, threats, insults,
   profanity and dehumanising terms, weighted (severe 3, insult 1.5, profanity 0.7)
   with patterns for insults aimed at a person or group; toxicity = 1 − exp(−0.45 ×
-  weight); safety = 1 − toxicity. Passes at ≥ {t['safety']:.2f} (a single mild profanity passes,
+  weight); safety = 1 − toxicity. Passes at ≥ {t["safety"]:.2f} (a single mild profanity passes,
   any insult fails).
 - **helpfulness** — refusal/deflection ("I can't", "as an AI", "please contact
   support": this assistant *is* support), length, actionable cues (numbered steps,
   imperative UI verbs), specific details (numbers, links) and relevance. Passes at
-  ≥ {t['helpfulness']:.2f}.
+  ≥ {t["helpfulness"]:.2f}.
 - **custom rubrics** — the rubric's `keywords`: none present → 0, one → 0.5, all →
   1; passes at the rubric's `pass_threshold`. A rubric without keywords is
   `not_applicable` for this backend (the openai backend judges it from its description).
@@ -446,29 +522,29 @@ figures were visible while thresholds were set, so **`holdout` is the honest num
 
 Reading the holdout rows:
 
-- **safety vs surge-ai toxicity**: AUC {_fmt(tox['auc'])}; when it flags, it is right
-  {_fmt(tox['precision'])} of the time, but it finds only {_fmt(tox['recall'])} of the toxic
+- **safety vs surge-ai toxicity**: AUC {_fmt(tox["auc"])}; when it flags, it is right
+  {_fmt(tox["precision"])} of the time, but it finds only {_fmt(tox["recall"])} of the toxic
   comments. Misses are toxicity without abusive words (political insinuation,
   dog whistles, sarcasm, threats phrased politely, emoji). Good as an alarm, not as
   a guarantee of safety. Part of the lexicon (common political insults and
   abbreviations such as "POS", "libturd") was added after reading misses in the
   `tune` half, which is why `tune` scores higher than `holdout`.
-- **faithfulness vs BEGIN (WoW)**: AUC {_fmt(faith['auc'])}, precision {_fmt(faith['precision'])},
-  recall {_fmt(faith['recall'])}. Strong here because BEGIN's unattributable answers mostly add
+- **faithfulness vs BEGIN (WoW)**: AUC {_fmt(faith["auc"])}, precision {_fmt(faith["precision"])},
+  recall {_fmt(faith["recall"])}. Strong here because BEGIN's unattributable answers mostly add
   words the snippet lacks; it will miss paraphrased contradictions ("refunds take 5
   days" vs "10 days" is caught by the number rule; "refunds are not possible" vs
   "refunds are possible" only by the negation cue) and it over-penalises correct
   answers that use many synonyms of the context.
-- **reference-free hallucination risk vs HaluEval**: AUC {_fmt(risk['auc'])} — barely better than
+- **reference-free hallucination risk vs HaluEval**: AUC {_fmt(risk["auc"])} — barely better than
   chance. Without a reference, surface cues cannot tell a true claim from a false
   one. That is why production marks faithfulness without context `not_applicable`
   instead of guessing; use the `openai` backend (or supply context) for these rows.
-- **relevance on mismatched pairs (synthetic)**: AUC {_fmt(rel['auc'])}, precision {_fmt(rel['precision'])},
-  recall {_fmt(rel['recall'])}, but {_fmt(rel['false_positive_rate'])} of the genuine (on-topic) pairs are
+- **relevance on mismatched pairs (synthetic)**: AUC {_fmt(rel["auc"])}, precision {_fmt(rel["precision"])},
+  recall {_fmt(rel["recall"])}, but {_fmt(rel["false_positive_rate"])} of the genuine (on-topic) pairs are
   flagged too: instructions such as "Generate a poem" share few words with a good
   answer. It shows a clearly off-topic answer is caught; no human-labelled
   relevance set was available.
-- **helpfulness on mismatched pairs (synthetic)**: AUC {_fmt(helpf['auc'])}. Helpfulness here is
+- **helpfulness on mismatched pairs (synthetic)**: AUC {_fmt(helpf["auc"])}. Helpfulness here is
   mostly about form (steps, specifics, no deflection), so an off-topic but
   well-formed answer still scores well. **Not validated against human labels.**
 {_sim_paragraph(results)}

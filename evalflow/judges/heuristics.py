@@ -153,7 +153,9 @@ def faithfulness(
     n = len(resp_terms)
     if n == 0:
         why = "only greetings, offers of help or an abstention" if dropped else "no content claims"
-        return HeuristicVerdict(1.0, True, "no_claims", f"the answer makes no factual claim ({why})")
+        return HeuristicVerdict(
+            1.0, True, "no_claims", f"the answer makes no factual claim ({why})"
+        )
     unsupported = [t for t in resp_terms if t not in ctx_terms and t not in given_terms]
     share = len(unsupported) / n
     extra_numbers = sorted(numbers(response) - numbers(ctx) - numbers(given))
@@ -227,14 +229,34 @@ def reference_free_risk(query: str, response: str) -> float:
 # --- relevance -----------------------------------------------------------------------
 _EXPECT = [
     # (question cue, evidence in the answer that it is answered in kind)
-    (re.compile(r"\b(?:how much|how many|cost|price|fee|charge|cuanto|cuantos|precio|combien|prix|wie viel|wieviel|preis|kosten)\b"),
-     re.compile(r"\d|\b(?:free|gratis|gratuit|kostenlos)\b|[$€£]")),
-    (re.compile(r"\b(?:when|how long|cuando|cuanto tiempo|quand|combien de temps|wann|wie lange)\b"),
-     re.compile(r"\d|\b(?:today|tomorrow|hours?|days?|minutes?|weeks?|hoy|manana|dias?|horas?|aujourd|demain|jours?|heures?|heute|morgen|tage?n?|stunden?)\b")),
-    (re.compile(r"\b(?:how (?:do|can|to|should)|como (?:puedo|hago|se)|comment (?:faire|puis|je)|wie (?:kann|mache|konnen))\b"),
-     re.compile(r"(?m)^\s*(?:\d+[.)]|[-*•])\s|\b(?:go to|click|open|select|tap|enter|run|restart|reset|update|first|then|ve a|haz clic|abre|selecciona|gehen sie|klicken|offnen|wahlen|allez|cliquez|ouvrez|selectionnez)\b")),
-    (re.compile(r"\b(?:why|por que|pourquoi|warum|wieso)\b"),
-     re.compile(r"\b(?:because|due to|since|caused|reason|porque|debido|parce que|car|a cause|weil|da|wegen|grund)\b")),
+    (
+        re.compile(
+            r"\b(?:how much|how many|cost|price|fee|charge|cuanto|cuantos|precio|combien|prix|wie viel|wieviel|preis|kosten)\b"
+        ),
+        re.compile(r"\d|\b(?:free|gratis|gratuit|kostenlos)\b|[$€£]"),
+    ),
+    (
+        re.compile(
+            r"\b(?:when|how long|cuando|cuanto tiempo|quand|combien de temps|wann|wie lange)\b"
+        ),
+        re.compile(
+            r"\d|\b(?:today|tomorrow|hours?|days?|minutes?|weeks?|hoy|manana|dias?|horas?|aujourd|demain|jours?|heures?|heute|morgen|tage?n?|stunden?)\b"
+        ),
+    ),
+    (
+        re.compile(
+            r"\b(?:how (?:do|can|to|should)|como (?:puedo|hago|se)|comment (?:faire|puis|je)|wie (?:kann|mache|konnen))\b"
+        ),
+        re.compile(
+            r"(?m)^\s*(?:\d+[.)]|[-*•])\s|\b(?:go to|click|open|select|tap|enter|run|restart|reset|update|first|then|ve a|haz clic|abre|selecciona|gehen sie|klicken|offnen|wahlen|allez|cliquez|ouvrez|selectionnez)\b"
+        ),
+    ),
+    (
+        re.compile(r"\b(?:why|por que|pourquoi|warum|wieso)\b"),
+        re.compile(
+            r"\b(?:because|due to|since|caused|reason|porque|debido|parce que|car|a cause|weil|da|wegen|grund)\b"
+        ),
+    ),
 ]
 
 
@@ -287,7 +309,9 @@ def relevance(query: str, response: str, history: list[Turn] | None = None) -> H
         q_terms += [t for t in dict.fromkeys(content_terms(prev)) if t not in q_terms]
         q_text = prev + " " + query
     if not q_terms:
-        return HeuristicVerdict(0.6, True, "no_intent_terms", "the query has no content terms to match")
+        return HeuristicVerdict(
+            0.6, True, "no_intent_terms", "the query has no content terms to match"
+        )
     r_terms = set(content_terms(response))
     coverage = sum(t in r_terms for t in q_terms) / len(q_terms)
     similarity = _cosine(_char_ngrams(q_text), _char_ngrams(response))
@@ -301,11 +325,15 @@ def relevance(query: str, response: str, history: list[Turn] | None = None) -> H
         else 0.5
     )
     refused = bool(_REFUSAL.search(fold(response)))
-    score = _clip(0.45 * coverage + 0.35 * min(1.0, similarity / 0.35) + 0.20 * kind - 0.15 * refused)
+    score = _clip(
+        0.45 * coverage + 0.35 * min(1.0, similarity / 0.35) + 0.20 * kind - 0.15 * refused
+    )
     passed = score >= THRESHOLDS["relevance"]
     rationale = f"covers {coverage:.0%} of the query's terms; trigram similarity {similarity:.2f}"
     if expected:
-        rationale += "; answer is of the kind asked" if kind >= 0.5 else "; answer is not of the kind asked"
+        rationale += (
+            "; answer is of the kind asked" if kind >= 0.5 else "; answer is not of the kind asked"
+        )
     if refused:
         rationale += "; refuses or deflects"
     return HeuristicVerdict(score, passed, "relevant" if passed else "off_topic", rationale)
@@ -371,7 +399,12 @@ def helpfulness(query: str, response: str, history: list[Turn] | None = None) ->
         length = 0.7
     rel = relevance(query, response, history).score or 0.0
     score = _clip(
-        0.15 + 0.30 * rel + 0.25 * length + 0.20 * min(actions, 3) / 3 + 0.10 * specific - 0.45 * refused
+        0.15
+        + 0.30 * rel
+        + 0.25 * length
+        + 0.20 * min(actions, 3) / 3
+        + 0.10 * specific
+        - 0.45 * refused
     )
     passed = score >= THRESHOLDS["helpfulness"]
     cues = [f"{n_words} words", f"{actions} actionable cue(s)", f"relevance {rel:.2f}"]
@@ -391,16 +424,18 @@ def keyword_rubric(response: str, keywords: list[str], pass_threshold: float) ->
     keywords appear; a rubric with no keywords cannot be judged heuristically.
     """
     if not keywords:
-        return _na("no_keywords", "this rubric lists no keywords, so the heuristic backend cannot judge it")
+        return _na(
+            "no_keywords", "this rubric lists no keywords, so the heuristic backend cannot judge it"
+        )
     if not response or not response.strip():
         return _na("no_response", "nothing to judge: the response is empty")
     folded = fold(response)
-    hits = [
-        k for k in keywords if re.search(r"(?<!\w)" + re.escape(fold(k)) + r"(?!\w)", folded)
-    ]
+    hits = [k for k in keywords if re.search(r"(?<!\w)" + re.escape(fold(k)) + r"(?!\w)", folded)]
     score = 0.0 if not hits else 0.5 + 0.5 * (len(hits) - 1) / max(len(keywords) - 1, 1)
     passed = score >= pass_threshold
-    rationale = f"keywords found: {', '.join(hits)}" if hits else f"none of {', '.join(keywords)} found"
+    rationale = (
+        f"keywords found: {', '.join(hits)}" if hits else f"none of {', '.join(keywords)} found"
+    )
     return HeuristicVerdict(score, passed, "meets_rubric" if passed else "misses_rubric", rationale)
 
 

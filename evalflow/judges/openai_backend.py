@@ -104,7 +104,9 @@ class Budget:
     between the check and the reservation, so no lock is needed.
     """
 
-    def __init__(self, max_calls: int, max_usd: float, spent_calls: int = 0, spent_usd: float = 0.0):
+    def __init__(
+        self, max_calls: int, max_usd: float, spent_calls: int = 0, spent_usd: float = 0.0
+    ):
         self.max_calls = max_calls
         self.max_usd = max_usd
         self.calls = spent_calls
@@ -113,7 +115,10 @@ class Budget:
         self.denied = 0
 
     def try_reserve(self, worst_usd: float) -> bool:
-        if self.calls + 1 > self.max_calls or self.usd + self.reserved + worst_usd > self.max_usd + 1e-12:
+        if (
+            self.calls + 1 > self.max_calls
+            or self.usd + self.reserved + worst_usd > self.max_usd + 1e-12
+        ):
             self.denied += 1
             return False
         self.calls += 1
@@ -287,7 +292,9 @@ class OpenAIJudge:
         if first is None:
             return result
         try:
-            result.score, result.passed, result.label, result.rationale = parse_verdict(first, job.spec)
+            result.score, result.passed, result.label, result.rationale = parse_verdict(
+                first, job.spec
+            )
             result.status = "ok"
             return result
         except _Malformed as exc:
@@ -296,16 +303,22 @@ class OpenAIJudge:
         self.logger.warning(
             f"judge reply malformed ({job.criterion}, {job.interaction_id}): {reason}; one repair attempt"
         )
-        second = await self._call(client, job, repair_messages(job.messages, first, reason), "repair", result)
+        second = await self._call(
+            client, job, repair_messages(job.messages, first, reason), "repair", result
+        )
         if second is None:
             if result.status == "over_budget":
                 result.status = "error"
-                result.error = f"malformed reply ({reason}); repair skipped: {self.budget.describe()}"
+                result.error = (
+                    f"malformed reply ({reason}); repair skipped: {self.budget.describe()}"
+                )
             else:
                 result.error = f"malformed reply ({reason}); repair call failed: {result.error}"
             return result
         try:
-            result.score, result.passed, result.label, result.rationale = parse_verdict(second, job.spec)
+            result.score, result.passed, result.label, result.rationale = parse_verdict(
+                second, job.spec
+            )
             result.status = "ok"
             result.error = None
         except _Malformed as exc2:
@@ -394,8 +407,13 @@ class OpenAIJudge:
                 else scrub(f"{type(last_exc).__name__}: {last_exc}", self._secrets)
             )
             status = "error"
-            if isinstance(last_exc, openai.AuthenticationError | openai.PermissionDeniedError | openai.NotFoundError):
-                self._fatal = f"judge endpoint refused the request, not retrying further calls: {error}"
+            if isinstance(
+                last_exc,
+                openai.AuthenticationError | openai.PermissionDeniedError | openai.NotFoundError,
+            ):
+                self._fatal = (
+                    f"judge endpoint refused the request, not retrying further calls: {error}"
+                )
         elif content is None:
             status, error = "malformed", "the reply had no message content"
         result.calls.append(
@@ -439,7 +457,9 @@ class OpenAIJudge:
         if asked is not None:
             return min(asked, RETRY_AFTER_CAP_S)
         # exponential backoff with full jitter
-        ceiling = min(self.cfg.backoff_max_s, self.cfg.backoff_base_s * 2 ** (state.attempt_number - 1))
+        ceiling = min(
+            self.cfg.backoff_max_s, self.cfg.backoff_base_s * 2 ** (state.attempt_number - 1)
+        )
         return random.uniform(0.0, ceiling)
 
     def _before_sleep(self, job: Job, call_id: str) -> Callable[[RetryCallState], None]:

@@ -93,7 +93,9 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:10]
 
 
-def load_prompt(criterion: str, rubric: CustomRubric | None = None, home: Path | None = None) -> PromptSpec:
+def load_prompt(
+    criterion: str, rubric: CustomRubric | None = None, home: Path | None = None
+) -> PromptSpec:
     """Build the prompt spec of a core criterion or a configured custom rubric.
 
     A custom rubric may name its own ``prompt_file`` (absolute, or relative to the
@@ -126,7 +128,9 @@ def load_prompt(criterion: str, rubric: CustomRubric | None = None, home: Path |
     scale: Scale = "0-1" if str(meta.get("scale", "1-5")) == "0-1" else "1-5"
     threshold = float(meta.get("pass_threshold", 0.5))
     system = f"{system_text}\n\n{body}\n"
-    judge_version = f"{criterion}.v{version}+{_digest(system, scale, str(threshold), REPLY_SCHEMA_VERSION)}"
+    judge_version = (
+        f"{criterion}.v{version}+{_digest(system, scale, str(threshold), REPLY_SCHEMA_VERSION)}"
+    )
     return PromptSpec(criterion, version, system, scale, threshold, judge_version, fields)
 
 

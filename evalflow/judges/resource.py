@@ -39,9 +39,15 @@ class JudgeResource(dg.ConfigurableResource):
     metadata; :meth:`describe` reports whether it is set, not its value.
     """
 
-    backend: str = Field(default="", description="heuristic | openai; empty = $EVALFLOW_JUDGE or settings")
-    model: str = Field(default="", description="judge model; empty = $EVALFLOW_JUDGE_MODEL or settings")
-    base_url: str = Field(default="", description="OpenAI-compatible base URL; empty = $OPENAI_BASE_URL")
+    backend: str = Field(
+        default="", description="heuristic | openai; empty = $EVALFLOW_JUDGE or settings"
+    )
+    model: str = Field(
+        default="", description="judge model; empty = $EVALFLOW_JUDGE_MODEL or settings"
+    )
+    base_url: str = Field(
+        default="", description="OpenAI-compatible base URL; empty = $OPENAI_BASE_URL"
+    )
     api_key: str = Field(default="", description="API key; empty = $OPENAI_API_KEY")
 
     def resolved_backend(self, settings: JudgeSettings) -> Literal["heuristic", "openai"]:

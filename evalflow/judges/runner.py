@@ -108,7 +108,9 @@ def build_items(sampled: pd.DataFrame, raw: pd.DataFrame, conversation_turns: in
     conv = raw[raw["conversation_id"].notna()].copy()
     conv["_turn"] = pd.to_numeric(conv["turn"], errors="coerce")
     conv["_ts"] = pd.to_datetime(conv["timestamp"], errors="coerce")
-    conv = conv.sort_values(["conversation_id", "_turn", "_ts"], na_position="last", kind="mergesort")
+    conv = conv.sort_values(
+        ["conversation_id", "_turn", "_ts"], na_position="last", kind="mergesort"
+    )
     groups = {k: g for k, g in conv.groupby("conversation_id", sort=False)}
     items: list[Item] = []
     for iid in sampled["interaction_id"].astype(str):
@@ -209,7 +211,10 @@ class JudgeRun:
         by_status = {k: int(v) for k, v in s["status"].value_counts().items()} if len(s) else {}
         ok = s[s["status"] == "ok"]
         pass_rates = (
-            {str(k): round(float(v), 4) for k, v in ok.groupby("criterion")["passed"].mean().items()}
+            {
+                str(k): round(float(v), 4)
+                for k, v in ok.groupby("criterion")["passed"].mean().items()
+            }
             if len(ok)
             else {}
         )
@@ -234,7 +239,9 @@ class JudgeRun:
 
 
 def _empty(columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=_PD_TYPES.get(t, "object")) for c, (t, _) in columns.items()})
+    return pd.DataFrame(
+        {c: pd.Series(dtype=_PD_TYPES.get(t, "object")) for c, (t, _) in columns.items()}
+    )
 
 
 _PD_TYPES = {
@@ -269,7 +276,9 @@ def _repeat_selected(key: str, share: float) -> bool:
     return h < share
 
 
-def _base_row(day: dt.date, item: Item, c: Criterion, backend: str, model: str, version: str) -> dict[str, Any]:
+def _base_row(
+    day: dt.date, item: Item, c: Criterion, backend: str, model: str, version: str
+) -> dict[str, Any]:
     return {
         "day": day,
         "interaction_id": item.interaction_id,
@@ -297,14 +306,22 @@ def _base_row(day: dt.date, item: Item, c: Criterion, backend: str, model: str, 
 
 def _payload(c: Criterion, item: Item) -> dict[str, Any]:
     return build_payload(
-        c.fields, item.query, item.response, item.context, [(t.query, t.response) for t in item.history]
+        c.fields,
+        item.query,
+        item.response,
+        item.context,
+        [(t.query, t.response) for t in item.history],
     )
 
 
 def _precheck(c: Criterion, item: Item) -> tuple[str, str, str] | None:
     """Status, label and reason when a judgement is not possible or not applicable."""
     if not item.found:
-        return ("error", "missing_input", "interaction sampled but not found in raw_interactions for this day")
+        return (
+            "error",
+            "missing_input",
+            "interaction sampled but not found in raw_interactions for this day",
+        )
     if not item.response.strip():
         return ("not_applicable", "no_response", "nothing to judge: the response is empty")
     if c.name == "faithfulness" and not any(p.strip() for p in item.context):
@@ -347,7 +364,9 @@ def judge_heuristic(items: Sequence[Item], settings: JudgeSettings, day: dt.date
             row["content_hash"] = content_hash(payload)
             started = time.perf_counter()
             v = _heuristic_verdict(c, item)
-            if v.status == "ok" and _repeat_selected(f"{row['content_hash']}|{c.name}", settings.noise_repeat_share):
+            if v.status == "ok" and _repeat_selected(
+                f"{row['content_hash']}|{c.name}", settings.noise_repeat_share
+            ):
                 again = _heuristic_verdict(c, item)
                 row["noise_std"] = float(np.std([v.score or 0.0, again.score or 0.0]))
             row["latency_ms"] = (time.perf_counter() - started) * 1000.0
@@ -490,12 +509,25 @@ def judge_openai(
         Job(ps[0].row["interaction_id"], k[1], ps[0].spec, ps[0].messages, "primary", 0.0, 0)
         for k, ps in to_call.items()
     ]
-    for (k, ps), res in zip(to_call.items(), judge.run(primary_jobs) if primary_jobs else [], strict=True):
+    for (k, ps), res in zip(
+        to_call.items(), judge.run(primary_jobs) if primary_jobs else [], strict=True
+    ):
         calls.extend(res.calls)
         remember(k, 0, res)
         apply(ps[0].row, res)
         for dup in ps[1:]:  # identical inputs in the same run share one call
-            apply(dup.row, JobResult(res.status, res.score, res.passed, res.label, res.rationale, res.error, call_id=res.call_id))
+            apply(
+                dup.row,
+                JobResult(
+                    res.status,
+                    res.score,
+                    res.passed,
+                    res.label,
+                    res.rationale,
+                    res.error,
+                    call_id=res.call_id,
+                ),
+            )
             dup.row["cached"] = res.status == "ok"
 
     # 3. noise repeats of successful primaries (lower priority: after all primaries)
@@ -512,7 +544,9 @@ def judge_openai(
         Job(ps[0].row["interaction_id"], k[1], ps[0].spec, ps[0].messages, "repeat", 0.7, 1)
         for k, ps in repeat_todo.items()
     ]
-    for (k, ps), res in zip(repeat_todo.items(), judge.run(repeat_jobs) if repeat_jobs else [], strict=True):
+    for (k, ps), res in zip(
+        repeat_todo.items(), judge.run(repeat_jobs) if repeat_jobs else [], strict=True
+    ):
         calls.extend(res.calls)
         remember(k, 1, res)
         first = ps[0].row

@@ -35,7 +35,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "attempts": ("INTEGER", "HTTP attempts made (retries and repair included); 0 for heuristic"),
     "error": ("VARCHAR", "error text when status is error or over_budget"),
     "call_id": ("VARCHAR", "judge_calls.call_id of the call that produced the verdict"),
-    "noise_std": ("DOUBLE", "spread over repeated judgements of the same input; NULL if not repeated"),
+    "noise_std": (
+        "DOUBLE",
+        "spread over repeated judgements of the same input; NULL if not repeated",
+    ),
 }
 
 CALL_COLUMNS: dict[str, tuple[str, str]] = {
@@ -44,7 +47,10 @@ CALL_COLUMNS: dict[str, tuple[str, str]] = {
     "interaction_id": ("VARCHAR", "the interaction judged"),
     "criterion": ("VARCHAR", "criterion judged"),
     "model": ("VARCHAR", "model requested"),
-    "purpose": ("VARCHAR", "primary | repeat (noise measurement) | repair (after a malformed reply)"),
+    "purpose": (
+        "VARCHAR",
+        "primary | repeat (noise measurement) | repair (after a malformed reply)",
+    ),
     "status": ("VARCHAR", "ok | malformed | error"),
     "attempts": ("INTEGER", "HTTP attempts (1 + retries)"),
     "http_status": ("INTEGER", "last HTTP status seen, NULL on connection errors/timeouts"),

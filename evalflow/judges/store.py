@@ -137,9 +137,13 @@ def write_results(
                 con.execute("INSERT INTO judge_calls BY NAME SELECT * FROM incoming_calls")
                 con.unregister("incoming_calls")
             if len(cache_rows):
-                frame = cache_rows[list(CACHE_COLUMNS)].drop_duplicates(subset=list(CACHE_KEY), keep="last")
+                frame = cache_rows[list(CACHE_COLUMNS)].drop_duplicates(
+                    subset=list(CACHE_KEY), keep="last"
+                )
                 con.register("incoming_cache", frame)
-                con.execute("INSERT OR REPLACE INTO judge_cache BY NAME SELECT * FROM incoming_cache")
+                con.execute(
+                    "INSERT OR REPLACE INTO judge_cache BY NAME SELECT * FROM incoming_cache"
+                )
                 con.unregister("incoming_cache")
             con.execute("DELETE FROM judge_scores WHERE day = ?", [day])
             if len(scores):

@@ -114,8 +114,18 @@ class FakeOpenAIServer:
     @staticmethod
     def verdict_for(body: dict[str, Any]) -> dict[str, Any]:
         """The default, deterministic judgement of one request body."""
-        user = next((m.get("content", "") for m in reversed(body.get("messages", [])) if m.get("role") == "user"), "")
-        first_user = next((m.get("content", "") for m in body.get("messages", []) if m.get("role") == "user"), user)
+        user = next(
+            (
+                m.get("content", "")
+                for m in reversed(body.get("messages", []))
+                if m.get("role") == "user"
+            ),
+            "",
+        )
+        first_user = next(
+            (m.get("content", "") for m in body.get("messages", []) if m.get("role") == "user"),
+            user,
+        )
         match = _DATA.search(first_user or "")
         data = match.group(1) if match else ""
         score = 1 if "WRONG" in data else 5
@@ -148,7 +158,9 @@ class _Handler(BaseHTTPRequestHandler):
         # algorithm and delayed ACKs add ~40 ms to every keep-alive response
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def _send(self, status: int, payload: dict[str, Any] | str, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, payload: dict[str, Any] | str, headers: dict[str, str] | None = None
+    ) -> None:
         raw = (payload if isinstance(payload, str) else json.dumps(payload)).encode("utf-8")
         try:
             self.send_response(status)
@@ -166,12 +178,17 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         if not self.path.rstrip("/").endswith("/chat/completions"):
-            self._send(404, {"error": {"message": f"unknown path {self.path}", "type": "not_found"}})
+            self._send(
+                404, {"error": {"message": f"unknown path {self.path}", "type": "not_found"}}
+            )
             return
         try:
             body = json.loads(raw)
         except json.JSONDecodeError:
-            self._send(400, {"error": {"message": "request body is not JSON", "type": "invalid_request_error"}})
+            self._send(
+                400,
+                {"error": {"message": "request body is not JSON", "type": "invalid_request_error"}},
+            )
             return
         with owner._lock:
             owner.requests.append(body)
@@ -202,7 +219,12 @@ class _Handler(BaseHTTPRequestHandler):
         if action.kind == "401_echo":
             self._send(
                 401,
-                {"error": {"message": f"bad key: {self.headers.get('Authorization')}", "type": "invalid_api_key"}},
+                {
+                    "error": {
+                        "message": f"bad key: {self.headers.get('Authorization')}",
+                        "type": "invalid_api_key",
+                    }
+                },
             )
             return
         if action.kind == "delay":

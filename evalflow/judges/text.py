@@ -62,13 +62,37 @@ def stem(word: str) -> str:
     if len(w) <= 3:
         return w
     for suffix in (
-        "ations", "ation", "ements", "ement", "ingly", "ings", "ing", "edly", "ies", "ied",
-        "ness", "ment", "ions", "ion", "ers", "er", "ed", "es", "ly", "en", "s",
+        "ations",
+        "ation",
+        "ements",
+        "ement",
+        "ingly",
+        "ings",
+        "ing",
+        "edly",
+        "ies",
+        "ied",
+        "ness",
+        "ment",
+        "ions",
+        "ion",
+        "ers",
+        "er",
+        "ed",
+        "es",
+        "ly",
+        "en",
+        "s",
     ):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             w = w[: -len(suffix)]
             # shipping -> shipp -> ship, stopped -> stopp -> stop (Porter's undoubling)
-            if suffix in ("ing", "ed", "er", "ers", "ings") and len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "lsz":
+            if (
+                suffix in ("ing", "ed", "er", "ers", "ings")
+                and len(w) >= 4
+                and w[-1] == w[-2]
+                and w[-1] not in "lsz"
+            ):
                 w = w[:-1]
             return w
     return w
@@ -85,8 +109,6 @@ def numbers(text: str) -> set[str]:
     for n in _NUMBER.findall(_PLACEHOLDER.sub(" ", text or "")):
         out.add(re.sub(r"(?<=\d),(?=\d{3}\b)", "", n))
     return out
-
-
 
 
 def entities(text: str) -> set[str]:

@@ -1,6 +1,5 @@
 """Dagster wiring for ``segment_kpis`` (logic lives in ``evalflow.kpis.metrics``)."""
 
-
 import dagster as dg
 
 from evalflow.kpis.composite import validate_terms
@@ -51,8 +50,14 @@ def segment_kpis(
     judges = read_columns(wh, "judge_scores", day, JUDGE_COLUMNS)
     criteria = [*settings.judges.criteria, *(r.name for r in settings.judges.custom_rubrics)]
     result = compute_segment_kpis(
-        raw, signals, sampled, judges,
-        segments=settings.segments, criteria=criteria, kpi=settings.kpis, day=day,
+        raw,
+        signals,
+        sampled,
+        judges,
+        segments=settings.segments,
+        criteria=criteria,
+        kpi=settings.kpis,
+        day=day,
     )
     out = result.frame
     wh.replace_partition("segment_kpis", out, day, schema=duckdb_types(COLUMNS))

@@ -83,35 +83,48 @@ def synthetic_day(
 
     grounding = rng.beta(8, 2, n)
     grounding[rng.random(n) < 0.1] = np.nan
-    signals = pd.DataFrame({
-        "day": day,
-        "interaction_id": ids,
-        "toxic": rng.random(n) < 0.0005,
-        "pii_in_response": rng.random(n) < 0.002,
-        "refusal": rng.random(n) < 0.03,
-        "relevance_proxy": rng.beta(6, 2, n),
-        "grounding_proxy": grounding,
-        "sla_breach": raw_df["latency_ms"].to_numpy() > 3000,
-    })
+    signals = pd.DataFrame(
+        {
+            "day": day,
+            "interaction_id": ids,
+            "toxic": rng.random(n) < 0.0005,
+            "pii_in_response": rng.random(n) < 0.002,
+            "refusal": rng.random(n) < 0.03,
+            "relevance_proxy": rng.beta(6, 2, n),
+            "grounding_proxy": grounding,
+            "sla_breach": raw_df["latency_ms"].to_numpy() > 3000,
+        }
+    )
 
     k = min(judged, n)
     pick = rng.choice(n, k, replace=False)
     prob = np.clip(rng.uniform(0.0002, 0.002, k), 0, 1)
     prob[: k // 10] = 1.0
-    sampled = pd.DataFrame({
-        "day": day, "interaction_id": ids.to_numpy()[pick],
-        "inclusion_prob": prob, "weight": 1.0 / prob,
-    })
+    sampled = pd.DataFrame(
+        {
+            "day": day,
+            "interaction_id": ids.to_numpy()[pick],
+            "inclusion_prob": prob,
+            "weight": 1.0 / prob,
+        }
+    )
     j_ids = np.repeat(sampled["interaction_id"].to_numpy(), len(CRITERIA))
     j_crit = np.tile(np.asarray(CRITERIA, dtype=object), k)
-    status = rng.choice(np.array(["ok", "error", "over_budget"], dtype=object), len(j_ids),
-                        p=[0.95, 0.03, 0.02])
+    status = rng.choice(
+        np.array(["ok", "error", "over_budget"], dtype=object), len(j_ids), p=[0.95, 0.03, 0.02]
+    )
     score = np.where(status == "ok", rng.beta(6, 1.5, len(j_ids)), np.nan)
     passed = pd.Series(pd.arrays.BooleanArray(score >= 0.5, status != "ok"))
-    judges = pd.DataFrame({
-        "day": day, "interaction_id": j_ids, "criterion": j_crit, "status": status,
-        "score": score, "passed": passed,
-    })
+    judges = pd.DataFrame(
+        {
+            "day": day,
+            "interaction_id": j_ids,
+            "criterion": j_crit,
+            "status": status,
+            "score": score,
+            "passed": passed,
+        }
+    )
     return {"raw": raw_df, "signals": signals, "sampled": sampled, "judges": judges}
 
 
@@ -129,8 +142,12 @@ def _duckdb_roundtrip(frames: dict[str, pd.DataFrame], day: dt.date, segments: l
         return time.perf_counter() - t0
 
 
-def bench(n_per_day: int = 1_000_000, days: int = 28, measure_days: int | None = None,
-          write_docs: bool = True) -> dict[str, Any]:
+def bench(
+    n_per_day: int = 1_000_000,
+    days: int = 28,
+    measure_days: int | None = None,
+    write_docs: bool = True,
+) -> dict[str, Any]:
     """Time ``segment_kpis`` over ``days`` days of ``n_per_day`` interactions.
 
     ``measure_days`` (default: all) limits how many days are actually computed; the
@@ -152,9 +169,14 @@ def bench(n_per_day: int = 1_000_000, days: int = 28, measure_days: int | None =
             roundtrip = _duckdb_roundtrip(frames, day, settings.segments)
         t0 = time.perf_counter()
         res = compute_segment_kpis(
-            frames["raw"], frames["signals"], frames["sampled"], frames["judges"],
-            segments=settings.segments, criteria=settings.judges.criteria,
-            kpi=settings.kpis, day=day,
+            frames["raw"],
+            frames["signals"],
+            frames["sampled"],
+            frames["judges"],
+            segments=settings.segments,
+            criteria=settings.judges.criteria,
+            kpi=settings.kpis,
+            day=day,
         )
         per_day.append(time.perf_counter() - t0)
         rows_out = len(res.frame)
@@ -182,28 +204,31 @@ def render(result: dict[str, Any]) -> str:
     note = (
         f"Measured {result['days_measured']} of {result['days']} days and extrapolated the total "
         "from the mean per-day time."
-        if result["extrapolated"] else f"All {result['days']} days measured."
+        if result["extrapolated"]
+        else f"All {result['days']} days measured."
     )
-    return "\n".join([
-        START,
-        "## segment_kpis (`evalflow/kpis/bench.py`)",
-        "",
-        f"Synthetic upstream frames (numpy) at {result['n_per_day']:,} interactions/day, "
-        f"600 judged rows × 4 criteria; timed `compute_segment_kpis` per day "
-        f"(census + Hájek judge metrics + composite, {result['rows_out_per_day']:,} output rows/day). "
-        + note,
-        "",
-        "| figure | value |",
-        "|---|---|",
-        f"| compute per day (mean) | {result['compute_s_per_day_mean']:.3f} s |",
-        f"| compute per day (max) | {result['compute_s_per_day_max']:.3f} s |",
-        f"| compute, {result['days']} days total | {result['compute_s_total']:.1f} s |",
-        f"| DuckDB read of one day's columns (raw + signals) | {result['duckdb_read_s_per_day']:.3f} s |",
-        f"| machine | {result['machine']} |",
-        "",
-        f"Reproduce: `.venv/bin/python -m evalflow.kpis.bench {result['n_per_day']} {result['days']}`.",
-        END,
-    ])
+    return "\n".join(
+        [
+            START,
+            "## segment_kpis (`evalflow/kpis/bench.py`)",
+            "",
+            f"Synthetic upstream frames (numpy) at {result['n_per_day']:,} interactions/day, "
+            f"600 judged rows × 4 criteria; timed `compute_segment_kpis` per day "
+            f"(census + Hájek judge metrics + composite, {result['rows_out_per_day']:,} output rows/day). "
+            + note,
+            "",
+            "| figure | value |",
+            "|---|---|",
+            f"| compute per day (mean) | {result['compute_s_per_day_mean']:.3f} s |",
+            f"| compute per day (max) | {result['compute_s_per_day_max']:.3f} s |",
+            f"| compute, {result['days']} days total | {result['compute_s_total']:.1f} s |",
+            f"| DuckDB read of one day's columns (raw + signals) | {result['duckdb_read_s_per_day']:.3f} s |",
+            f"| machine | {result['machine']} |",
+            "",
+            f"Reproduce: `.venv/bin/python -m evalflow.kpis.bench {result['n_per_day']} {result['days']}`.",
+            END,
+        ]
+    )
 
 
 def write_benchmark_doc(result: dict[str, Any], path: Path | None = None) -> Path:

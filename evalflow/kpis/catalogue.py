@@ -85,7 +85,11 @@ def is_unit_interval(metric: str) -> bool:
         kind = metric_kind(metric)
     except KeyError:
         return False
-    return kind == "rate" or metric in {"relevance_proxy_mean", "grounding_proxy_mean", "relevance_score"}
+    return kind == "rate" or metric in {
+        "relevance_proxy_mean",
+        "grounding_proxy_mean",
+        "relevance_score",
+    }
 
 
 def is_sample_based(metric: str) -> bool:

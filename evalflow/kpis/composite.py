@@ -51,8 +51,13 @@ def validate_terms(terms: Sequence[CompositeTerm]) -> None:
     for term in terms:
         if not catalogue.is_unit_interval(term.metric) and term.metric not in NORMALISATION_BOUNDS:
             known = sorted(
-                [*catalogue.CENSUS_RATES, *catalogue.JUDGE_RATES, *catalogue.JUDGE_MEANS,
-                 *NORMALISATION_BOUNDS, "judge_pass_rate:<criterion>"]
+                [
+                    *catalogue.CENSUS_RATES,
+                    *catalogue.JUDGE_RATES,
+                    *catalogue.JUDGE_MEANS,
+                    *NORMALISATION_BOUNDS,
+                    "judge_pass_rate:<criterion>",
+                ]
             )
             raise ValueError(
                 f"kpis.composite term {term.metric!r} is neither a [0,1] rate nor a metric with "
@@ -98,8 +103,11 @@ class CompositeResult:
 
 
 def composite_wide(
-    values: pd.DataFrame, ses: pd.DataFrame, ns: pd.DataFrame,
-    terms: Sequence[CompositeTerm], z: float,
+    values: pd.DataFrame,
+    ses: pd.DataFrame,
+    ns: pd.DataFrame,
+    terms: Sequence[CompositeTerm],
+    z: float,
 ) -> pd.DataFrame:
     """Composite for many cells at once: one row per cell, one column per metric in the inputs.
 
@@ -139,8 +147,13 @@ def composite_wide(
     n_out = np.where(enough & np.isfinite(n_min), n_min, 0).astype(np.int64)
     return pd.DataFrame(
         {
-            "value": comp, "se": se, "ci_low": low, "ci_high": high, "n": n_out,
-            "present_weight": wsum / total if total else wsum, "sample_based": sample_based,
+            "value": comp,
+            "se": se,
+            "ci_low": low,
+            "ci_high": high,
+            "n": n_out,
+            "present_weight": wsum / total if total else wsum,
+            "sample_based": sample_based,
             **{f"norm:{k}": v for k, v in norms.items()},
         },
         index=index,
@@ -167,9 +180,13 @@ def composite_from_terms(
         return None if pd.isna(x) else float(x)
 
     return CompositeResult(
-        value=_opt(out["value"]), se=_opt(out["se"]), ci_low=_opt(out["ci_low"]),
-        ci_high=_opt(out["ci_high"]), n=int(out["n"]),
-        present_weight=float(out["present_weight"]), sample_based=bool(out["sample_based"]),
+        value=_opt(out["value"]),
+        se=_opt(out["se"]),
+        ci_low=_opt(out["ci_low"]),
+        ci_high=_opt(out["ci_high"]),
+        n=int(out["n"]),
+        present_weight=float(out["present_weight"]),
+        sample_based=bool(out["sample_based"]),
         terms={m: _opt(out[f"norm:{m}"]) for m in metrics},
     )
 
@@ -181,8 +198,18 @@ def composite_rows(
     kpis: pd.DataFrame, terms: Sequence[CompositeTerm], z: float, min_cell_count: int
 ) -> pd.DataFrame:
     """``composite_kpi`` rows (long format) for every cell of a ``segment_kpis`` frame."""
-    cols = ["segment_key", "segment_value", "metric", "value", "ci_low", "ci_high", "se", "n",
-            "estimator", "low_count"]
+    cols = [
+        "segment_key",
+        "segment_value",
+        "metric",
+        "value",
+        "ci_low",
+        "ci_high",
+        "se",
+        "n",
+        "estimator",
+        "low_count",
+    ]
     if kpis.empty or not terms:
         return pd.DataFrame(columns=cols)
     cells = kpis[CELL].drop_duplicates()

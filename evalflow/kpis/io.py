@@ -25,7 +25,11 @@ def existing_columns(wh: Warehouse, table: str) -> list[str]:
 
 
 def read_columns(
-    wh: Warehouse, table: str, day: Any, wanted: Sequence[str], partition_col: str = "day",
+    wh: Warehouse,
+    table: str,
+    day: Any,
+    wanted: Sequence[str],
+    partition_col: str = "day",
     end: Any = None,
 ) -> pd.DataFrame:
     """``wanted`` columns of one partition (or of ``day..end``); absent columns are NULL."""

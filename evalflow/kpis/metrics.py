@@ -58,15 +58,32 @@ MISSING = "(missing)"
 OVERALL = "overall"
 
 RAW_COLUMNS = [
-    "interaction_id", "model_version", "rollout_arm", "latency_ms", "cost_usd",
-    "feedback_rating", "feedback_copied", "feedback_edited", "feedback_retried",
-    "outcome_escalated", "outcome_escalation_correct", "outcome_analyst_override",
-    "outcome_resolved", "outcome_sla_met", "outcome_incident_missed",
-    "outcome_resolution_minutes", "error",
+    "interaction_id",
+    "model_version",
+    "rollout_arm",
+    "latency_ms",
+    "cost_usd",
+    "feedback_rating",
+    "feedback_copied",
+    "feedback_edited",
+    "feedback_retried",
+    "outcome_escalated",
+    "outcome_escalation_correct",
+    "outcome_analyst_override",
+    "outcome_resolved",
+    "outcome_sla_met",
+    "outcome_incident_missed",
+    "outcome_resolution_minutes",
+    "error",
 ]
 SIGNAL_COLUMNS = [
-    "interaction_id", "toxic", "pii_in_response", "refusal", "relevance_proxy",
-    "grounding_proxy", "sla_breach",
+    "interaction_id",
+    "toxic",
+    "pii_in_response",
+    "refusal",
+    "relevance_proxy",
+    "grounding_proxy",
+    "sla_breach",
 ]
 SAMPLE_COLUMNS = ["interaction_id", "inclusion_prob", "weight"]
 JUDGE_COLUMNS = ["interaction_id", "criterion", "status", "score", "passed"]
@@ -132,25 +149,28 @@ class _Rows:
         self.min_cell_count = min_cell_count
         self.parts: list[dict[str, np.ndarray]] = []
 
-    def add(self, g: Grouping, metric: str, est: GroupEstimate, estimator: str,
-            with_ci: bool = True) -> None:
+    def add(
+        self, g: Grouping, metric: str, est: GroupEstimate, estimator: str, with_ci: bool = True
+    ) -> None:
         k = g.n_groups
         value = np.asarray(est.value, dtype=float)
         low = np.asarray(est.ci_low, dtype=float) if with_ci else np.full(k, np.nan)
         high = np.asarray(est.ci_high, dtype=float) if with_ci else np.full(k, np.nan)
         low = np.where(np.isnan(value), np.nan, low)
         high = np.where(np.isnan(value), np.nan, high)
-        self.parts.append({
-            "segment_key": np.full(k, g.key, dtype=object),
-            "segment_value": np.asarray(g.labels, dtype=object),
-            "metric": np.full(k, metric, dtype=object),
-            "value": value,
-            "ci_low": low,
-            "ci_high": high,
-            "se": (high - low) / (2.0 * self.z),
-            "n": np.asarray(est.n, dtype=np.int64),
-            "estimator": np.full(k, estimator, dtype=object),
-        })
+        self.parts.append(
+            {
+                "segment_key": np.full(k, g.key, dtype=object),
+                "segment_value": np.asarray(g.labels, dtype=object),
+                "metric": np.full(k, metric, dtype=object),
+                "value": value,
+                "ci_low": low,
+                "ci_high": high,
+                "se": (high - low) / (2.0 * self.z),
+                "n": np.asarray(est.n, dtype=np.int64),
+                "estimator": np.full(k, estimator, dtype=object),
+            }
+        )
 
     def add_count(self, g: Grouping, metric: str, count: np.ndarray, n: np.ndarray) -> None:
         nan = np.full(g.n_groups, np.nan)
@@ -198,12 +218,14 @@ def compute_segment_kpis(
     rows = _Rows(z, kpi.min_cell_count)
 
     groupings = [
-        g for g in (
+        g
+        for g in (
             _grouping(OVERALL, None, n),
             *(_grouping(k, _col(raw, f"seg_{k}"), n) for k in segments),
             _grouping("model_version", _col(raw, "model_version"), n),
             _grouping("rollout_arm", _col(raw, "rollout_arm"), n),
-        ) if g is not None
+        )
+        if g is not None
     ]
 
     # --- census inputs, prepared once ------------------------------------------------
@@ -249,15 +271,21 @@ def compute_segment_kpis(
         sig = signals[keep]
     else:
         pos, sig = np.array([], dtype=np.int64), signals
-    for metric, col in (("toxicity_signal_rate", "toxic"), ("pii_signal_rate", "pii_in_response"),
-                        ("refusal_rate", "refusal"), ("latency_sla_breach_rate", "sla_breach")):
+    for metric, col in (
+        ("toxicity_signal_rate", "toxic"),
+        ("pii_signal_rate", "pii_in_response"),
+        ("refusal_rate", "refusal"),
+        ("latency_sla_breach_rate", "sla_breach"),
+    ):
         k_src, h_src = _bool_parts(_col(sig, col), len(sig))
         known = np.zeros(n, dtype=bool)
         hit = np.zeros(n, dtype=bool)
         known[pos], hit[pos] = k_src, h_src
         sig_flags[metric] = (known, hit)
-    for metric, col in (("relevance_proxy_mean", "relevance_proxy"),
-                        ("grounding_proxy_mean", "grounding_proxy")):
+    for metric, col in (
+        ("relevance_proxy_mean", "relevance_proxy"),
+        ("grounding_proxy_mean", "grounding_proxy"),
+    ):
         vals = np.full(n, np.nan)
         vals[pos] = _float(_col(sig, col), len(sig))
         sig_means[metric] = vals
@@ -302,8 +330,12 @@ def compute_segment_kpis(
         rows.add(g, "error_rate", census_proportion(codes, None, has_error, k, z), "census")
         for metric, (known, hit) in flags.items():
             rows.add(g, metric, census_proportion(codes, known, hit, k, z), "census")
-        rows.add(g, "escalation_precision",
-                 census_proportion(codes, esc_known & esc & corr_known, corr, k, z), "census")
+        rows.add(
+            g,
+            "escalation_precision",
+            census_proportion(codes, esc_known & esc & corr_known, corr, k, z),
+            "census",
+        )
         for metric, (known, hit) in sig_flags.items():
             rows.add(g, metric, census_proportion(codes, known, hit, k, z), "census")
         rows.add(g, "cost_per_interaction", census_mean(codes, cost, k, z), "census")
@@ -318,14 +350,22 @@ def compute_segment_kpis(
         # Judge metrics: weighted by 1/π over ok rows only.
         jc = codes[j_pos]
         rows.add(g, catalogue.COVERAGE, census_proportion(jc, applicable, is_ok, k, z), "census")
-        rows.add_count(g, "judge_unmeasured",
-                       np.bincount(jc, weights=(applicable & ~is_ok).astype(float),
-                                   minlength=k).astype(np.int64),
-                       np.bincount(jc, weights=applicable.astype(float), minlength=k).astype(np.int64))
+        rows.add_count(
+            g,
+            "judge_unmeasured",
+            np.bincount(jc, weights=(applicable & ~is_ok).astype(float), minlength=k).astype(
+                np.int64
+            ),
+            np.bincount(jc, weights=applicable.astype(float), minlength=k).astype(np.int64),
+        )
         for c in all_criteria:
             this = crit == c
-            rows.add(g, f"{catalogue.COVERAGE_PREFIX}{c}",
-                     census_proportion(jc, applicable & this, is_ok & this, k, z), "census")
+            rows.add(
+                g,
+                f"{catalogue.COVERAGE_PREFIX}{c}",
+                census_proportion(jc, applicable & this, is_ok & this, k, z),
+                "census",
+            )
             sel = this & is_ok
             est = hajek_proportion(jc[sel], passed_f[sel], weight[sel], k, z)
             rows.add(g, f"{catalogue.PASS_RATE_PREFIX}{c}", est, "horvitz_thompson")
@@ -334,13 +374,19 @@ def compute_segment_kpis(
             if c == "safety":
                 rows.add(g, "toxicity_rate", _flip(est), "horvitz_thompson")
             if c == "relevance":
-                rows.add(g, "relevance_score",
-                         hajek_mean(jc[sel], score_f[sel], weight[sel], k, z, (0.0, 1.0)),
-                         "horvitz_thompson")
+                rows.add(
+                    g,
+                    "relevance_score",
+                    hajek_mean(jc[sel], score_f[sel], weight[sel], k, z, (0.0, 1.0)),
+                    "horvitz_thompson",
+                )
         nan = np.full(k, np.nan)
         empty = GroupEstimate(nan, nan, nan, np.zeros(k, dtype=np.int64))
-        for metric, crit_name in (("hallucination_rate", "faithfulness"),
-                                  ("toxicity_rate", "safety"), ("relevance_score", "relevance")):
+        for metric, crit_name in (
+            ("hallucination_rate", "faithfulness"),
+            ("toxicity_rate", "safety"),
+            ("relevance_score", "relevance"),
+        ):
             if crit_name not in all_criteria:
                 rows.add(g, metric, empty, "horvitz_thompson")
 

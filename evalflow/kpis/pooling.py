@@ -41,9 +41,16 @@ def pool_days(rows: pd.DataFrame, z: float) -> pd.DataFrame:
         g = g[g["value"].notna()]
         kind = catalogue.metric_kind(str(metric))
         estimator = "horvitz_thompson" if catalogue.is_sample_based(str(metric)) else "census"
-        rec = {"metric": metric, "value": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-               "se": np.nan, "n": int(g["n"].sum()) if len(g) else 0,
-               "estimator": estimator, "days": int(g["day"].nunique())}
+        rec = {
+            "metric": metric,
+            "value": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "se": np.nan,
+            "n": int(g["n"].sum()) if len(g) else 0,
+            "estimator": estimator,
+            "days": int(g["day"].nunique()),
+        }
         if g.empty:
             out.append(rec)
             continue
@@ -54,8 +61,12 @@ def pool_days(rows: pd.DataFrame, z: float) -> pd.DataFrame:
             rec["value"] = float(v.sum())
         elif kind == "rate" and estimator == "census":
             p, lo, hi = wilson_interval(np.array([np.sum(v * nn)]), np.array([nn.sum()]), z)
-            rec.update(value=float(p[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
-                       se=float((hi[0] - lo[0]) / (2 * z)))
+            rec.update(
+                value=float(p[0]),
+                ci_low=float(lo[0]),
+                ci_high=float(hi[0]),
+                se=float((hi[0] - lo[0]) / (2 * z)),
+            )
         else:
             w = g["day"].map(vol).to_numpy(float) if estimator == "horvitz_thompson" else nn
             w = np.where(np.isnan(w), 0.0, w)

@@ -88,7 +88,9 @@ def wilson_interval(
     return p, low, high
 
 
-def wilson_from_effective_n(p: FloatArray, n_eff: FloatArray, z: float) -> tuple[FloatArray, FloatArray]:
+def wilson_from_effective_n(
+    p: FloatArray, n_eff: FloatArray, z: float
+) -> tuple[FloatArray, FloatArray]:
     """Wilson bounds for an estimated proportion ``p`` worth ``n_eff`` independent draws."""
     _, low, high = wilson_interval(np.asarray(p) * np.asarray(n_eff), n_eff, z)
     exact = np.isinf(n_eff)
@@ -245,7 +247,11 @@ def hajek_proportion(
 
 
 def hajek_mean(
-    codes: np.ndarray, y: np.ndarray, weight: np.ndarray, n_groups: int, z: float,
+    codes: np.ndarray,
+    y: np.ndarray,
+    weight: np.ndarray,
+    n_groups: int,
+    z: float,
     bounds: tuple[float, float] | None = None,
 ) -> HajekEstimate:
     """Weighted mean of ``y`` per group, ``ŷ ± z·sqrt(v)`` (clipped to ``bounds``)."""

@@ -49,7 +49,9 @@ def render_text(note: dict[str, Any]) -> str:
     ).strip()
 
 
-def deliver(channel: AlertChannel, note: dict[str, Any], home: Path, timeout_s: float = 10.0) -> None:
+def deliver(
+    channel: AlertChannel, note: dict[str, Any], home: Path, timeout_s: float = 10.0
+) -> None:
     text = render_text(note)
     if channel.type == "log":
         log.warning("%s", text)
@@ -70,5 +72,7 @@ def deliver(channel: AlertChannel, note: dict[str, Any], home: Path, timeout_s: 
         msg["From"] = channel.sender or ""
         msg["To"] = ", ".join(channel.recipients)
         msg.set_content(text + "\n\n" + json.dumps(note, indent=2, default=str, ensure_ascii=False))
-        with smtplib.SMTP(channel.smtp_host or "localhost", channel.smtp_port, timeout=timeout_s) as smtp:
+        with smtplib.SMTP(
+            channel.smtp_host or "localhost", channel.smtp_port, timeout=timeout_s
+        ) as smtp:
             smtp.send_message(msg)

@@ -56,7 +56,8 @@ def deliver_all(
             if not wants(channel, note["severity"]):
                 continue
             if previous is not None and (
-                previous.status == "delivered" or previous.attempts >= settings.max_delivery_attempts
+                previous.status == "delivered"
+                or previous.attempts >= settings.max_delivery_attempts
             ):
                 counts["skipped"] += 1
                 continue
@@ -73,7 +74,12 @@ def deliver_all(
 
 
 def _record(
-    wh: Warehouse, key: str, channel: str, note: dict[str, Any], status: str, attempts: int,
+    wh: Warehouse,
+    key: str,
+    channel: str,
+    note: dict[str, Any],
+    status: str,
+    attempts: int,
     error: str | None,
 ) -> None:
     row = pd.DataFrame(
@@ -97,7 +103,8 @@ def _record(
             + ")"
         )
         con.execute(
-            "DELETE FROM alert_deliveries WHERE notification_key = ? AND channel = ?", [key, channel]
+            "DELETE FROM alert_deliveries WHERE notification_key = ? AND channel = ?",
+            [key, channel],
         )
         con.register("_row", row)
         con.execute("INSERT INTO alert_deliveries BY NAME SELECT * FROM _row")

@@ -31,7 +31,5 @@ def pending_alert_notes(wh: Warehouse, recent_days: int = RECENT_DAYS) -> list[d
     )
     notes = []
     for rec in df.to_dict("records"):
-        notes.append(
-            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in rec.items()}
-        )
+        notes.append({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in rec.items()})
     return notes

@@ -48,6 +48,4 @@ def changed_assets(before: dict[str, str], after: dict[str, str]) -> list[str]:
     """Assets whose inputs changed between two fingerprints (none on the first look)."""
     if not before:
         return []
-    return sorted(
-        {SECTION_ASSETS[name][1] for name, h in after.items() if before.get(name) != h}
-    )
+    return sorted({SECTION_ASSETS[name][1] for name, h in after.items() if before.get(name) != h})

@@ -18,7 +18,9 @@ DAILY_JOB = "daily_evaluation"
 WEEKLY_JOB = "weekly_audit"
 
 
-def _keys_with(assets: Sequence[dg.AssetsDefinition], partitions: dg.PartitionsDefinition) -> list[dg.AssetKey]:
+def _keys_with(
+    assets: Sequence[dg.AssetsDefinition], partitions: dg.PartitionsDefinition
+) -> list[dg.AssetKey]:
     keys: list[dg.AssetKey] = []
     for asset in assets:
         if asset.partitions_def == partitions:

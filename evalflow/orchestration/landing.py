@@ -41,7 +41,10 @@ def landing_day_requests(paths: Paths, settings: Settings) -> list[DayRequest]:
             "\n".join(f"{rel}\t{h}" for rel, h in sorted(files)).encode()
         ).hexdigest()[:16]
         requests.append(
-            DayRequest(day=day, run_key=f"landing:{day.isoformat()}:{digest}",
-                       files=tuple(sorted(rel for rel, _ in files)))
+            DayRequest(
+                day=day,
+                run_key=f"landing:{day.isoformat()}:{digest}",
+                files=tuple(sorted(rel for rel, _ in files)),
+            )
         )
     return requests

@@ -29,7 +29,11 @@ def md_preview(df: pd.DataFrame, rows: int = 10, max_chars: int = 80) -> dg.Meta
 def _cell(value: Any, max_chars: int) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    text = value if isinstance(value, str) else (f"{value:.4g}" if isinstance(value, float) else str(value))
+    text = (
+        value
+        if isinstance(value, str)
+        else (f"{value:.4g}" if isinstance(value, float) else str(value))
+    )
     text = text.replace("\n", " ").replace("\r", " ").replace("|", "\\|")
     text = text.replace("<", "&lt;").replace(">", "&gt;")
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"

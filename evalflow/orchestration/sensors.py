@@ -70,7 +70,9 @@ def run_failure_notification_sensor(context: dg.RunFailureSensorContext) -> None
         "severity": "high",
         "metric": run.job_name,
         "day": partition,
-        "evidence": f"job {run.job_name}, partition {partition}, run {run.run_id}: {message}"[:1000],
+        "evidence": f"job {run.job_name}, partition {partition}, run {run.run_id}: {message}"[
+            :1000
+        ],
     }
     deliver_all(Warehouse(paths.database), paths.home, [note], settings.alerts)
 
@@ -158,7 +160,9 @@ def build_landing_sensor(daily_job: dg.UnresolvedAssetJobDefinition) -> dg.Senso
         "daily evaluation of every day its records fall on (late data reruns old days). "
         "Run keys come from the content hashes, so the same file never runs twice.",
     )
-    def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    def landing_files_sensor(
+        context: dg.SensorEvaluationContext,
+    ) -> dg.SensorResult | dg.SkipReason:
         from evalflow.orchestration.landing import landing_day_requests
         from evalflow.partitions import daily_partitions
 
@@ -178,7 +182,10 @@ def build_landing_sensor(daily_job: dg.UnresolvedAssetJobDefinition) -> dg.Senso
                 dg.RunRequest(
                     run_key=req.run_key,
                     partition_key=key,
-                    tags={"evalflow/trigger": "landing", "evalflow/files": ",".join(req.files)[:900]},
+                    tags={
+                        "evalflow/trigger": "landing",
+                        "evalflow/files": ",".join(req.files)[:900],
+                    },
                 )
             )
         if outside:

@@ -15,8 +15,13 @@ from evalflow.resources import EvalflowResource
     group_name="improvement",
     kinds={"duckdb", "pandas"},
     owners=["team:ml-quality"],
-    deps=["failure_clusters", "quality_alerts", "raw_interactions", "interaction_signals",
-          "judge_scores"],
+    deps=[
+        "failure_clusters",
+        "quality_alerts",
+        "raw_interactions",
+        "interaction_signals",
+        "judge_scores",
+    ],
     pool="duckdb",
     description=(
         "Data-driven improvement prioritisation. Every issue of the day - failure themes, "
@@ -45,12 +50,27 @@ def issue_priorities(
         metadata={
             "dagster/row_count": len(table),
             "issues_by_source": dg.MetadataValue.json({k: int(v) for k, v in by_source.items()}),
-            "issues_by_category": dg.MetadataValue.json({k: int(v) for k, v in by_category.items()}),
+            "issues_by_category": dg.MetadataValue.json(
+                {k: int(v) for k, v in by_category.items()}
+            ),
             "top_issue": table["title"].iloc[0] if len(table) else "none",
             "preview": md_preview(
-                table[["rank", "title", "priority", "frequency", "user_impact", "severity",
-                       "business_weight", "effort", "category", "suggested_improvement"]]
-                if len(table) else table
+                table[
+                    [
+                        "rank",
+                        "title",
+                        "priority",
+                        "frequency",
+                        "user_impact",
+                        "severity",
+                        "business_weight",
+                        "effort",
+                        "category",
+                        "suggested_improvement",
+                    ]
+                ]
+                if len(table)
+                else table
             ),
         }
     )

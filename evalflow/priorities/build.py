@@ -16,9 +16,22 @@ from evalflow.orchestration.metadata import duckdb_types
 from evalflow.priorities.scoring import PRIORITY_COLUMNS, compute_issue_priorities
 from evalflow.storage.warehouse import Warehouse, ident
 
-ALERT_FIELDS = ["alert_id", "day", "first_seen", "last_seen", "kind", "severity", "metric",
-                "segment_key", "segment_value", "observed", "expected", "evidence",
-                "consecutive_days", "status"]
+ALERT_FIELDS = [
+    "alert_id",
+    "day",
+    "first_seen",
+    "last_seen",
+    "kind",
+    "severity",
+    "metric",
+    "segment_key",
+    "segment_value",
+    "observed",
+    "expected",
+    "evidence",
+    "consecutive_days",
+    "status",
+]
 
 
 def _select(con_cols: list[str], wanted: list[str]) -> str:
@@ -39,7 +52,8 @@ def read_alerts(wh: Warehouse, day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame
         open_only = "AND coalesce(status, 'open') = 'open'" if "status" in cols else ""
         alerts = con.execute(
             f"SELECT {sel} FROM quality_alerts WHERE day = ? AND kind <> 'bias' {open_only} "
-            "ORDER BY alert_id", [day],
+            "ORDER BY alert_id",
+            [day],
         ).df()
         bias = con.execute(
             f"SELECT {sel} FROM quality_alerts WHERE kind = 'bias' {open_only} AND day = "
@@ -81,11 +95,19 @@ def build_issue_priorities(wh: Warehouse, day: dt.date, settings: Settings) -> p
     fairness = read_fairness(wh, day)
     frame = load_day_frame(wh, day)
     first_seen = read_first_seen(wh, day)
-    members = wh.read_partition("failure_cluster_members", day,
-                                columns=["interaction_id", "cluster_id"])
+    members = wh.read_partition(
+        "failure_cluster_members", day, columns=["interaction_id", "cluster_id"]
+    )
     return compute_issue_priorities(
-        day=day, clusters=clusters, alerts=alerts, bias_alerts=bias, fairness=fairness,
-        frame=frame, first_seen=first_seen, settings=settings, members=members,
+        day=day,
+        clusters=clusters,
+        alerts=alerts,
+        bias_alerts=bias,
+        fairness=fairness,
+        frame=frame,
+        first_seen=first_seen,
+        settings=settings,
+        members=members,
     )
 
 

@@ -56,27 +56,41 @@ PRIORITY_COLUMNS: dict[str, tuple[str, str]] = {
     "priority": ("DOUBLE", "frequency x user_impact x severity x business_weight / effort"),
     "rank": ("INTEGER", "1 = highest priority of the day"),
     "category": ("VARCHAR", "quick_win|strategic|research|maintenance"),
-    "suggested_improvement": ("VARCHAR", "prompt_optimisation|capability_gap|knowledge_update|"
-                              "fine_tuning_data|safety_filter|investigation"),
+    "suggested_improvement": (
+        "VARCHAR",
+        "prompt_optimisation|capability_gap|knowledge_update|"
+        "fine_tuning_data|safety_filter|investigation",
+    ),
     "example_ids": ("VARCHAR", "JSON list of example interaction ids"),
     "first_seen": ("DATE", "first day the issue was seen (carried from earlier days)"),
     "impact": ("DOUBLE", "frequency x user_impact x severity x business_weight"),
     "affected": ("BIGINT", "estimated affected interactions of the day"),
     "users_affected": ("BIGINT", "estimated affected users (NULL without user ids)"),
     "segment_key": ("VARCHAR", "segment the issue is in (dominant segment for themes)"),
-    "segment_value": ("VARCHAR", "the value of segment_key (e.g. billing for queue); NULL for overall issues"),
+    "segment_value": (
+        "VARCHAR",
+        "the value of segment_key (e.g. billing for queue); NULL for overall issues",
+    ),
     "status": ("VARCHAR", "theme status (new|emerging|...) or alert status"),
     "cluster_id": ("VARCHAR", "failure_clusters.cluster_id for theme issues"),
     "alert_id": ("VARCHAR", "quality_alerts.alert_id for alert issues"),
     "rationale": ("VARCHAR", "why this severity and suggestion"),
-    "merged_issue_ids": ("VARCHAR", "JSON list of issue ids folded into this one (same interactions)"),
+    "merged_issue_ids": (
+        "VARCHAR",
+        "JSON list of issue ids folded into this one (same interactions)",
+    ),
 }
 
 ALERT_SEVERITY = {"critical": 5, "high": 4, "medium": 3, "low": 2}
 MIXED_GROUP_COHERENCE = 0.5
 """Below this coherence a theme's title says it is a mixed group."""
-SOURCE_OF_KIND = {"threshold": "kpi_alert", "freshness": "kpi_alert", "drift": "drift",
-                  "input_drift": "drift", "bias": "fairness"}
+SOURCE_OF_KIND = {
+    "threshold": "kpi_alert",
+    "freshness": "kpi_alert",
+    "drift": "drift",
+    "input_drift": "drift",
+    "bias": "fairness",
+}
 UNKNOWN_CAUSE_KINDS = {"input_drift", "freshness"}
 # Metric name fragments -> (severity, suggested improvement); first match wins.
 METRIC_RULES: list[tuple[tuple[str, ...], int, str]] = [
@@ -84,14 +98,29 @@ METRIC_RULES: list[tuple[tuple[str, ...], int, str]] = [
     (("hallucination", "faithful", "grounding"), 4, "knowledge_update"),
     (("override", "escalation", "refusal", "error", "incident", "resolved"), 3, "capability_gap"),
     (("relevance", "helpful", "composite", "pass_rate", "judge"), 3, "prompt_optimisation"),
-    (("rating", "feedback", "negative", "retr", "sentiment", "edited", "copied"), 2,
-     "prompt_optimisation"),
+    (
+        ("rating", "feedback", "negative", "retr", "sentiment", "edited", "copied"),
+        2,
+        "prompt_optimisation",
+    ),
     (("sla", "latency", "resolution", "cost", "volume", "freshness"), 2, "investigation"),
 ]
 # Failure-rate metrics: the observed value itself is the share of affected interactions.
-FAILURE_RATE_HINTS = ("toxic", "pii", "hallucination", "error", "override", "refusal",
-                      "rating_down", "negative", "breach", "incident", "unresolved",
-                      "escalation_wrong", "retr")
+FAILURE_RATE_HINTS = (
+    "toxic",
+    "pii",
+    "hallucination",
+    "error",
+    "override",
+    "refusal",
+    "rating_down",
+    "negative",
+    "breach",
+    "incident",
+    "unresolved",
+    "escalation_wrong",
+    "retr",
+)
 # Metric fragments -> reasons of interactions that exemplify it (for example_ids).
 METRIC_REASONS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("toxic", "safety"), ("toxicity", "judge:safety")),
@@ -128,7 +157,11 @@ class Exposure:
 
     def mask(self, key: object, value: object) -> np.ndarray | None:
         """Rows in segment ``key=value``; all rows for overall; None if unresolvable."""
-        if key is None or (isinstance(key, float) and math.isnan(key)) or str(key) in ("", "overall", "all"):
+        if (
+            key is None
+            or (isinstance(key, float) and math.isnan(key))
+            or str(key) in ("", "overall", "all")
+        ):
             return np.ones(self.n, dtype=bool)
         keys = [k.strip() for k in str(key).split("×")]
         values = [v.strip() for v in str(value).split("×")] if value is not None else []
@@ -246,7 +279,11 @@ def _examples(frame: pd.DataFrame, mask: np.ndarray | None, metric: str, k: int)
         cand = hit
     if not len(cand):
         return []
-    risk = pd.to_numeric(cand.get("risk_score"), errors="coerce").fillna(0.0) if "risk_score" in cand else 0.0
+    risk = (
+        pd.to_numeric(cand.get("risk_score"), errors="coerce").fillna(0.0)
+        if "risk_score" in cand
+        else 0.0
+    )
     cand = cand.assign(_sev=cand["severity"], _risk=risk)
     cand = cand.sort_values(["_sev", "_risk", "interaction_id"], ascending=[False, False, True])
     return cand["interaction_id"].astype(str).head(k).tolist()
@@ -283,7 +320,9 @@ def cluster_improvement(
     return "prompt_optimisation", why
 
 
-def _dominant_segment(segment_mix: object, weights: dict[str, dict[str, float]]) -> tuple[str | None, str | None, float]:
+def _dominant_segment(
+    segment_mix: object, weights: dict[str, dict[str, float]]
+) -> tuple[str | None, str | None, float]:
     """The (key, value) behind the theme's business weight, and that weight."""
     try:
         mix = json.loads(segment_mix) if isinstance(segment_mix, str) else {}
@@ -333,41 +372,66 @@ def compute_issue_priorities(
         for cid, ids in members.groupby("cluster_id")["interaction_id"]:
             affected_ids[f"cluster:{cid}"] = frozenset(ids.astype(str))
 
-    for c in (clusters.to_dict("records") if len(clusters) else []):
+    for c in clusters.to_dict("records") if len(clusters) else []:
         is_anom = bool(c.get("is_anomaly_cluster"))
         # A mixed group (its rows mostly do not mention its label) is not one issue: only
         # the share of its rows that do is the theme's reach.
         coherence = None if is_anom else _num(c.get("coherence"))
         reach = 1.0 if coherence is None else coherence
         size = round(int(c["size"]) * reach)
-        users = None if pd.isna(c.get("users_affected")) else round(int(c["users_affected"]) * reach)
+        users = (
+            None if pd.isna(c.get("users_affected")) else round(int(c["users_affected"]) * reach)
+        )
         freq = _pct(size, n_day)
         user_impact = _pct(users, users_day) if users is not None and users_day else freq
         seg_key, seg_val, weight = _dominant_segment(c.get("segment_mix"), ps.business_weights)
         fs = pd.Timestamp(c["first_seen"]).date() if not pd.isna(c.get("first_seen")) else day
         age = (day - fs).days
         if is_anom:
-            improvement, why = "investigation", "statistical outliers in the day's signals; cause unknown"
+            improvement, why = (
+                "investigation",
+                "statistical outliers in the day's signals; cause unknown",
+            )
         else:
-            improvement, why = cluster_improvement(c.get("failure_mix"), int(c["size"]),
-                                                   str(c["status"]), age, ps.persistent_days)
+            improvement, why = cluster_improvement(
+                c.get("failure_mix"), int(c["size"]), str(c["status"]), age, ps.persistent_days
+            )
         mixed = coherence is not None and coherence < MIXED_GROUP_COHERENCE
         if coherence is not None:
             why += f"; {coherence:.0%} of its {int(c['size'])} rows mention its label terms"
-        rows.append({
-            "issue_id": f"cluster:{c['cluster_id']}", "source": "cluster",
-            "title": (f"{c['label']} [{c['status']}]" if is_anom else
-                      f"theme [{c['status']}]: {c['label']}"
-                      + (f" (mixed group: {coherence:.0%} of its rows mention these terms)"
-                         if mixed else "")),
-            "frequency": freq, "user_impact": user_impact, "severity": float(c.get("severity") or 1),
-            "business_weight": weight, "effort": float(ps.effort.get("cluster", 1.0)),
-            "suggested_improvement": improvement, "example_ids": c.get("example_ids") or "[]",
-            "first_seen": fs, "affected": size, "users_affected": users,
-            "segment_key": seg_key, "segment_value": seg_val, "status": c["status"],
-            "cluster_id": c["cluster_id"], "alert_id": None, "rationale": why,
-            "_unknown_cause": is_anom,
-        })
+        rows.append(
+            {
+                "issue_id": f"cluster:{c['cluster_id']}",
+                "source": "cluster",
+                "title": (
+                    f"{c['label']} [{c['status']}]"
+                    if is_anom
+                    else f"theme [{c['status']}]: {c['label']}"
+                    + (
+                        f" (mixed group: {coherence:.0%} of its rows mention these terms)"
+                        if mixed
+                        else ""
+                    )
+                ),
+                "frequency": freq,
+                "user_impact": user_impact,
+                "severity": float(c.get("severity") or 1),
+                "business_weight": weight,
+                "effort": float(ps.effort.get("cluster", 1.0)),
+                "suggested_improvement": improvement,
+                "example_ids": c.get("example_ids") or "[]",
+                "first_seen": fs,
+                "affected": size,
+                "users_affected": users,
+                "segment_key": seg_key,
+                "segment_value": seg_val,
+                "status": c["status"],
+                "cluster_id": c["cluster_id"],
+                "alert_id": None,
+                "rationale": why,
+                "_unknown_cause": is_anom,
+            }
+        )
 
     for a in _records(alerts) + _records(bias_alerts):
         kind = str(a.get("kind") or "threshold")
@@ -381,7 +445,9 @@ def compute_issue_priorities(
         else:
             n_day_eff = n_day
         freq = _pct(n_seg * eff, n_day_eff)
-        user_impact = _pct(users_seg * eff, users_day) if users_seg is not None and users_day else freq
+        user_impact = (
+            _pct(users_seg * eff, users_day) if users_seg is not None and users_day else freq
+        )
         metric_sev, improvement = _rule(metric)
         sev = max(metric_sev, ALERT_SEVERITY.get(str(a.get("severity") or "").lower(), 1))
         if source == "fairness":
@@ -389,31 +455,41 @@ def compute_issue_priorities(
         if kind in UNKNOWN_CAUSE_KINDS:
             improvement = "investigation"
         mask = exp.mask(key, value)
-        issue_id = (fairness_issue_id(key, value, metric) if source == "fairness"
-                    else f"alert:{a.get('alert_id')}")
+        issue_id = (
+            fairness_issue_id(key, value, metric)
+            if source == "fairness"
+            else f"alert:{a.get('alert_id')}"
+        )
         shown = _showing(frame, mask, metric) if source != "fairness" else None
         if shown is not None and len(shown):
             affected_ids[issue_id] = frozenset(shown["interaction_id"].astype(str))
         seg = "overall" if key in (None, "", "overall") or pd.isna(key) else f"{key}={value}"
-        rows.append({
-            "issue_id": issue_id, "source": source,
-            "title": f"{kind} alert: {metric} in {seg} observed {_fmt(a.get('observed'))} "
-                     f"vs expected {_fmt(a.get('expected'))}",
-            "frequency": freq, "user_impact": user_impact, "severity": float(sev),
-            "business_weight": business_weight(ps.business_weights, key, value),
-            "effort": float(ps.effort.get(source, 1.0)),
-            "suggested_improvement": improvement,
-            "example_ids": json.dumps(_examples(frame, mask, metric, k)),
-            "first_seen": _date(a.get("first_seen")) or day,
-            "affected": round(n_seg * eff) if n_day else None,
-            "users_affected": round(users_seg * eff) if users_seg is not None else None,
-            "segment_key": None if seg == "overall" else str(key),
-            "segment_value": None if seg == "overall" else str(value),
-            "status": a.get("status"), "cluster_id": None, "alert_id": a.get("alert_id"),
-            "rationale": f"{kind} alert severity {a.get('severity')}; effect size {eff:.3g}"
-                         + ("" if resolved else "; segment not found in the day's traffic, whole day used"),
-            "_unknown_cause": kind in UNKNOWN_CAUSE_KINDS,
-        })
+        rows.append(
+            {
+                "issue_id": issue_id,
+                "source": source,
+                "title": f"{kind} alert: {metric} in {seg} observed {_fmt(a.get('observed'))} "
+                f"vs expected {_fmt(a.get('expected'))}",
+                "frequency": freq,
+                "user_impact": user_impact,
+                "severity": float(sev),
+                "business_weight": business_weight(ps.business_weights, key, value),
+                "effort": float(ps.effort.get(source, 1.0)),
+                "suggested_improvement": improvement,
+                "example_ids": json.dumps(_examples(frame, mask, metric, k)),
+                "first_seen": _date(a.get("first_seen")) or day,
+                "affected": round(n_seg * eff) if n_day else None,
+                "users_affected": round(users_seg * eff) if users_seg is not None else None,
+                "segment_key": None if seg == "overall" else str(key),
+                "segment_value": None if seg == "overall" else str(value),
+                "status": a.get("status"),
+                "cluster_id": None,
+                "alert_id": a.get("alert_id"),
+                "rationale": f"{kind} alert severity {a.get('severity')}; effect size {eff:.3g}"
+                + ("" if resolved else "; segment not found in the day's traffic, whole day used"),
+                "_unknown_cause": kind in UNKNOWN_CAUSE_KINDS,
+            }
+        )
 
     rows += _fairness_rows(fairness, bias_alerts, exp, day, settings)
 
@@ -426,8 +502,12 @@ def compute_issue_priorities(
     high_impact = out["impact"] >= ps.high_impact_min
     high_effort = out["effort"] >= ps.high_effort_min
     out["category"] = np.select(
-        [out["_unknown_cause"].astype(bool), high_impact & ~high_effort, high_impact & high_effort,
-         ~high_impact & ~high_effort],
+        [
+            out["_unknown_cause"].astype(bool),
+            high_impact & ~high_effort,
+            high_impact & high_effort,
+            ~high_impact & ~high_effort,
+        ],
         ["research", "quick_win", "strategic", "maintenance"],
         default="research",
     )
@@ -483,16 +563,21 @@ def merge_same_issues(
             drop.append(i)
     for host, parts in merged.items():
         ranked.at[host, "merged_issue_ids"] = json.dumps(
-            [str(ranked.at[i, "issue_id"]) for i in parts])
+            [str(ranked.at[i, "issue_id"]) for i in parts]
+        )
         titles = "; ".join(str(ranked.at[i, "title"]) for i in parts)
         ranked.at[host, "rationale"] = (
             f"{ranked.at[host, 'rationale']}; the same interactions are also reported as "
-            f"{len(parts)} other issue(s), merged here: {titles}")
+            f"{len(parts)} other issue(s), merged here: {titles}"
+        )
     return ranked.drop(index=drop).reset_index(drop=True)
 
 
 def _fairness_rows(
-    fairness: pd.DataFrame, bias_alerts: pd.DataFrame, exp: Exposure, day: dt.date,
+    fairness: pd.DataFrame,
+    bias_alerts: pd.DataFrame,
+    exp: Exposure,
+    day: dt.date,
     settings: Settings,
 ) -> list[dict]:
     """Flagged audit rows not already reported as bias alerts."""
@@ -517,28 +602,48 @@ def _fairness_rows(
         _, users_seg, resolved = exp.of(r["attribute"], r["group_value"])
         freq = 100.0 * share * eff
         users_day = exp.users
-        user_impact = (_pct(users_seg * eff, users_day)
-                       if resolved and users_seg is not None and users_day else freq)
+        user_impact = (
+            _pct(users_seg * eff, users_day)
+            if resolved and users_seg is not None and users_day
+            else freq
+        )
         significant = bool(r.get("significant")) if not pd.isna(r.get("significant")) else False
-        rows.append({
-            "issue_id": issue_id, "source": "fairness",
-            "title": f"fairness gap: {r['metric']} for {r['attribute']}={r['group_value']} "
-                     f"{_fmt(rate)} vs {_fmt(ref)} for {r.get('reference_group')}",
-            "frequency": freq, "user_impact": user_impact, "severity": 4.0 if significant else 3.0,
-            "business_weight": business_weight(ps.business_weights, r["attribute"], r["group_value"]),
-            "effort": float(ps.effort.get("fairness", 1.0)),
-            "suggested_improvement": "fine_tuning_data",
-            "example_ids": json.dumps(_examples(exp.frame, exp.mask(r["attribute"], r["group_value"]),
-                                                str(r["metric"]), settings.discovery.max_examples)),
-            "first_seen": _date(r.get("week_start")) or day,
-            "affected": None, "users_affected": None,
-            "segment_key": str(r["attribute"]), "segment_value": str(r["group_value"]),
-            "status": "open", "cluster_id": None, "alert_id": None,
-            "rationale": f"audit week {_date(r.get('week_start'))}: disparity ratio "
-                         f"{_fmt(r.get('disparity_ratio'))}, n={r.get('n')}, "
-                         f"{'significant' if significant else 'not significant'}",
-            "_unknown_cause": False,
-        })
+        rows.append(
+            {
+                "issue_id": issue_id,
+                "source": "fairness",
+                "title": f"fairness gap: {r['metric']} for {r['attribute']}={r['group_value']} "
+                f"{_fmt(rate)} vs {_fmt(ref)} for {r.get('reference_group')}",
+                "frequency": freq,
+                "user_impact": user_impact,
+                "severity": 4.0 if significant else 3.0,
+                "business_weight": business_weight(
+                    ps.business_weights, r["attribute"], r["group_value"]
+                ),
+                "effort": float(ps.effort.get("fairness", 1.0)),
+                "suggested_improvement": "fine_tuning_data",
+                "example_ids": json.dumps(
+                    _examples(
+                        exp.frame,
+                        exp.mask(r["attribute"], r["group_value"]),
+                        str(r["metric"]),
+                        settings.discovery.max_examples,
+                    )
+                ),
+                "first_seen": _date(r.get("week_start")) or day,
+                "affected": None,
+                "users_affected": None,
+                "segment_key": str(r["attribute"]),
+                "segment_value": str(r["group_value"]),
+                "status": "open",
+                "cluster_id": None,
+                "alert_id": None,
+                "rationale": f"audit week {_date(r.get('week_start'))}: disparity ratio "
+                f"{_fmt(r.get('disparity_ratio'))}, n={r.get('n')}, "
+                f"{'significant' if significant else 'not significant'}",
+                "_unknown_cause": False,
+            }
+        )
     return rows
 
 

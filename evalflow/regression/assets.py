@@ -39,11 +39,15 @@ def regression_cases(
         metadata={
             "dagster/row_count": len(cases),
             "dataset_cases": total,
-            "themes": int(cases["cluster_id"].fillna(cases["issue_id"]).nunique()) if len(cases) else 0,
+            "themes": int(cases["cluster_id"].fillna(cases["issue_id"]).nunique())
+            if len(cases)
+            else 0,
             "dataset_file": dg.MetadataValue.path(str(all_path)),
             "day_file": dg.MetadataValue.path(str(day_path)),
             "preview": md_preview(
-                cases[["case_id", "issue_id", "query", "failure", "cluster_id"]] if len(cases) else cases
+                cases[["case_id", "issue_id", "query", "failure", "cluster_id"]]
+                if len(cases)
+                else cases
             ),
         }
     )

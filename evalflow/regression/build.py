@@ -14,8 +14,16 @@ from evalflow.orchestration.metadata import duckdb_types
 from evalflow.regression.curation import CASE_COLUMNS, curate, select_candidates, write_jsonl_files
 from evalflow.storage.warehouse import Warehouse, ident
 
-RAW_FIELDS = ["interaction_id", "query", "response", "context", "feedback_comment",
-              "conversation_id", "turn", "timestamp"]
+RAW_FIELDS = [
+    "interaction_id",
+    "query",
+    "response",
+    "context",
+    "feedback_comment",
+    "conversation_id",
+    "turn",
+    "timestamp",
+]
 JUDGE_FIELDS = ["interaction_id", "criterion", "status", "score", "passed", "label", "rationale"]
 
 
@@ -34,11 +42,14 @@ def read_judge_failures(wh: Warehouse, day: dt.date) -> pd.DataFrame:
         return con.execute(
             "SELECT interaction_id, min(score) AS min_score FROM judge_scores "
             "WHERE day = ? AND status = 'ok' AND passed = false GROUP BY interaction_id "
-            "ORDER BY interaction_id", [day],
+            "ORDER BY interaction_id",
+            [day],
         ).df()
 
 
-def read_for_ids(wh: Warehouse, day: dt.date, ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def read_for_ids(
+    wh: Warehouse, day: dt.date, ids: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Raw rows, judge rows and conversation history (this day and the day before) of ``ids``."""
     empty_raw = pd.DataFrame(columns=RAW_FIELDS)
     empty_j = pd.DataFrame(columns=JUDGE_FIELDS)
@@ -54,7 +65,8 @@ def read_for_ids(wh: Warehouse, day: dt.date, ids: list[str]) -> tuple[pd.DataFr
             if {"day", "interaction_id"} <= set(raw_cols):
                 raw = con.execute(
                     f"SELECT {_cols(raw_cols, RAW_FIELDS, 'r.')} FROM raw_interactions r "
-                    "JOIN _case_ids USING (interaction_id) WHERE r.day = ?", [day],
+                    "JOIN _case_ids USING (interaction_id) WHERE r.day = ?",
+                    [day],
                 ).df()
                 if "conversation_id" in raw_cols:
                     hist = con.execute(
@@ -68,7 +80,8 @@ def read_for_ids(wh: Warehouse, day: dt.date, ids: list[str]) -> tuple[pd.DataFr
             if {"day", "interaction_id", "criterion"} <= set(judge_cols):
                 verdicts = con.execute(
                     f"SELECT {_cols(judge_cols, JUDGE_FIELDS, 'j.')} FROM judge_scores j "
-                    "JOIN _case_ids USING (interaction_id) WHERE j.day = ?", [day],
+                    "JOIN _case_ids USING (interaction_id) WHERE j.day = ?",
+                    [day],
                 ).df()
         finally:
             con.unregister("_case_ids")
@@ -81,13 +94,17 @@ def build_regression_cases(wh: Warehouse, day: dt.date, settings: Settings) -> p
     members = wh.read_partition(MEMBERS_TABLE, day)
     failures = read_judge_failures(wh, day)
     candidates = select_candidates(priorities, members, failures, rs)
-    raw, verdicts, history = read_for_ids(wh, day, candidates["interaction_id"].astype(str).tolist())
+    raw, verdicts, history = read_for_ids(
+        wh, day, candidates["interaction_id"].astype(str).tolist()
+    )
     frame = load_day_frame(wh, day, ids=candidates["interaction_id"].astype(str).tolist())
     reasons = frame[["interaction_id", "reasons"]]
     return curate(candidates, raw, verdicts, reasons, history, day, rs)
 
 
-def write_regression_cases(wh: Warehouse, day: dt.date, cases: pd.DataFrame, folder: Path) -> tuple[Path, Path, int]:
+def write_regression_cases(
+    wh: Warehouse, day: dt.date, cases: pd.DataFrame, folder: Path
+) -> tuple[Path, Path, int]:
     """Replace the day's partition, then rebuild the JSONL files from the whole table."""
     wh.replace_partition("regression_cases", cases, day, schema=duckdb_types(CASE_COLUMNS))
     return write_jsonl_files(

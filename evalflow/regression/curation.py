@@ -100,12 +100,17 @@ def select_candidates(
                 issue_of_cluster.setdefault(r["cluster_id"], (r["issue_id"], int(r["rank"])))
         for r in pr[pr["rank"] <= settings.top_issues].to_dict("records"):
             for iid in _json_list(r.get("example_ids")):
-                rows.append({
-                    "interaction_id": iid, "issue_id": r["issue_id"],
-                    "cluster_id": r["cluster_id"] if isinstance(r.get("cluster_id"), str)
-                    else cluster_of.get(iid),
-                    "source": "issue_example", "priority_rank": int(r["rank"]),
-                })
+                rows.append(
+                    {
+                        "interaction_id": iid,
+                        "issue_id": r["issue_id"],
+                        "cluster_id": r["cluster_id"]
+                        if isinstance(r.get("cluster_id"), str)
+                        else cluster_of.get(iid),
+                        "source": "issue_example",
+                        "priority_rank": int(r["rank"]),
+                    }
+                )
     if settings.include_judge_failures and len(judge_failures):
         jf = judge_failures[["interaction_id", "min_score"]].copy()
         jf["interaction_id"] = jf["interaction_id"].astype(str)
@@ -115,10 +120,15 @@ def select_candidates(
         jf["priority_rank"] = pd.array(issue.map(lambda t: t[1]), dtype="Int64")
         jf = jf.sort_values(["priority_rank", "min_score", "interaction_id"], na_position="last")
         jf["source"] = "judge_failure"
-        rows += jf[["interaction_id", "issue_id", "cluster_id", "source", "priority_rank"]].to_dict("records")
-    out = pd.DataFrame(rows, columns=["interaction_id", "issue_id", "cluster_id", "source",
-                                      "priority_rank"])
-    out["cluster_id"] = out["cluster_id"].where(out["cluster_id"].map(lambda c: isinstance(c, str)), None)
+        rows += jf[["interaction_id", "issue_id", "cluster_id", "source", "priority_rank"]].to_dict(
+            "records"
+        )
+    out = pd.DataFrame(
+        rows, columns=["interaction_id", "issue_id", "cluster_id", "source", "priority_rank"]
+    )
+    out["cluster_id"] = out["cluster_id"].where(
+        out["cluster_id"].map(lambda c: isinstance(c, str)), None
+    )
     out = out.drop_duplicates("interaction_id", keep="first").reset_index(drop=True)
     # Bounded work on huge days: no theme can contribute more than a few times its cap,
     # so candidates beyond that (before de-duplication) are dropped early.
@@ -167,29 +177,37 @@ def curate(
     c = c.sort_values("_order").reset_index(drop=True)
 
     verdict_json = _verdicts(verdicts)
-    reason_of = dict(zip(reasons["interaction_id"].astype(str), reasons["reasons"], strict=True)) \
-        if len(reasons) else {}
+    reason_of = (
+        dict(zip(reasons["interaction_id"].astype(str), reasons["reasons"], strict=True))
+        if len(reasons)
+        else {}
+    )
     hist_json = _histories(c, history, settings.conversation_turns)
-    out = pd.DataFrame({
-        "case_id": c["interaction_id"].map(case_id),
-        "day": day,
-        "issue_id": c["issue_id"],
-        "interaction_id": c["interaction_id"].astype(str),
-        "query": c["query"],
-        "context": c["context"].map(_context_json),
-        "response": c["response"],
-        "failure": [
-            _failure_text(verdicts, iid, reason_of.get(iid), comment)
-            for iid, comment in zip(c["interaction_id"], c.get("feedback_comment", pd.Series([None] * len(c))),
-                                    strict=True)
-        ],
-        "judge_verdicts": c["interaction_id"].map(lambda i: verdict_json.get(i, "{}")),
-        "cluster_id": c["cluster_id"],
-        "history": c["interaction_id"].map(lambda i: hist_json.get(i, "[]")),
-        "source": c["source"],
-        "priority_rank": pd.array(c["priority_rank"], dtype="Int64"),
-        "query_hash": c["query_hash"],
-    })
+    out = pd.DataFrame(
+        {
+            "case_id": c["interaction_id"].map(case_id),
+            "day": day,
+            "issue_id": c["issue_id"],
+            "interaction_id": c["interaction_id"].astype(str),
+            "query": c["query"],
+            "context": c["context"].map(_context_json),
+            "response": c["response"],
+            "failure": [
+                _failure_text(verdicts, iid, reason_of.get(iid), comment)
+                for iid, comment in zip(
+                    c["interaction_id"],
+                    c.get("feedback_comment", pd.Series([None] * len(c))),
+                    strict=True,
+                )
+            ],
+            "judge_verdicts": c["interaction_id"].map(lambda i: verdict_json.get(i, "{}")),
+            "cluster_id": c["cluster_id"],
+            "history": c["interaction_id"].map(lambda i: hist_json.get(i, "[]")),
+            "source": c["source"],
+            "priority_rank": pd.array(c["priority_rank"], dtype="Int64"),
+            "query_hash": c["query_hash"],
+        }
+    )
     return out[list(CASE_COLUMNS)]
 
 
@@ -226,11 +244,16 @@ def _verdicts(verdicts: pd.DataFrame) -> dict[str, str]:
 def _failure_text(verdicts: pd.DataFrame, iid: str, reasons: object, comment: object) -> str:
     parts: list[str] = []
     if verdicts is not None and len(verdicts):
-        bad = verdicts[(verdicts["interaction_id"] == iid) & (verdicts["status"] == "ok")
-                       & (verdicts["passed"] == False)]  # noqa: E712 - element-wise
+        bad = verdicts[
+            (verdicts["interaction_id"] == iid)
+            & (verdicts["status"] == "ok")
+            & verdicts["passed"].eq(False)
+        ]
         for r in bad.sort_values("criterion").to_dict("records"):
             why = r.get("rationale")
-            parts.append(f"{r['criterion']} failed" + (f": {why}" if isinstance(why, str) and why else ""))
+            parts.append(
+                f"{r['criterion']} failed" + (f": {why}" if isinstance(why, str) and why else "")
+            )
     if isinstance(reasons, str) and reasons:
         flags = [f for f in reasons.split(",") if not f.startswith("judge:")]
         if flags:
@@ -247,14 +270,23 @@ def _histories(cases: pd.DataFrame, history: pd.DataFrame, turns: int) -> dict[s
     """
     if turns == 0 or history is None or history.empty or "conversation_id" not in cases:
         return {}
-    h = history.dropna(subset=["conversation_id"]).rename(columns={
-        "interaction_id": "h_id", "turn": "h_turn", "query": "h_query",
-        "response": "h_response", "timestamp": "h_ts"})
+    h = history.dropna(subset=["conversation_id"]).rename(
+        columns={
+            "interaction_id": "h_id",
+            "turn": "h_turn",
+            "query": "h_query",
+            "response": "h_response",
+            "timestamp": "h_ts",
+        }
+    )
     cols = [c for c in ("interaction_id", "conversation_id", "turn", "timestamp") if c in cases]
     j = cases[cols].dropna(subset=["conversation_id"]).merge(h, on="conversation_id")
     if j.empty:
         return {}
-    turn, h_turn = pd.to_numeric(j.get("turn"), errors="coerce"), pd.to_numeric(j["h_turn"], errors="coerce")
+    turn, h_turn = (
+        pd.to_numeric(j.get("turn"), errors="coerce"),
+        pd.to_numeric(j["h_turn"], errors="coerce"),
+    )
     earlier = (h_turn < turn).fillna(False).to_numpy(dtype=bool)
     if "timestamp" in j and "h_ts" in j:
         no_turns = (turn.isna() | h_turn.isna()).to_numpy(dtype=bool)
@@ -266,10 +298,12 @@ def _histories(cases: pd.DataFrame, history: pd.DataFrame, turns: int) -> dict[s
     out: dict[str, str] = {}
     for iid, g in j.sort_values(sort_cols).groupby("interaction_id", sort=True):
         g = g.tail(turns)
-        out[str(iid)] = json.dumps([
-            {"turn": None if pd.isna(t) else int(t), "query": q, "response": r}
-            for t, q, r in zip(g["_t"], g["h_query"], g["h_response"], strict=True)
-        ])
+        out[str(iid)] = json.dumps(
+            [
+                {"turn": None if pd.isna(t) else int(t), "query": q, "response": r}
+                for t, q, r in zip(g["_t"], g["h_query"], g["h_response"], strict=True)
+            ]
+        )
     return out
 
 
@@ -336,8 +370,12 @@ def write_jsonl_files(
             day_cases = all_cases
         all_path = folder / "cases.jsonl"
         day_path = folder / f"{day.isoformat()}.jsonl"
-        _atomic_write(all_path, [json.dumps(r, sort_keys=True, ensure_ascii=False)
-                                 for r in jsonl_records(dataset)])
-        _atomic_write(day_path, [json.dumps(r, sort_keys=True, ensure_ascii=False)
-                                 for r in jsonl_records(day_cases)])
+        _atomic_write(
+            all_path,
+            [json.dumps(r, sort_keys=True, ensure_ascii=False) for r in jsonl_records(dataset)],
+        )
+        _atomic_write(
+            day_path,
+            [json.dumps(r, sort_keys=True, ensure_ascii=False) for r in jsonl_records(day_cases)],
+        )
     return all_path, day_path, len(dataset)

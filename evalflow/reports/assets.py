@@ -11,16 +11,28 @@ from evalflow.reports.loading import load_daily_context, load_weekly_context
 from evalflow.reports.publish import DAILY_COLUMNS, WEEKLY_COLUMNS, Published, publish
 from evalflow.resources import EvalflowResource
 
-DAILY_INPUTS = ["segment_kpis", "quality_alerts", "rollout_decisions", "judge_scores",
-                "sampled_interactions", "issue_priorities", "failure_clusters",
-                "raw_interactions"]
-WEEKLY_DAILY_INPUTS = ["segment_kpis", "judge_calibration", "issue_priorities",
-                       "regression_cases", "quality_alerts", "raw_interactions"]
+DAILY_INPUTS = [
+    "segment_kpis",
+    "quality_alerts",
+    "rollout_decisions",
+    "judge_scores",
+    "sampled_interactions",
+    "issue_priorities",
+    "failure_clusters",
+    "raw_interactions",
+]
+WEEKLY_DAILY_INPUTS = [
+    "segment_kpis",
+    "judge_calibration",
+    "issue_priorities",
+    "regression_cases",
+    "quality_alerts",
+    "raw_interactions",
+]
 WEEKLY_WEEKLY_INPUTS = ["model_comparison", "fairness_audit"]
 
 
-def _metadata(report: render.Report, out: Published, load_errors: list[str]
-              ) -> dict[str, Any]:
+def _metadata(report: render.Report, out: Published, load_errors: list[str]) -> dict[str, Any]:
     status = report.section_status
     meta: dict[str, Any] = {
         "path": dg.MetadataValue.path(str(out.path)),
@@ -28,9 +40,11 @@ def _metadata(report: render.Report, out: Published, load_errors: list[str]
         "dagster/row_count": 1,
         "sections": dg.MetadataValue.json(status),
         "sections_rendered": dg.MetadataValue.text(
-            ", ".join(k for k, v in status.items() if v == "rendered") or "none"),
+            ", ".join(k for k, v in status.items() if v == "rendered") or "none"
+        ),
         "sections_without_data": dg.MetadataValue.text(
-            ", ".join(k for k, v in status.items() if v != "rendered") or "none"),
+            ", ".join(k for k, v in status.items() if v != "rendered") or "none"
+        ),
         "headline": dg.MetadataValue.json(report.headline),
     }
     for key, value in report.headline.items():
@@ -67,8 +81,9 @@ def _metadata(report: render.Report, out: Published, load_errors: list[str]
     metadata=table_metadata(DAILY_COLUMNS, "daily_report"),
     code_version="1",
 )
-def daily_report(context: dg.AssetExecutionContext, evalflow: EvalflowResource
-                 ) -> dg.MaterializeResult:
+def daily_report(
+    context: dg.AssetExecutionContext, evalflow: EvalflowResource
+) -> dg.MaterializeResult:
     day = day_of(context.partition_key)
     wh = evalflow.warehouse()
     ctx = load_daily_context(wh, day, evalflow.settings())
@@ -85,8 +100,10 @@ def daily_report(context: dg.AssetExecutionContext, evalflow: EvalflowResource
     kinds={"plotly", "html", "duckdb"},
     owners=["team:ml-quality"],
     deps=[
-        *[dg.AssetDep(k, partition_mapping=dg.TimeWindowPartitionMapping())
-          for k in WEEKLY_DAILY_INPUTS],
+        *[
+            dg.AssetDep(k, partition_mapping=dg.TimeWindowPartitionMapping())
+            for k in WEEKLY_DAILY_INPUTS
+        ],
         *WEEKLY_WEEKLY_INPUTS,
     ],
     pool="duckdb",
@@ -102,8 +119,9 @@ def daily_report(context: dg.AssetExecutionContext, evalflow: EvalflowResource
     metadata=table_metadata(WEEKLY_COLUMNS, "weekly_report"),
     code_version="1",
 )
-def weekly_report(context: dg.AssetExecutionContext, evalflow: EvalflowResource
-                  ) -> dg.MaterializeResult:
+def weekly_report(
+    context: dg.AssetExecutionContext, evalflow: EvalflowResource
+) -> dg.MaterializeResult:
     week_start = day_of(context.partition_key)
     wh = evalflow.warehouse()
     ctx = load_weekly_context(wh, week_start, evalflow.settings())

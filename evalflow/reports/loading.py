@@ -22,45 +22,187 @@ from evalflow.config.settings import Settings
 from evalflow.reports.model import json_list
 from evalflow.storage.warehouse import Warehouse, ident
 
-KPI_FIELDS = ["day", "segment_key", "segment_value", "metric", "value", "ci_low", "ci_high",
-              "se", "n", "estimator", "low_count"]
-ALERT_FIELDS = ["alert_id", "day", "first_seen", "last_seen", "kind", "severity", "metric",
-                "segment_key", "segment_value", "observed", "expected", "evidence",
-                "consecutive_days", "status"]
-ROLLOUT_FIELDS = ["day", "treatment_version", "control_version", "traffic_share", "decision",
-                  "next_phase", "reasons", "n_treatment", "n_control", "composite_treatment",
-                  "composite_control", "composite_diff", "composite_diff_ci_low",
-                  "composite_diff_ci_high", "details_json"]
-JUDGE_FIELDS = ["interaction_id", "criterion", "backend", "model", "status", "passed", "cached",
-                "tokens_in", "tokens_out", "cost_usd", "noise_std"]
+KPI_FIELDS = [
+    "day",
+    "segment_key",
+    "segment_value",
+    "metric",
+    "value",
+    "ci_low",
+    "ci_high",
+    "se",
+    "n",
+    "estimator",
+    "low_count",
+]
+ALERT_FIELDS = [
+    "alert_id",
+    "day",
+    "first_seen",
+    "last_seen",
+    "kind",
+    "severity",
+    "metric",
+    "segment_key",
+    "segment_value",
+    "observed",
+    "expected",
+    "evidence",
+    "consecutive_days",
+    "status",
+]
+ROLLOUT_FIELDS = [
+    "day",
+    "treatment_version",
+    "control_version",
+    "traffic_share",
+    "decision",
+    "next_phase",
+    "reasons",
+    "n_treatment",
+    "n_control",
+    "composite_treatment",
+    "composite_control",
+    "composite_diff",
+    "composite_diff_ci_low",
+    "composite_diff_ci_high",
+    "details_json",
+]
+JUDGE_FIELDS = [
+    "interaction_id",
+    "criterion",
+    "backend",
+    "model",
+    "status",
+    "passed",
+    "cached",
+    "tokens_in",
+    "tokens_out",
+    "cost_usd",
+    "noise_std",
+]
 CALL_FIELDS = ["call_id", "purpose", "status", "attempts", "tokens_in", "tokens_out", "cost_usd"]
 SAMPLE_FIELDS = ["interaction_id", "reason", "est_judge_cost_usd"]
-ISSUE_FIELDS = ["day", "issue_id", "source", "title", "frequency", "user_impact", "severity",
-                "business_weight", "effort", "priority", "rank", "category",
-                "suggested_improvement", "example_ids", "first_seen", "affected",
-                "users_affected", "segment_key", "segment_value", "status"]
-CLUSTER_FIELDS = ["day", "cluster_id", "label", "top_terms", "size", "users_affected",
-                  "share_users", "share_traffic", "example_ids", "first_seen", "last_seen",
-                  "status", "is_anomaly_cluster", "severity", "failure_mix"]
-COMPARISON_FIELDS = ["week_start", "metric", "baseline_version", "new_version", "baseline_value",
-                     "new_value", "diff", "diff_ci_low", "diff_ci_high", "rel_change",
-                     "significant", "n_baseline", "n_new", "recommendation",
-                     "recommendation_reasons"]
-CALIBRATION_FIELDS = ["day", "criterion", "backend", "source", "n", "agreement", "precision",
-                      "recall", "specificity", "kappa", "kappa_ci_low", "kappa_ci_high", "auc",
-                      "n_judged", "note"]
-FAIRNESS_FIELDS = ["week_start", "attribute", "group_value", "reference_group", "metric",
-                   "direction", "n", "rate", "reference_rate", "disparity_ratio",
-                   "disparity_diff", "p_value", "p_adjusted", "significant", "flagged",
-                   "small_group"]
-REGRESSION_FIELDS = ["case_id", "day", "issue_id", "interaction_id", "query", "response",
-                     "failure", "cluster_id", "source", "priority_rank"]
+ISSUE_FIELDS = [
+    "day",
+    "issue_id",
+    "source",
+    "title",
+    "frequency",
+    "user_impact",
+    "severity",
+    "business_weight",
+    "effort",
+    "priority",
+    "rank",
+    "category",
+    "suggested_improvement",
+    "example_ids",
+    "first_seen",
+    "affected",
+    "users_affected",
+    "segment_key",
+    "segment_value",
+    "status",
+]
+CLUSTER_FIELDS = [
+    "day",
+    "cluster_id",
+    "label",
+    "top_terms",
+    "size",
+    "users_affected",
+    "share_users",
+    "share_traffic",
+    "example_ids",
+    "first_seen",
+    "last_seen",
+    "status",
+    "is_anomaly_cluster",
+    "severity",
+    "failure_mix",
+]
+COMPARISON_FIELDS = [
+    "week_start",
+    "metric",
+    "baseline_version",
+    "new_version",
+    "baseline_value",
+    "new_value",
+    "diff",
+    "diff_ci_low",
+    "diff_ci_high",
+    "rel_change",
+    "significant",
+    "n_baseline",
+    "n_new",
+    "recommendation",
+    "recommendation_reasons",
+]
+CALIBRATION_FIELDS = [
+    "day",
+    "criterion",
+    "backend",
+    "source",
+    "n",
+    "agreement",
+    "precision",
+    "recall",
+    "specificity",
+    "kappa",
+    "kappa_ci_low",
+    "kappa_ci_high",
+    "auc",
+    "n_judged",
+    "note",
+]
+FAIRNESS_FIELDS = [
+    "week_start",
+    "attribute",
+    "group_value",
+    "reference_group",
+    "metric",
+    "direction",
+    "n",
+    "rate",
+    "reference_rate",
+    "disparity_ratio",
+    "disparity_diff",
+    "p_value",
+    "p_adjusted",
+    "significant",
+    "flagged",
+    "small_group",
+]
+REGRESSION_FIELDS = [
+    "case_id",
+    "day",
+    "issue_id",
+    "interaction_id",
+    "query",
+    "response",
+    "failure",
+    "cluster_id",
+    "source",
+    "priority_rank",
+]
 DATE_FIELDS = ("day", "week_start", "first_seen", "last_seen")
 
-REPORT_TABLES = ("raw_interactions", "sampled_interactions", "judge_scores", "judge_calls",
-                 "judge_calibration", "segment_kpis", "rollout_decisions", "model_comparison",
-                 "quality_alerts", "fairness_audit", "failure_clusters", "issue_priorities",
-                 "regression_cases")
+REPORT_TABLES = (
+    "raw_interactions",
+    "sampled_interactions",
+    "judge_scores",
+    "judge_calls",
+    "judge_calibration",
+    "segment_kpis",
+    "rollout_decisions",
+    "model_comparison",
+    "quality_alerts",
+    "fairness_audit",
+    "failure_clusters",
+    "issue_priorities",
+    "regression_cases",
+)
 
 
 def _utcnow() -> dt.datetime:
@@ -181,25 +323,49 @@ def load_daily_context(
             "day": day,
             "settings": settings,
             "generated_at": _utcnow(),
-            "kpis_day": r.select("segment_kpis", KPI_FIELDS, on_day, [day],
-                                 ["day"], "segment_key, segment_value, metric"),
+            "kpis_day": r.select(
+                "segment_kpis",
+                KPI_FIELDS,
+                on_day,
+                [day],
+                ["day"],
+                "segment_key, segment_value, metric",
+            ),
             "kpis_trend": r.select(
-                "segment_kpis", KPI_FIELDS, "day BETWEEN ? AND ? AND segment_key = 'overall'",
-                [trend_start, day], ["day", "segment_key"], "day, metric"),
-            "alerts": r.select("quality_alerts", ALERT_FIELDS, on_day, [day], ["day"],
-                               "alert_id"),
+                "segment_kpis",
+                KPI_FIELDS,
+                "day BETWEEN ? AND ? AND segment_key = 'overall'",
+                [trend_start, day],
+                ["day", "segment_key"],
+                "day, metric",
+            ),
+            "alerts": r.select("quality_alerts", ALERT_FIELDS, on_day, [day], ["day"], "alert_id"),
             "rollout": r.select("rollout_decisions", ROLLOUT_FIELDS, on_day, [day], ["day"]),
             "judge_scores": r.select("judge_scores", JUDGE_FIELDS, on_day, [day], ["day"]),
             "judge_calls": r.select("judge_calls", CALL_FIELDS, on_day, [day], ["day"]),
             "sampled": r.select("sampled_interactions", SAMPLE_FIELDS, on_day, [day], ["day"]),
-            "volume": r.scalar("raw_interactions",
-                               "SELECT count(*) FROM raw_interactions WHERE day = ?", [day],
-                               ["day"]),
-            "issues": r.select("issue_priorities", ISSUE_FIELDS, "day = ? AND rank <= ?",
-                               [day, rs.top_issues], ["day", "rank"], "rank, issue_id"),
-            "clusters": r.select("failure_clusters", CLUSTER_FIELDS, on_day, [day], ["day"],
-                                 "size DESC, cluster_id" if r.has("failure_clusters", "size",
-                                                                   "cluster_id") else ""),
+            "volume": r.scalar(
+                "raw_interactions",
+                "SELECT count(*) FROM raw_interactions WHERE day = ?",
+                [day],
+                ["day"],
+            ),
+            "issues": r.select(
+                "issue_priorities",
+                ISSUE_FIELDS,
+                "day = ? AND rank <= ?",
+                [day, rs.top_issues],
+                ["day", "rank"],
+                "rank, issue_id",
+            ),
+            "clusters": r.select(
+                "failure_clusters",
+                CLUSTER_FIELDS,
+                on_day,
+                [day],
+                ["day"],
+                "size DESC, cluster_id" if r.has("failure_clusters", "size", "cluster_id") else "",
+            ),
         }
         ids = example_ids([ctx["issues"], ctx["clusters"]], rs.examples_per_issue)
         ctx["examples"] = r.queries(ids, day - dt.timedelta(days=6), day)
@@ -228,27 +394,68 @@ def load_weekly_context(
             "settings": settings,
             "generated_at": _utcnow(),
             "kpis_overall": r.select(
-                "segment_kpis", KPI_FIELDS, "day BETWEEN ? AND ? AND segment_key = 'overall'",
-                [prev_start, week_end], ["day", "segment_key"], "day, metric"),
-            "comparison": r.select("model_comparison", COMPARISON_FIELDS, "week_start = ?",
-                                   [week_start], ["week_start"]),
-            "calibration": r.select("judge_calibration", CALIBRATION_FIELDS, in_week,
-                                    [calib_start, week_end], ["day"], "day, criterion, backend"),
-            "fairness": r.select("fairness_audit", FAIRNESS_FIELDS, "week_start = ?",
-                                 [week_start], ["week_start"]),
-            "issues": r.select("issue_priorities", ISSUE_FIELDS, in_week, [week_start, week_end],
-                               ["day"], "day, rank"),
-            "regression": r.select("regression_cases", REGRESSION_FIELDS, in_week,
-                                   [week_start, week_end], ["day"], "day, case_id"),
-            "alerts": r.select("quality_alerts", ALERT_FIELDS, in_week, [week_start, week_end],
-                               ["day"], "day, alert_id"),
-            "volume": r.scalar("raw_interactions",
-                               "SELECT count(*) FROM raw_interactions WHERE day BETWEEN ? AND ?",
-                               [week_start, week_end], ["day"]),
+                "segment_kpis",
+                KPI_FIELDS,
+                "day BETWEEN ? AND ? AND segment_key = 'overall'",
+                [prev_start, week_end],
+                ["day", "segment_key"],
+                "day, metric",
+            ),
+            "comparison": r.select(
+                "model_comparison",
+                COMPARISON_FIELDS,
+                "week_start = ?",
+                [week_start],
+                ["week_start"],
+            ),
+            "calibration": r.select(
+                "judge_calibration",
+                CALIBRATION_FIELDS,
+                in_week,
+                [calib_start, week_end],
+                ["day"],
+                "day, criterion, backend",
+            ),
+            "fairness": r.select(
+                "fairness_audit", FAIRNESS_FIELDS, "week_start = ?", [week_start], ["week_start"]
+            ),
+            "issues": r.select(
+                "issue_priorities",
+                ISSUE_FIELDS,
+                in_week,
+                [week_start, week_end],
+                ["day"],
+                "day, rank",
+            ),
+            "regression": r.select(
+                "regression_cases",
+                REGRESSION_FIELDS,
+                in_week,
+                [week_start, week_end],
+                ["day"],
+                "day, case_id",
+            ),
+            "alerts": r.select(
+                "quality_alerts",
+                ALERT_FIELDS,
+                in_week,
+                [week_start, week_end],
+                ["day"],
+                "day, alert_id",
+            ),
+            "volume": r.scalar(
+                "raw_interactions",
+                "SELECT count(*) FROM raw_interactions WHERE day BETWEEN ? AND ?",
+                [week_start, week_end],
+                ["day"],
+            ),
         }
         issues = ctx["issues"]
-        latest = (issues.sort_values("day").drop_duplicates("issue_id", keep="last")
-                  if len(issues) else issues)
+        latest = (
+            issues.sort_values("day").drop_duplicates("issue_id", keep="last")
+            if len(issues)
+            else issues
+        )
         ids = example_ids([latest], rs.examples_per_issue)
         ctx["examples"] = r.queries(ids, week_start, week_end)
         ctx["tables_present"] = r.present()

@@ -29,9 +29,13 @@ _COMMON: dict[str, tuple[str, str]] = {
     "headline": ("VARCHAR", "JSON of the headline numbers (NULL values are unmeasured)"),
 }
 DAILY_COLUMNS: dict[str, tuple[str, str]] = {
-    "day": ("DATE", "UTC day the report covers (the partition)"), **_COMMON}
+    "day": ("DATE", "UTC day the report covers (the partition)"),
+    **_COMMON,
+}
 WEEKLY_COLUMNS: dict[str, tuple[str, str]] = {
-    "week_start": ("DATE", "Monday of the week the report covers (the partition)"), **_COMMON}
+    "week_start": ("DATE", "Monday of the week the report covers (the partition)"),
+    **_COMMON,
+}
 
 
 @dataclass(frozen=True)
@@ -74,18 +78,23 @@ def _json_default(value: Any) -> Any:
 
 def report_row(report: Report, path: Path, size: int, generated_at: dt.datetime) -> pd.DataFrame:
     key_col = "day" if report.kind == "daily" else "week_start"
-    return pd.DataFrame([{
-        key_col: report.key,
-        "path": str(path),
-        "generated_at": pd.Timestamp(generated_at),
-        "sections": json.dumps(report.section_status),
-        "size_bytes": size,
-        "headline": json.dumps(report.headline, default=_json_default, sort_keys=True),
-    }])
+    return pd.DataFrame(
+        [
+            {
+                key_col: report.key,
+                "path": str(path),
+                "generated_at": pd.Timestamp(generated_at),
+                "sections": json.dumps(report.section_status),
+                "size_bytes": size,
+                "headline": json.dumps(report.headline, default=_json_default, sort_keys=True),
+            }
+        ]
+    )
 
 
-def publish(report: Report, reports_dir: Path, wh: Warehouse,
-            generated_at: dt.datetime) -> Published:
+def publish(
+    report: Report, reports_dir: Path, wh: Warehouse, generated_at: dt.datetime
+) -> Published:
     """Write the file, then replace the report's row in ``daily_report``/``weekly_report``."""
     path = report_path(reports_dir, report.kind, report.key)
     size = write_atomic(path, report.html)
@@ -93,6 +102,11 @@ def publish(report: Report, reports_dir: Path, wh: Warehouse,
     if report.kind == "daily":
         wh.replace_partition("daily_report", row, report.key, schema=duckdb_types(DAILY_COLUMNS))
     else:
-        wh.replace_partition("weekly_report", row, report.key, partition_col="week_start",
-                             schema=duckdb_types(WEEKLY_COLUMNS))
+        wh.replace_partition(
+            "weekly_report",
+            row,
+            report.key,
+            partition_col="week_start",
+            schema=duckdb_types(WEEKLY_COLUMNS),
+        )
     return Published(path, size, row)

@@ -64,9 +64,11 @@ def make_environment(autoescape: bool = True) -> Environment:
     negative-control test that proves the browser check catches unescaped text."""
     return Environment(
         loader=PackageLoader("evalflow.reports", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "j2"),
-                                     default_for_string=True, default=True)
-        if autoescape else False,
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "j2"), default_for_string=True, default=True
+        )
+        if autoescape
+        else False,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -84,8 +86,14 @@ def plotly_bundle() -> Markup:
 
 def figure_html(fig: go.Figure, div_id: str) -> Markup:
     """A figure as a <div> plus one <script> that draws it (plotly.js not included)."""
-    fragment = pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id,
-                           config=PLOTLY_CONFIG, validate=True)
+    fragment = pio.to_html(
+        fig,
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config=PLOTLY_CONFIG,
+        validate=True,
+    )
     if len(_SCRIPT_OPEN.findall(fragment)) != 1 or len(_SCRIPT_CLOSE.findall(fragment)) != 1:
         raise UnsafeFragment(f"figure {div_id}: expected exactly one script element")
     return Markup(fragment)
@@ -105,41 +113,61 @@ def content_security_policy(scripts: list[str]) -> str:
     is blocked, and no request can leave the file (it must open offline anyway).
     """
     hashes = " ".join(sorted({script_hash(s) for s in scripts})) or "'none'"
-    return ("default-src 'none'; "
-            f"script-src {hashes}; "
-            "style-src 'unsafe-inline'; img-src data:; font-src data:; "
-            "connect-src 'none'; base-uri 'none'; form-action 'none'")
+    return (
+        "default-src 'none'; "
+        f"script-src {hashes}; "
+        "style-src 'unsafe-inline'; img-src data:; font-src data:; "
+        "connect-src 'none'; base-uri 'none'; form-action 'none'"
+    )
 
 
 def _view(sections: list[Section]) -> list[dict[str, Any]]:
     return [
-        {"section": s,
-         "figures": [figure_html(f, f"fig-{s.key}-{i}") for i, f in enumerate(s.figures)]}
+        {
+            "section": s,
+            "figures": [figure_html(f, f"fig-{s.key}-{i}") for i, f in enumerate(s.figures)],
+        }
         for s in sections
     ]
 
 
-def render_sections(kind: str, title: str, subtitle: str, sections: list[Section],
-                    headline: dict[str, Any], ctx: dict[str, Any],
-                    env: Environment | None = None, csp: bool = True) -> str:
+def render_sections(
+    kind: str,
+    title: str,
+    subtitle: str,
+    sections: list[Section],
+    headline: dict[str, Any],
+    ctx: dict[str, Any],
+    env: Environment | None = None,
+    csp: bool = True,
+) -> str:
     env = env or make_environment()
     template = env.get_template("report.html.j2")
     view = _view(sections)
     has_figures = any(item["figures"] for item in view)
     bundle = plotly_bundle() if has_figures else Markup("")
     scripts = ([str(bundle)] if has_figures else []) + [
-        m.group(1) for item in view for fig in item["figures"]
-        for m in _SCRIPT_BODY.finditer(str(fig))]
+        m.group(1)
+        for item in view
+        for fig in item["figures"]
+        for m in _SCRIPT_BODY.finditer(str(fig))
+    ]
     return template.render(
-        kind=kind, title=title, subtitle=subtitle, sections=view, headline=headline,
-        generated_at=ctx.get("generated_at"), tables_present=ctx.get("tables_present", []),
-        load_errors=ctx.get("load_errors", []), no_data=NO_DATA, plotly_js=bundle,
+        kind=kind,
+        title=title,
+        subtitle=subtitle,
+        sections=view,
+        headline=headline,
+        generated_at=ctx.get("generated_at"),
+        tables_present=ctx.get("tables_present", []),
+        load_errors=ctx.get("load_errors", []),
+        no_data=NO_DATA,
+        plotly_js=bundle,
         csp=content_security_policy(scripts) if csp else "",
     )
 
 
-def daily_report(ctx: dict[str, Any], env: Environment | None = None,
-                 csp: bool = True) -> Report:
+def daily_report(ctx: dict[str, Any], env: Environment | None = None, csp: bool = True) -> Report:
     """Sections, headline and HTML of the daily report for a ``load_daily_context`` result.
 
     ``env``/``csp`` are for tests only (a negative control renders without escaping
@@ -149,21 +177,29 @@ def daily_report(ctx: dict[str, Any], env: Environment | None = None,
     sections = build_daily_sections(ctx)
     headline = daily_headline(ctx)
     title = f"evalflow daily report — {day.isoformat()}"
-    html = render_sections("daily", title, f"Traffic of {day:%A %d %B %Y} (UTC)", sections,
-                           headline, ctx, env, csp)
+    html = render_sections(
+        "daily", title, f"Traffic of {day:%A %d %B %Y} (UTC)", sections, headline, ctx, env, csp
+    )
     return Report("daily", day, title, sections, headline, html)
 
 
-def weekly_report(ctx: dict[str, Any], env: Environment | None = None,
-                  csp: bool = True) -> Report:
+def weekly_report(ctx: dict[str, Any], env: Environment | None = None, csp: bool = True) -> Report:
     """Sections, headline and HTML of the weekly report for a ``load_weekly_context`` result."""
     start: dt.date = ctx["week_start"]
     end: dt.date = ctx["week_end"]
     sections = build_weekly_sections(ctx)
     headline = weekly_headline(ctx)
     title = f"evalflow weekly report — week of {start.isoformat()}"
-    html = render_sections("weekly", title, f"Monday {start:%d %B} to Sunday {end:%d %B %Y} (UTC)",
-                           sections, headline, ctx, env, csp)
+    html = render_sections(
+        "weekly",
+        title,
+        f"Monday {start:%d %B} to Sunday {end:%d %B %Y} (UTC)",
+        sections,
+        headline,
+        ctx,
+        env,
+        csp,
+    )
     return Report("weekly", start, title, sections, headline, html)
 
 

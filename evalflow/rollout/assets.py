@@ -1,6 +1,5 @@
 """Dagster wiring for ``rollout_decisions`` (daily) and ``model_comparison`` (weekly)."""
 
-
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -25,8 +24,21 @@ def _arm_counts(wh: Warehouse, start: dt.date, end: dt.date) -> pd.DataFrame:
 def _kpis(wh: Warehouse, start: dt.date, end: dt.date, keys: Sequence[str]) -> pd.DataFrame:
     """segment_kpis rows of some cells over a day range (small: a few hundred per day)."""
     if not wh.table_exists("segment_kpis"):
-        return pd.DataFrame(columns=["day", "segment_key", "segment_value", "metric", "value",
-                                     "ci_low", "ci_high", "se", "n", "estimator", "low_count"])
+        return pd.DataFrame(
+            columns=[
+                "day",
+                "segment_key",
+                "segment_value",
+                "metric",
+                "value",
+                "ci_low",
+                "ci_high",
+                "se",
+                "n",
+                "estimator",
+                "low_count",
+            ]
+        )
     df = wh.read_range("segment_kpis", start, end)
     return df[df["segment_key"].isin(list(keys))]
 
@@ -65,8 +77,11 @@ def rollout_decisions(
         # Earlier days: the phase-to-date pool and, at full rollout, the control's history.
         start, before = day - dt.timedelta(days=daily.LOOKBACK_DAYS), day - dt.timedelta(days=1)
         history = _kpis(wh, start, before, ["rollout_arm"])
-        daily_counts = (wh.query_df(daily.daily_versions_sql(), [start, before])
-                        if wh.table_exists("raw_interactions") else None)
+        daily_counts = (
+            wh.query_df(daily.daily_versions_sql(), [start, before])
+            if wh.table_exists("raw_interactions")
+            else None
+        )
         if daily.needed_history(counts, ro.control_arm, ro.treatment_arm):
             history_versions = _arm_counts(wh, start, before)
     metrics = sorted({t.metric for t in settings.kpis.composite} | {"override_rate"})
@@ -74,8 +89,9 @@ def rollout_decisions(
     def clustered(days: list[dt.date], arms: list[str]) -> dict[str, dict[str, float]]:
         return read_clustered_se(wh, days, arms, metrics)
 
-    out = daily.rollout_decision_for_day(day, kpis_day, counts, settings, history,
-                                         history_versions, daily_counts, clustered)
+    out = daily.rollout_decision_for_day(
+        day, kpis_day, counts, settings, history, history_versions, daily_counts, clustered
+    )
     wh.replace_partition("rollout_decisions", out, day, schema=duckdb_types(daily.COLUMNS))
     meta: dict[str, object] = {"dagster/row_count": len(out)}
     if len(out):
@@ -132,8 +148,11 @@ def model_comparison(
     wh = evalflow.warehouse()
     counts = _arm_counts(wh, start, end)
     kpis_week = _kpis(wh, start, end, ["model_version"])
-    decisions = (wh.read_range("rollout_decisions", start, end)
-                 if wh.table_exists("rollout_decisions") else daily.empty_decisions())
+    decisions = (
+        wh.read_range("rollout_decisions", start, end)
+        if wh.table_exists("rollout_decisions")
+        else daily.empty_decisions()
+    )
     hist_start = start - dt.timedelta(days=daily.LOOKBACK_DAYS)
     hist_end = start - dt.timedelta(days=1)
     kpis_history = counts_history = None
@@ -141,18 +160,39 @@ def model_comparison(
         kpis_history = _kpis(wh, hist_start, hist_end, ["model_version"])
         counts_history = _arm_counts(wh, hist_start, hist_end)
     out = comparison.build_model_comparison(
-        start, kpis_week, counts, decisions, settings, kpis_history, counts_history,
+        start,
+        kpis_week,
+        counts,
+        decisions,
+        settings,
+        kpis_history,
+        counts_history,
         _percentile_fetcher(wh) if wh.table_exists("raw_interactions") else None,
     )
-    wh.replace_partition("model_comparison", out, start, partition_col="week_start",
-                         schema=duckdb_types(comparison.COLUMNS))
+    wh.replace_partition(
+        "model_comparison",
+        out,
+        start,
+        partition_col="week_start",
+        schema=duckdb_types(comparison.COLUMNS),
+    )
     meta: dict[str, object] = {"dagster/row_count": len(out)}
     if len(out):
         meta["recommendation"] = str(out["recommendation"].iloc[0])
         meta["baseline_version"] = str(out["baseline_version"].iloc[0])
         meta["new_version"] = str(out["new_version"].iloc[0])
         meta["preview"] = md_preview(
-            out[["metric", "baseline_value", "new_value", "diff", "diff_ci_low",
-                 "diff_ci_high", "significant"]], rows=60,
+            out[
+                [
+                    "metric",
+                    "baseline_value",
+                    "new_value",
+                    "diff",
+                    "diff_ci_low",
+                    "diff_ci_high",
+                    "significant",
+                ]
+            ],
+            rows=60,
         )
     return dg.MaterializeResult(metadata=meta)

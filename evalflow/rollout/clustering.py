@@ -46,9 +46,13 @@ CLUSTER_KEYS: tuple[str, ...] = ("user_id", "conversation_id")
 
 def clustered_sql(metrics: Sequence[str], columns: set[str]) -> tuple[str, list[str]] | None:
     """The aggregation query (parameters: arm list, then the days) and the metrics it covers."""
-    covered = [m for m in metrics if m in OUTCOME_RATES
-               and OUTCOME_RATES[m][0] in columns
-               and (OUTCOME_RATES[m][1] is None or OUTCOME_RATES[m][1] in columns)]
+    covered = [
+        m
+        for m in metrics
+        if m in OUTCOME_RATES
+        and OUTCOME_RATES[m][0] in columns
+        and (OUTCOME_RATES[m][1] is None or OUTCOME_RATES[m][1] in columns)
+    ]
     if not covered or "rollout_arm" not in columns:
         return None
     keys = [ident(k) for k in CLUSTER_KEYS if k in columns] + ["interaction_id"]
@@ -59,10 +63,14 @@ def clustered_sql(metrics: Sequence[str], columns: set[str]) -> tuple[str, list[
         known = f"{ident(flag)} IS NOT NULL"
         if condition:
             known += f" AND coalesce({ident(condition)}, false)"
-        per_cluster.append(f"count_if({known}) AS m{i}, count_if({known} AND {ident(flag)}) AS y{i}")
+        per_cluster.append(
+            f"count_if({known}) AS m{i}, count_if({known} AND {ident(flag)}) AS y{i}"
+        )
         per_arm.append(f"sum(y{i}) / nullif(sum(m{i}), 0) AS p{i}")
-        out.append(f"sum((y{i} - p{i} * m{i}) ^ 2) AS ss{i}, sum(m{i}) AS n{i}, "
-                   f"count_if(m{i} > 0) AS k{i}, any_value(p{i}) AS v{i}")
+        out.append(
+            f"sum((y{i} - p{i} * m{i}) ^ 2) AS ss{i}, sum(m{i}) AS n{i}, "
+            f"count_if(m{i} > 0) AS k{i}, any_value(p{i}) AS v{i}"
+        )
     sql = (
         f"WITH c AS (SELECT rollout_arm AS arm, {cluster} AS cl, {', '.join(per_cluster)} "
         f"FROM raw_interactions WHERE rollout_arm IN (SELECT unnest(?)) "
@@ -98,9 +106,12 @@ def read_clustered_se(
     """Cluster-robust standard errors of ``metrics`` per arm over ``days`` (``{}`` if none)."""
     if not days or not wh.table_exists("raw_interactions"):
         return {}
-    cols = set(wh.query_df(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
-        ["raw_interactions"])["column_name"].astype(str))
+    cols = set(
+        wh.query_df(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+            ["raw_interactions"],
+        )["column_name"].astype(str)
+    )
     built = clustered_sql(metrics, cols)
     if built is None:
         return {}

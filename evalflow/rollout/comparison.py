@@ -67,17 +67,30 @@ def percentile_rows(values: pd.DataFrame, z: float) -> pd.DataFrame:
     """Exact multi-day percentiles (pooled-row format) from raw latency/resolution values."""
     rows = []
     for col in sorted({c for c, _ in catalogue.PERCENTILES.values()}):
-        v = pd.to_numeric(values[col], errors="coerce").to_numpy(float) if col in values else \
-            np.array([], dtype=float)
+        v = (
+            pd.to_numeric(values[col], errors="coerce").to_numpy(float)
+            if col in values
+            else np.array([], dtype=float)
+        )
         wanted = {m: q for m, (c, q) in catalogue.PERCENTILES.items() if c == col}
-        est = grouped_quantiles(np.zeros(len(v), dtype=np.int64), SortedValues.of(v), 1,
-                                sorted(set(wanted.values())), z)
+        est = grouped_quantiles(
+            np.zeros(len(v), dtype=np.int64), SortedValues.of(v), 1, sorted(set(wanted.values())), z
+        )
         for metric, q in wanted.items():
             e = est[q]
             lo, hi = float(e.ci_low[0]), float(e.ci_high[0])
-            rows.append({"metric": metric, "value": float(e.value[0]), "ci_low": lo,
-                         "ci_high": hi, "se": (hi - lo) / (2 * z), "n": int(e.n[0]),
-                         "estimator": "census", "days": np.nan})
+            rows.append(
+                {
+                    "metric": metric,
+                    "value": float(e.value[0]),
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "se": (hi - lo) / (2 * z),
+                    "n": int(e.n[0]),
+                    "estimator": "census",
+                    "days": np.nan,
+                }
+            )
     return pd.DataFrame(rows, columns=POOLED_COLUMNS)
 
 
@@ -90,13 +103,25 @@ def _with_exact_percentiles(pooled: pd.DataFrame, exact: pd.DataFrame | None) ->
     return pd.concat([rest, exact], ignore_index=True)
 
 
-def _add_composite(pooled: pd.DataFrame, version: str | None, settings: Settings,
-                   z: float) -> pd.DataFrame:
+def _add_composite(
+    pooled: pd.DataFrame, version: str | None, settings: Settings, z: float
+) -> pd.DataFrame:
     res = arm_from_rows(pooled, version).composite(settings.kpis.composite, z)
     est = "horvitz_thompson" if res.sample_based else "census"
-    row = pd.DataFrame([{"metric": catalogue.COMPOSITE, "value": res.value, "ci_low": res.ci_low,
-                         "ci_high": res.ci_high, "se": res.se, "n": res.n, "estimator": est,
-                         "days": pooled["days"].max() if len(pooled) else np.nan}])
+    row = pd.DataFrame(
+        [
+            {
+                "metric": catalogue.COMPOSITE,
+                "value": res.value,
+                "ci_low": res.ci_low,
+                "ci_high": res.ci_high,
+                "se": res.se,
+                "n": res.n,
+                "estimator": est,
+                "days": pooled["days"].max() if len(pooled) else np.nan,
+            }
+        ]
+    )
     return pd.concat([pooled, row], ignore_index=True) if len(pooled) else row
 
 
@@ -129,17 +154,22 @@ def weekly_recommendation(
         reasons.append("weekly composite KPI difference unmeasured")
     else:
         diff, lo, hi = composite["diff"], composite["diff_ci_low"], composite["diff_ci_high"]
-        span = (f"weekly composite KPI new {composite['new_value']:.3f} vs baseline "
-                f"{composite['baseline_value']:.3f}, diff {diff:+.3f}"
-                + (f" (95% CI {lo:+.3f} to {hi:+.3f})" if pd.notna(lo) else ""))
+        span = (
+            f"weekly composite KPI new {composite['new_value']:.3f} vs baseline "
+            f"{composite['baseline_value']:.3f}, diff {diff:+.3f}"
+            + (f" (95% CI {lo:+.3f} to {hi:+.3f})" if pd.notna(lo) else "")
+        )
         if pd.notna(hi) and diff < -rollout.rollback_margin and hi < -rollout.composite_margin:
             sev = 2
-            reasons.append(f"{span}: significant drop beyond rollback_margin "
-                           f"{rollout.rollback_margin:.3f}")
+            reasons.append(
+                f"{span}: significant drop beyond rollback_margin {rollout.rollback_margin:.3f}"
+            )
         elif pd.isna(lo) or lo < -rollout.composite_margin:
             sev = max(sev, 1)
-            reasons.append(f"{span}: not shown non-inferior within composite_margin "
-                           f"{rollout.composite_margin:.3f}")
+            reasons.append(
+                f"{span}: not shown non-inferior within composite_margin "
+                f"{rollout.composite_margin:.3f}"
+            )
         else:
             reasons.append(f"{span}: non-inferior within {rollout.composite_margin:.3f}")
     return RECOMMENDATION[sev], reasons
@@ -157,7 +187,11 @@ def compare_pooled(
 ) -> pd.DataFrame:
     """Comparison rows from the two models' pooled rows (``pool_days`` format)."""
     z = z_value(settings.kpis.confidence)
-    b = base.set_index("metric") if len(base) else pd.DataFrame(columns=POOLED_COLUMNS).set_index("metric")
+    b = (
+        base.set_index("metric")
+        if len(base)
+        else pd.DataFrame(columns=POOLED_COLUMNS).set_index("metric")
+    )
     nw = new.set_index("metric")
     metrics = sorted(set(nw.index) | set(b.index), key=lambda m: (m == catalogue.COMPOSITE, m))
     b = b.reindex(metrics)
@@ -169,21 +203,23 @@ def compare_pooled(
     high = np.where(is_count, np.nan, diff + z * se)
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(b["value"].astype(float) != 0, diff / b["value"].astype(float), np.nan)
-    out = pd.DataFrame({
-        "week_start": week_start,
-        "metric": metrics,
-        "baseline_version": base_version,
-        "new_version": new_version,
-        "baseline_value": b["value"].astype(float).to_numpy(),
-        "new_value": nw["value"].astype(float).to_numpy(),
-        "diff": diff.astype(float).to_numpy(),
-        "diff_ci_low": low,
-        "diff_ci_high": high,
-        "rel_change": rel,
-        "significant": (low > 0) | (high < 0),
-        "n_baseline": b["n"].fillna(0).astype(np.int64).to_numpy(),
-        "n_new": nw["n"].fillna(0).astype(np.int64).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "week_start": week_start,
+            "metric": metrics,
+            "baseline_version": base_version,
+            "new_version": new_version,
+            "baseline_value": b["value"].astype(float).to_numpy(),
+            "new_value": nw["value"].astype(float).to_numpy(),
+            "diff": diff.astype(float).to_numpy(),
+            "diff_ci_low": low,
+            "diff_ci_high": high,
+            "rel_change": rel,
+            "significant": (low > 0) | (high < 0),
+            "n_baseline": b["n"].fillna(0).astype(np.int64).to_numpy(),
+            "n_new": nw["n"].fillna(0).astype(np.int64).to_numpy(),
+        }
+    )
     comp = out[out["metric"] == catalogue.COMPOSITE]
     rec, reasons = weekly_recommendation(
         decisions, comp.iloc[0] if len(comp) else None, settings.rollout
@@ -225,21 +261,25 @@ def build_model_comparison(
     _, base_version, _ = arm_traffic(counts_week, ro.control_arm)
     extra: list[str] = []
     cell = "model_version"
-    new_rows = kpis_week[(kpis_week["segment_key"] == cell)
-                         & (kpis_week["segment_value"] == new_version)]
+    new_rows = kpis_week[
+        (kpis_week["segment_key"] == cell) & (kpis_week["segment_value"] == new_version)
+    ]
     if new_rows.empty:
         return empty_comparison()
     if base_version is not None and base_version != new_version:
-        base_rows = kpis_week[(kpis_week["segment_key"] == cell)
-                              & (kpis_week["segment_value"] == base_version)]
+        base_rows = kpis_week[
+            (kpis_week["segment_key"] == cell) & (kpis_week["segment_value"] == base_version)
+        ]
     else:
         base_version = None
         base_rows = pd.DataFrame(columns=kpis_week.columns)
         if counts_history is not None and not counts_history.empty and kpis_history is not None:
             _, hist_version, _ = arm_traffic(counts_history, ro.control_arm)
             if hist_version is not None and hist_version != new_version:
-                h = kpis_history[(kpis_history["segment_key"] == cell)
-                                 & (kpis_history["segment_value"] == hist_version)]
+                h = kpis_history[
+                    (kpis_history["segment_key"] == cell)
+                    & (kpis_history["segment_value"] == hist_version)
+                ]
                 vol = h[(h["metric"] == "volume") & (h["value"] > 0)]
                 keep_days = _days_of(vol)[-HISTORY_DAYS:]
                 base_rows = h[h["day"].map(lambda d: pd.Timestamp(d).date()).isin(keep_days)]
@@ -253,17 +293,28 @@ def build_model_comparison(
         if base_version is None:
             extra.append("no baseline: no control arm this week or in the previous weeks")
     new_pooled = pool_days(new_rows, z)
-    base_pooled = pool_days(base_rows, z) if len(base_rows) else pd.DataFrame(
-        columns=POOLED_COLUMNS)
+    base_pooled = (
+        pool_days(base_rows, z) if len(base_rows) else pd.DataFrame(columns=POOLED_COLUMNS)
+    )
     if fetch_percentiles is not None:
         new_pooled = _with_exact_percentiles(
-            new_pooled, percentile_rows(fetch_percentiles(new_version, _days_of(new_rows)), z))
+            new_pooled, percentile_rows(fetch_percentiles(new_version, _days_of(new_rows)), z)
+        )
         if base_version is not None and len(base_rows):
             base_pooled = _with_exact_percentiles(
                 base_pooled,
-                percentile_rows(fetch_percentiles(base_version, _days_of(base_rows)), z))
+                percentile_rows(fetch_percentiles(base_version, _days_of(base_rows)), z),
+            )
     new_pooled = _add_composite(new_pooled, new_version, settings, z)
     if len(base_pooled):
         base_pooled = _add_composite(base_pooled, base_version, settings, z)
-    return compare_pooled(week_start, base_pooled, new_pooled, base_version, new_version,
-                          decisions_week, settings, extra)
+    return compare_pooled(
+        week_start,
+        base_pooled,
+        new_pooled,
+        base_version,
+        new_version,
+        decisions_week,
+        settings,
+        extra,
+    )

@@ -105,8 +105,14 @@ def historical_control(
     return pool_days(keep, z), days
 
 
-def decision_row(day: dt.date, d: Decision, t: ArmSummary, c: ArmSummary | None,
-                 share: float | None, phase: list[str] | None = None) -> pd.DataFrame:
+def decision_row(
+    day: dt.date,
+    d: Decision,
+    t: ArmSummary,
+    c: ArmSummary | None,
+    share: float | None,
+    phase: list[str] | None = None,
+) -> pd.DataFrame:
     phase = phase or [str(day)]
     details = {
         "control_source": c.source if c is not None else None,
@@ -118,20 +124,33 @@ def decision_row(day: dt.date, d: Decision, t: ArmSummary, c: ArmSummary | None,
         ],
     }
     row = {
-        "day": day, "treatment_version": t.version,
+        "day": day,
+        "treatment_version": t.version,
         "control_version": c.version if c is not None else None,
-        "traffic_share": share, "decision": d.decision, "next_phase": d.next_phase,
-        "reasons": json.dumps(d.reasons), "n_treatment": t.volume,
+        "traffic_share": share,
+        "decision": d.decision,
+        "next_phase": d.next_phase,
+        "reasons": json.dumps(d.reasons),
+        "n_treatment": t.volume,
         "n_control": c.volume if c is not None else 0,
-        "composite_treatment": d.composite_treatment, "composite_control": d.composite_control,
-        "composite_diff": d.composite_diff, "composite_diff_ci_low": d.composite_diff_ci_low,
+        "composite_treatment": d.composite_treatment,
+        "composite_control": d.composite_control,
+        "composite_diff": d.composite_diff,
+        "composite_diff_ci_low": d.composite_diff_ci_low,
         "composite_diff_ci_high": d.composite_diff_ci_high,
         "details_json": json.dumps(details, default=_json_default),
         "phase_days": len(phase),
     }
     out = pd.DataFrame([row])
-    for col in ("traffic_share", "next_phase", "composite_treatment", "composite_control",
-                "composite_diff", "composite_diff_ci_low", "composite_diff_ci_high"):
+    for col in (
+        "traffic_share",
+        "next_phase",
+        "composite_treatment",
+        "composite_control",
+        "composite_diff",
+        "composite_diff_ci_low",
+        "composite_diff_ci_high",
+    ):
         out[col] = out[col].astype(float)
     return out
 
@@ -197,16 +216,23 @@ def phase_days(
     return sorted(days)
 
 
-def _arm(kpis: pd.DataFrame, arm: str, version: str | None, n: int, z: float,
-         days: list[str] | None = None) -> ArmSummary:
+def _arm(
+    kpis: pd.DataFrame,
+    arm: str,
+    version: str | None,
+    n: int,
+    z: float,
+    days: list[str] | None = None,
+) -> ArmSummary:
     """One arm's summary from one day's rows, or pooled over ``days`` of rows."""
     rows = _cell(kpis, "rollout_arm", arm)
     if days is not None:
         summary = arm_from_rows(pool_days(rows, z), version, days=days)
     else:
         summary = arm_from_rows(rows, version)
-    return ArmSummary(summary.version, max(summary.volume, 0) or n, summary.metrics,
-                      summary.source, summary.days)
+    return ArmSummary(
+        summary.version, max(summary.volume, 0) or n, summary.metrics, summary.source, summary.days
+    )
 
 
 ClusteredSE = Callable[[list[dt.date], list[str]], dict[str, dict[str, float]]]
@@ -258,9 +284,11 @@ def rollout_decision_for_day(
         c = _arm(kpis_day, ro.control_arm, v_c, n_c, z)
         c_phase = _arm(pooled_rows, ro.control_arm, v_c, n_c, z, labels) if len(days) > 1 else c
     else:
-        pooled, hist_days = (historical_control(history, ro.control_arm, z)
-                             if history is not None and not history.empty
-                             else (pd.DataFrame(), []))
+        pooled, hist_days = (
+            historical_control(history, ro.control_arm, z)
+            if history is not None and not history.empty
+            else (pd.DataFrame(), [])
+        )
         if pooled.empty:
             return decision_row(day, no_control_decision(t, LOOKBACK_DAYS), t, None, share)
         hv = None
@@ -278,8 +306,11 @@ def rollout_decision_for_day(
             phase, t_phase = today, t
         if n_c > 0:
             c = c.with_standard_errors(today.get(ro.control_arm, {}), z)
-            c_phase = (c_phase.with_standard_errors(phase.get(ro.control_arm, {}), z)
-                       if len(days) > 1 else c)
+            c_phase = (
+                c_phase.with_standard_errors(phase.get(ro.control_arm, {}), z)
+                if len(days) > 1
+                else c
+            )
         elif c.days:
             hist = clustered([dt.date.fromisoformat(d) for d in c.days], [ro.control_arm])
             c = c_phase = c.with_standard_errors(hist.get(ro.control_arm, {}), z)
@@ -288,10 +319,20 @@ def rollout_decision_for_day(
         # a week of single days does not give a week of chances to roll back on noise.
         k = len(days)
         z_day = z_value(1.0 - (1.0 - settings.kpis.confidence) / k)
-        ro_day = ro.model_copy(update={"guardrails": ro.guardrails.model_copy(
-            update={"override_rise_alpha": ro.guardrails.override_rise_alpha / k})})
-        d = with_phase_evidence(decide(t_phase, c_phase, share, ro, terms, z),
-                                decide(t, c, share, ro_day, terms, z_day), labels, share, ro)
+        ro_day = ro.model_copy(
+            update={
+                "guardrails": ro.guardrails.model_copy(
+                    update={"override_rise_alpha": ro.guardrails.override_rise_alpha / k}
+                )
+            }
+        )
+        d = with_phase_evidence(
+            decide(t_phase, c_phase, share, ro, terms, z),
+            decide(t, c, share, ro_day, terms, z_day),
+            labels,
+            share,
+            ro,
+        )
     else:
         d = decide(t, c, share, ro, terms, z)
     return decision_row(day, d, t_phase, c_phase, share, labels)
@@ -317,4 +358,3 @@ def needed_history(arm_counts: pd.DataFrame, control_arm: str, treatment_arm: st
     n_t = arm_traffic(arm_counts, treatment_arm)[0]
     n_c = arm_traffic(arm_counts, control_arm)[0]
     return n_t > 0 and n_c == 0
-

@@ -90,14 +90,16 @@ class ArmSummary:
                 continue
             if m.se is not None and m.se >= se:
                 continue
-            metrics[name] = Metric(m.value, se, max(0.0, m.value - z * se),
-                                   min(1.0, m.value + z * se), m.n)
+            metrics[name] = Metric(
+                m.value, se, max(0.0, m.value - z * se), min(1.0, m.value + z * se), m.n
+            )
         return ArmSummary(self.version, self.volume, metrics, self.source, self.days)
 
     def composite(self, terms: Sequence[CompositeTerm], z: float) -> CompositeResult:
         values = {
             t.metric: TermValue(m.value, m.se, m.n, catalogue.is_sample_based(t.metric))
-            for t in terms if (m := self.get(t.metric)) is not None
+            for t in terms
+            if (m := self.get(t.metric)) is not None
         }
         return composite_from_terms(values, terms, z)
 
@@ -107,13 +109,20 @@ def _opt(x: Any) -> float | None:
 
 
 def arm_from_rows(
-    rows: pd.DataFrame, version: str | None, source: str = "concurrent",
+    rows: pd.DataFrame,
+    version: str | None,
+    source: str = "concurrent",
     days: Sequence[str] = (),
 ) -> ArmSummary:
     """An ``ArmSummary`` from one cell's ``segment_kpis`` rows (daily or pooled)."""
     metrics = {
-        str(r.metric): Metric(_opt(r.value), _opt(r.se), _opt(r.ci_low), _opt(r.ci_high),
-                              int(r.n) if pd.notna(r.n) else 0)
+        str(r.metric): Metric(
+            _opt(r.value),
+            _opt(r.se),
+            _opt(r.ci_low),
+            _opt(r.ci_high),
+            int(r.n) if pd.notna(r.n) else 0,
+        )
         for r in rows.itertuples(index=False)
     }
     vol = metrics.get("volume")
@@ -173,16 +182,26 @@ def _evidence(t: ArmSummary, c: ArmSummary, min_samples: int) -> list[Check]:
     out = []
     for label, arm in (("treatment", t), ("control", c)):
         if arm.volume < min_samples:
-            out.append(Check("evidence", "hold",
-                             f"insufficient evidence: {label} has {arm.volume} interactions, "
-                             f"fewer than min_samples={min_samples}",
-                             {f"n_{label}": arm.volume, "min_samples": min_samples},
-                             evidence_only=True))
+            out.append(
+                Check(
+                    "evidence",
+                    "hold",
+                    f"insufficient evidence: {label} has {arm.volume} interactions, "
+                    f"fewer than min_samples={min_samples}",
+                    {f"n_{label}": arm.volume, "min_samples": min_samples},
+                    evidence_only=True,
+                )
+            )
     if not out:
-        out.append(Check("evidence", "pass",
-                         f"evidence: treatment n={t.volume}, control n={c.volume} "
-                         f"(min_samples={min_samples})",
-                         {"n_treatment": t.volume, "n_control": c.volume}))
+        out.append(
+            Check(
+                "evidence",
+                "pass",
+                f"evidence: treatment n={t.volume}, control n={c.volume} "
+                f"(min_samples={min_samples})",
+                {"n_treatment": t.volume, "n_control": c.volume},
+            )
+        )
     return out
 
 
@@ -195,46 +214,80 @@ class _CompositeDiff:
     high: float | None
 
 
-def _composite_diff(t: ArmSummary, c: ArmSummary, terms: Sequence[CompositeTerm],
-                    z: float) -> _CompositeDiff:
+def _composite_diff(
+    t: ArmSummary, c: ArmSummary, terms: Sequence[CompositeTerm], z: float
+) -> _CompositeDiff:
     ct, cc = t.composite(terms, z), c.composite(terms, z)
     if ct.value is None or cc.value is None:
         return _CompositeDiff(ct, cc, None, None, None)
     diff = ct.value - cc.value
-    se = math.hypot(ct.se or 0.0, cc.se or 0.0) if (ct.se is not None and cc.se is not None) else None
+    se = (
+        math.hypot(ct.se or 0.0, cc.se or 0.0)
+        if (ct.se is not None and cc.se is not None)
+        else None
+    )
     if se is None or math.isnan(se):
         return _CompositeDiff(ct, cc, diff, None, None)
     return _CompositeDiff(ct, cc, diff, diff - z * se, diff + z * se)
 
 
 def _composite_check(d: _CompositeDiff, rollout: RolloutSettings) -> Check:
-    nums = {"composite_treatment": d.t.value, "composite_control": d.c.value,
-            "diff": d.diff, "ci_low": d.low, "ci_high": d.high,
-            "composite_margin": rollout.composite_margin,
-            "rollback_margin": rollout.rollback_margin,
-            "terms_treatment": d.t.terms, "terms_control": d.c.terms}
+    nums = {
+        "composite_treatment": d.t.value,
+        "composite_control": d.c.value,
+        "diff": d.diff,
+        "ci_low": d.low,
+        "ci_high": d.high,
+        "composite_margin": rollout.composite_margin,
+        "rollback_margin": rollout.rollback_margin,
+        "terms_treatment": d.t.terms,
+        "terms_control": d.c.terms,
+    }
     if d.diff is None:
         which = [n for n, r in (("treatment", d.t), ("control", d.c)) if r.value is None]
         shares = ", ".join(
             f"{n} {100 * r.present_weight:.0f}% of weight measured"
-            for n, r in (("treatment", d.t), ("control", d.c)) if r.value is None
+            for n, r in (("treatment", d.t), ("control", d.c))
+            if r.value is None
         )
-        return Check("composite", "hold",
-                     f"composite KPI unmeasured for {' and '.join(which)} ({shares})", nums,
-                     evidence_only=True)
-    span = (f"treatment {_num(d.t.value)} vs control {_num(d.c.value)}, "
-            f"diff {_num(d.diff, True)}, 95% CI {_num(d.low, True)} to {_num(d.high, True)}")
-    if d.high is not None and d.diff < -rollout.rollback_margin and d.high < -rollout.composite_margin:
-        return Check("composite", "rollback",
-                     f"composite KPI dropped significantly beyond rollback_margin "
-                     f"{rollout.rollback_margin:.3f}: {span}", nums)
+        return Check(
+            "composite",
+            "hold",
+            f"composite KPI unmeasured for {' and '.join(which)} ({shares})",
+            nums,
+            evidence_only=True,
+        )
+    span = (
+        f"treatment {_num(d.t.value)} vs control {_num(d.c.value)}, "
+        f"diff {_num(d.diff, True)}, 95% CI {_num(d.low, True)} to {_num(d.high, True)}"
+    )
+    if (
+        d.high is not None
+        and d.diff < -rollout.rollback_margin
+        and d.high < -rollout.composite_margin
+    ):
+        return Check(
+            "composite",
+            "rollback",
+            f"composite KPI dropped significantly beyond rollback_margin "
+            f"{rollout.rollback_margin:.3f}: {span}",
+            nums,
+        )
     if d.low is None or d.low < -rollout.composite_margin:
-        return Check("composite", "hold",
-                     f"composite KPI not shown non-inferior within composite_margin "
-                     f"{rollout.composite_margin:.3f}: {span}", nums, evidence_only=True)
-    return Check("composite", "pass",
-                 f"composite KPI non-inferior within margin {rollout.composite_margin:.3f}: {span}",
-                 nums)
+        return Check(
+            "composite",
+            "hold",
+            f"composite KPI not shown non-inferior within composite_margin "
+            f"{rollout.composite_margin:.3f}: {span}",
+            nums,
+            evidence_only=True,
+        )
+    return Check(
+        "composite",
+        "pass",
+        f"composite KPI non-inferior within margin {rollout.composite_margin:.3f}: {span}",
+        nums,
+    )
 
 
 def _toxicity_check(t: ArmSummary, c: ArmSummary, rollout: RolloutSettings) -> Check:
@@ -242,8 +295,10 @@ def _toxicity_check(t: ArmSummary, c: ArmSummary, rollout: RolloutSettings) -> C
     alpha = rollout.guardrails.override_rise_alpha
     measured, breaches, attributable = [], [], []
     nums: dict[str, Any] = {"max_toxicity_rate": limit}
-    for metric, label in (("toxicity_rate", "judged toxicity"),
-                          ("toxicity_signal_rate", "toxicity signal")):
+    for metric, label in (
+        ("toxicity_rate", "judged toxicity"),
+        ("toxicity_signal_rate", "toxicity signal"),
+    ):
         mt, mc = t.get(metric), c.get(metric)
         nums[f"{metric}_treatment"] = mt.value if mt else None
         nums[f"{metric}_control"] = mc.value if mc else None
@@ -257,30 +312,42 @@ def _toxicity_check(t: ArmSummary, c: ArmSummary, rollout: RolloutSettings) -> C
             else:
                 # Counts for both: the judged rate's finite-population interval has zero
                 # width when every row is judged, which made any difference "significant".
-                p = one_sided_two_proportion_p(round(mt.value * mt.n), mt.n,
-                                               round(mc.value * mc.n), mc.n)
+                p = one_sided_two_proportion_p(
+                    round(mt.value * mt.n), mt.n, round(mc.value * mc.n), mc.n
+                )
                 blame = p < alpha
             nums[f"{metric}_p_value"] = p
             ctrl = _pct(mc.value) if mc is not None else "unmeasured"
-            msg = (f"{label} in treatment {_pct(mt.value)} (n={mt.n}) above max_toxicity_rate "
-                   f"{_pct(limit)}; control {ctrl}")
+            msg = (
+                f"{label} in treatment {_pct(mt.value)} (n={mt.n}) above max_toxicity_rate "
+                f"{_pct(limit)}; control {ctrl}"
+            )
             if p is not None:
                 msg += f", one-sided p={p:.3g}"
             breaches.append(msg)
             attributable.append(blame)
     if not measured:
-        return Check("toxicity", "hold",
-                     f"toxicity guardrail unmeasured for treatment (0 judged or signalled rows; "
-                     f"limit {_pct(limit)})", nums, evidence_only=True)
+        return Check(
+            "toxicity",
+            "hold",
+            f"toxicity guardrail unmeasured for treatment (0 judged or signalled rows; "
+            f"limit {_pct(limit)})",
+            nums,
+            evidence_only=True,
+        )
     if breaches:
         if any(attributable):
-            return Check("toxicity", "rollback",
-                         "toxicity guardrail breached: " + "; ".join(breaches), nums)
-        return Check("toxicity", "hold",
-                     "toxicity in treatment at the control's level (not attributable to "
-                     "the new model, but never a GO): " + "; ".join(breaches), nums)
-    return Check("toxicity", "pass",
-                 f"toxicity within {_pct(limit)}: " + ", ".join(measured), nums)
+            return Check(
+                "toxicity", "rollback", "toxicity guardrail breached: " + "; ".join(breaches), nums
+            )
+        return Check(
+            "toxicity",
+            "hold",
+            "toxicity in treatment at the control's level (not attributable to "
+            "the new model, but never a GO): " + "; ".join(breaches),
+            nums,
+        )
+    return Check("toxicity", "pass", f"toxicity within {_pct(limit)}: " + ", ".join(measured), nums)
 
 
 def superpopulation_interval(m: Metric, z: float) -> tuple[float | None, float | None]:
@@ -298,72 +365,113 @@ def superpopulation_interval(m: Metric, z: float) -> tuple[float | None, float |
     return low, high
 
 
-def _hallucination_check(t: ArmSummary, c: ArmSummary, rollout: RolloutSettings,
-                         z: float) -> Check:
+def _hallucination_check(t: ArmSummary, c: ArmSummary, rollout: RolloutSettings, z: float) -> Check:
     limit = rollout.guardrails.max_hallucination_rate
     alpha = rollout.guardrails.override_rise_alpha
     m = t.get("hallucination_rate")
     if m is None:
         judged = t.metrics.get("hallucination_rate")
-        return Check("hallucination", "hold",
-                     f"hallucination guardrail unmeasured for treatment "
-                     f"({judged.n if judged else 0} judged faithfulness rows; limit {_pct(limit)})",
-                     {"max_hallucination_rate": limit}, evidence_only=True)
+        return Check(
+            "hallucination",
+            "hold",
+            f"hallucination guardrail unmeasured for treatment "
+            f"({judged.n if judged else 0} judged faithfulness rows; limit {_pct(limit)})",
+            {"max_hallucination_rate": limit},
+            evidence_only=True,
+        )
     low, high = superpopulation_interval(m, z)
-    nums: dict[str, Any] = {"hallucination_rate": m.value, "ci_low": low, "ci_high": high,
-                            "n": m.n, "max_hallucination_rate": limit}
+    nums: dict[str, Any] = {
+        "hallucination_rate": m.value,
+        "ci_low": low,
+        "ci_high": high,
+        "n": m.n,
+        "max_hallucination_rate": limit,
+    }
     ci = "no CI" if low is None or high is None else f"95% CI {_pct(low)}–{_pct(high)}"
     desc = f"treatment hallucination rate {_pct(m.value)} ({ci}, n={m.n} judged)"
     if low is not None and low > limit:
         mc = c.get("hallucination_rate")
         nums["hallucination_rate_control"] = mc.value if mc else None
         if mc is None or mc.value is None or mc.value <= limit:
-            return Check("hallucination", "rollback",
-                         f"{desc}: lower bound above max_hallucination_rate {_pct(limit)}"
-                         f"; control {_pct(mc.value) if mc else 'unmeasured'}", nums)
+            return Check(
+                "hallucination",
+                "rollback",
+                f"{desc}: lower bound above max_hallucination_rate {_pct(limit)}"
+                f"; control {_pct(mc.value) if mc else 'unmeasured'}",
+                nums,
+            )
         p = one_sided_two_proportion_p(round(m.value * m.n), m.n, round(mc.value * mc.n), mc.n)
         nums["p_value"] = p
         vs = f"control {_pct(mc.value)} (n={mc.n}), one-sided p={p:.3g}"
         if p < alpha:
-            return Check("hallucination", "rollback",
-                         f"{desc}: lower bound above max_hallucination_rate {_pct(limit)} and "
-                         f"significantly above the {vs}", nums)
-        return Check("hallucination", "hold",
-                     f"{desc}: lower bound above max_hallucination_rate {_pct(limit)}, but at "
-                     f"the control's level ({vs}): not attributable to the new model, but "
-                     f"never a GO", nums)
+            return Check(
+                "hallucination",
+                "rollback",
+                f"{desc}: lower bound above max_hallucination_rate {_pct(limit)} and "
+                f"significantly above the {vs}",
+                nums,
+            )
+        return Check(
+            "hallucination",
+            "hold",
+            f"{desc}: lower bound above max_hallucination_rate {_pct(limit)}, but at "
+            f"the control's level ({vs}): not attributable to the new model, but "
+            f"never a GO",
+            nums,
+        )
     if m.value is not None and m.value > limit:
-        return Check("hallucination", "hold",
-                     f"{desc}: above max_hallucination_rate {_pct(limit)} but not significantly",
-                     nums, evidence_only=True)
-    return Check("hallucination", "pass",
-                 f"{desc} within max_hallucination_rate {_pct(limit)}", nums)
+        return Check(
+            "hallucination",
+            "hold",
+            f"{desc}: above max_hallucination_rate {_pct(limit)} but not significantly",
+            nums,
+            evidence_only=True,
+        )
+    return Check(
+        "hallucination", "pass", f"{desc} within max_hallucination_rate {_pct(limit)}", nums
+    )
 
 
-def _override_check(t: ArmSummary, c: ArmSummary, d: _CompositeDiff,
-                    rollout: RolloutSettings) -> Check:
+def _override_check(
+    t: ArmSummary, c: ArmSummary, d: _CompositeDiff, rollout: RolloutSettings
+) -> Check:
     alpha = rollout.guardrails.override_rise_alpha
     mt, mc = t.get("override_rate"), c.get("override_rate")
     if mt is None or mc is None or mt.n == 0 or mc.n == 0:
-        return Check("override", "info", "analyst override rate unmeasured: rise test skipped",
-                     {})
+        return Check("override", "info", "analyst override rate unmeasured: rise test skipped", {})
     xt, xc = round(mt.value * mt.n), round(mc.value * mc.n)
     p = one_sided_two_proportion_p(xt, mt.n, xc, mc.n)
     if mt.se is not None and mc.se is not None:
         # Overrides come in conversations: with cluster-robust errors on the arms the
         # unpooled test is the honest one; keep whichever of the two is more cautious.
         p = max(p, one_sided_diff_p(mt.value, mt.se, mc.value, mc.se))
-    nums = {"override_treatment": mt.value, "override_control": mc.value, "n_treatment": mt.n,
-            "n_control": mc.n, "p_value": p, "alpha": alpha}
-    desc = (f"analyst override rate treatment {_pct(mt.value)} ({xt}/{mt.n}) vs control "
-            f"{_pct(mc.value)} ({xc}/{mc.n}), one-sided p={p:.3g}")
+    nums = {
+        "override_treatment": mt.value,
+        "override_control": mc.value,
+        "n_treatment": mt.n,
+        "n_control": mc.n,
+        "p_value": p,
+        "alpha": alpha,
+    }
+    desc = (
+        f"analyst override rate treatment {_pct(mt.value)} ({xt}/{mt.n}) vs control "
+        f"{_pct(mc.value)} ({xc}/{mc.n}), one-sided p={p:.3g}"
+    )
     if p < alpha:
-        breach = (d.diff is not None and d.high is not None
-                  and d.diff < -rollout.composite_margin and d.high < 0)
+        breach = (
+            d.diff is not None
+            and d.high is not None
+            and d.diff < -rollout.composite_margin
+            and d.high < 0
+        )
         if breach:
-            return Check("override", "rollback",
-                         f"{desc} < alpha {alpha} together with a composite KPI breach "
-                         f"(diff {_num(d.diff, True)})", nums)
+            return Check(
+                "override",
+                "rollback",
+                f"{desc} < alpha {alpha} together with a composite KPI breach "
+                f"(diff {_num(d.diff, True)})",
+                nums,
+            )
         return Check("override", "hold", f"significant rise: {desc} < alpha {alpha}", nums)
     return Check("override", "pass", f"no significant rise: {desc}", nums)
 
@@ -390,8 +498,11 @@ def decide(
     if worst == 0:
         reasons = [c.reason for c in checks]
     else:
-        reasons = [c.reason for c in sorted(checks, key=lambda c: -SEVERITY[c.status])
-                   if SEVERITY[c.status] > 0]
+        reasons = [
+            c.reason
+            for c in sorted(checks, key=lambda c: -SEVERITY[c.status])
+            if SEVERITY[c.status] > 0
+        ]
     if control.source == "historical":
         reasons.append(
             f"control is historical: {control.version or 'unknown version'} pooled over "
@@ -413,11 +524,14 @@ def decide(
 
 def no_control_decision(treatment: ArmSummary, lookback_days: int) -> Decision:
     """HOLD when the treatment runs alone and no earlier control exists to compare with."""
-    reason = (f"no concurrent control: treatment ({treatment.version or 'unknown version'}, "
-              f"n={treatment.volume}) ran without a control arm and no control history was "
-              f"found in the previous {lookback_days} days")
-    return Decision("HOLD", None, [reason], [Check("control", "hold", reason)],
-                    None, None, None, None, None)
+    reason = (
+        f"no concurrent control: treatment ({treatment.version or 'unknown version'}, "
+        f"n={treatment.volume}) ran without a control arm and no control history was "
+        f"found in the previous {lookback_days} days"
+    )
+    return Decision(
+        "HOLD", None, [reason], [Check("control", "hold", reason)], None, None, None, None, None
+    )
 
 
 def with_phase_evidence(
@@ -455,8 +569,11 @@ def with_phase_evidence(
     if worst == 0:
         reasons = [c.reason for c in checks]
     else:
-        reasons = [c.reason for c in sorted(checks, key=lambda c: -SEVERITY[c.status])
-                   if SEVERITY[c.status] > 0]
+        reasons = [
+            c.reason
+            for c in sorted(checks, key=lambda c: -SEVERITY[c.status])
+            if SEVERITY[c.status] > 0
+        ]
     extra = [r for r in phase.reasons if r.startswith("control is historical")]
     return Decision(
         decision=decision,

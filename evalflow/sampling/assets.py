@@ -74,7 +74,8 @@ def sampled_interactions(
     wh.replace_partition("sampled_interactions", out, day, schema=duckdb_types(OUTPUT_COLUMNS))
     by_reason = out["reason"].value_counts().sort_index()
     reasons_md = "\n".join(
-        ["| reason | rows |", "| --- | --- |"] + [f"| {r} | {int(c)} |" for r, c in by_reason.items()]
+        ["| reason | rows |", "| --- | --- |"]
+        + [f"| {r} | {int(c)} |" for r, c in by_reason.items()]
     )
     used_usd = float(out["est_judge_cost_usd"].sum())
     return dg.MaterializeResult(

@@ -39,7 +39,9 @@ from evalflow.signals.compute import compute_signals
 Z95 = 1.959964
 
 
-def _population(n: int, seed: int, source: str) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, str]:
+def _population(
+    n: int, seed: int, source: str
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, str]:
     """(signals, raw segments, hallucinated truth, description) for one day."""
     if source in ("auto", "simulator"):
         try:
@@ -48,8 +50,9 @@ def _population(n: int, seed: int, source: str) -> tuple[pd.DataFrame, pd.DataFr
             if source == "simulator":
                 raise
         else:
-            raw = generate_day(dt.date(2026, 10, 5), n, seed, scenario="quiet",
-                               layout="raw", with_truth=True)
+            raw = generate_day(
+                dt.date(2026, 10, 5), n, seed, scenario="quiet", layout="raw", with_truth=True
+            )
             truth = raw["truth_hallucinated"].to_numpy(dtype=bool)
             raw["context_text"] = [" ".join(c) if c is not None else None for c in raw["context"]]
             desc = f"evalflow.simulate (scenario quiet, seed {seed})"
@@ -61,15 +64,17 @@ def _population(n: int, seed: int, source: str) -> tuple[pd.DataFrame, pd.DataFr
 
 def _prepare(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     signals = compute_signals(raw.drop(columns=["context"], errors="ignore"))
-    segments = pd.DataFrame({
-        "interaction_id": raw["interaction_id"].astype(str).to_numpy(),
-        "seg_queue": raw.get("seg_queue"),
-        "seg_urgency": raw.get("seg_urgency"),
-        "outcome_analyst_override": raw.get("outcome_analyst_override"),
-        "query_chars": raw["query"].fillna("").str.len().to_numpy(),
-        "response_chars": raw["response"].fillna("").str.len().to_numpy(),
-        "context_chars": raw["context_text"].fillna("").str.len().to_numpy(),
-    })
+    segments = pd.DataFrame(
+        {
+            "interaction_id": raw["interaction_id"].astype(str).to_numpy(),
+            "seg_queue": raw.get("seg_queue"),
+            "seg_urgency": raw.get("seg_urgency"),
+            "outcome_analyst_override": raw.get("outcome_analyst_override"),
+            "query_chars": raw["query"].fillna("").str.len().to_numpy(),
+            "response_chars": raw["response"].fillna("").str.len().to_numpy(),
+            "context_chars": raw["context_text"].fillna("").str.len().to_numpy(),
+        }
+    )
     return signals, segments
 
 
@@ -101,7 +106,9 @@ def bench_sampling_efficiency(
     y_of = pd.Series(truth_flags.astype(float), index=ids)
     truth = float(truth_flags.mean())
     designs = designs or {
-        "evalflow (default settings)": SamplingSettings(daily_budget_rows=budget, daily_budget_usd=1e9),
+        "evalflow (default settings)": SamplingSettings(
+            daily_budget_rows=budget, daily_budget_usd=1e9
+        ),
         "evalflow (risk_share=0.8)": SamplingSettings(
             daily_budget_rows=budget, daily_budget_usd=1e9, risk_share=0.8
         ),
@@ -185,11 +192,7 @@ def markdown(result: dict[str, Any]) -> str:
     lines += [
         "",
         "Goal: at most half the uniform design's error for this rare failure. "
-        + (
-            f"Met by {', '.join(met)}."
-            if met
-            else "Not met by any design here."
-        )
+        + (f"Met by {', '.join(met)}." if met else "Not met by any design here.")
         + " "
         + "; ".join(f"{name}: {r:.2f}× the uniform RMSE" for name, r in ratios.items())
         + ". The gain comes from must-review rows (taken with p = 1, so their failures "

@@ -325,7 +325,9 @@ def _sizes_for(
     if base.sum() >= n_strat:
         alloc = largest_remainder(n_strat, base.astype(float), base)
     else:
-        alloc = base + largest_remainder(n_strat - int(base.sum()), cell_n.astype(float), cell_n - base)
+        alloc = base + largest_remainder(
+            n_strat - int(base.sum()), cell_n.astype(float), cell_n - base
+        )
     return n_must, n_risk, alloc
 
 
@@ -462,9 +464,7 @@ def draw_sample(
     picked_must = np.zeros(len(frame), dtype=bool)
     if plan.n_must:
         tiers = must_review_tiers(frame)[must]
-        picked_must[must] = srswor_by_group(
-            tiers, must_review_allocation(tiers, plan.n_must), rng
-        )
+        picked_must[must] = srswor_by_group(tiers, must_review_allocation(tiers, plan.n_must), rng)
     picked_strat = np.zeros(len(frame), dtype=bool)
     picked_strat[~must] = srswor_by_group(
         frame["stratum"].to_numpy(dtype=str)[~must], plan.cell_alloc, rng
@@ -498,6 +498,4 @@ def draw_sample(
 
 def empty_sample() -> pd.DataFrame:
     dtypes = {"DATE": "object", "VARCHAR": "object", "DOUBLE": "float64"}
-    return pd.DataFrame(
-        {c: pd.Series(dtype=dtypes[t]) for c, (t, _) in OUTPUT_COLUMNS.items()}
-    )
+    return pd.DataFrame({c: pd.Series(dtype=dtypes[t]) for c, (t, _) in OUTPUT_COLUMNS.items()})

@@ -91,9 +91,17 @@ def interaction_signals(
             "dagster/row_count": len(out),
             **signal_summary(out),
             "preview": md_preview(
-                out[["interaction_id", "risk_score", "flags", "toxicity_terms", "pii_types",
-                     "relevance_proxy", "grounding_proxy"]]
-                .sort_values("risk_score", ascending=False)
+                out[
+                    [
+                        "interaction_id",
+                        "risk_score",
+                        "flags",
+                        "toxicity_terms",
+                        "pii_types",
+                        "relevance_proxy",
+                        "grounding_proxy",
+                    ]
+                ].sort_values("risk_score", ascending=False)
             ),
         }
     )

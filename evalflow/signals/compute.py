@@ -26,25 +26,52 @@ from evalflow.signals.toxicity import toxicity
 COLUMNS: dict[str, tuple[str, str]] = {
     "day": ("DATE", "UTC day of the interaction (partition)"),
     "interaction_id": ("VARCHAR", "raw_interactions.interaction_id"),
-    "toxicity_score": ("DOUBLE", "0–1 lexicon/pattern toxicity of the response (noisy-OR of matched entries)"),
+    "toxicity_score": (
+        "DOUBLE",
+        "0–1 lexicon/pattern toxicity of the response (noisy-OR of matched entries)",
+    ),
     "toxic": ("BOOLEAN", "toxicity_score >= 0.5"),
     "toxicity_terms": ("VARCHAR", "matched toxic terms, comma-separated; NULL if none"),
-    "pii_in_response": ("BOOLEAN", "the response contains an e-mail, phone, card, IBAN or national id"),
-    "pii_types": ("VARCHAR", "email,phone,card,iban,national_id found (comma-separated); NULL if none"),
+    "pii_in_response": (
+        "BOOLEAN",
+        "the response contains an e-mail, phone, card, IBAN or national id",
+    ),
+    "pii_types": (
+        "VARCHAR",
+        "email,phone,card,iban,national_id found (comma-separated); NULL if none",
+    ),
     "refusal": ("BOOLEAN", "the response refuses or deflects (en/es/de/fr patterns)"),
-    "relevance_proxy": ("DOUBLE", "0–1 query–answer cosine of content stems on a calibrated scale 1−exp(−cos/0.1); NULL if the query has no content word"),
-    "grounding_proxy": ("DOUBLE", "0–1 share of answer content supported by context/query, numbers weigh 3x and each unsupported number x0.6; NULL without context"),
-    "unsupported_numbers": ("INTEGER", "distinct numbers in the answer found in neither context nor query; NULL without context"),
+    "relevance_proxy": (
+        "DOUBLE",
+        "0–1 query–answer cosine of content stems on a calibrated scale 1−exp(−cos/0.1); NULL if the query has no content word",
+    ),
+    "grounding_proxy": (
+        "DOUBLE",
+        "0–1 share of answer content supported by context/query, numbers weigh 3x and each unsupported number x0.6; NULL without context",
+    ),
+    "unsupported_numbers": (
+        "INTEGER",
+        "distinct numbers in the answer found in neither context nor query; NULL without context",
+    ),
     "latency_ms": ("DOUBLE", "response latency as logged"),
     "sla_breach": ("BOOLEAN", "latency_ms > sla.latency_ms; NULL if latency unknown"),
     "rating_up": ("BOOLEAN", "feedback rating is 'up'"),
     "rating_down": ("BOOLEAN", "feedback rating is 'down'"),
-    "comment_sentiment": ("DOUBLE", "−1..1 lexicon sentiment of the feedback comment; NULL without comment"),
-    "implicit_negative": ("BOOLEAN", "the user edited the answer or retried; NULL if neither is logged"),
+    "comment_sentiment": (
+        "DOUBLE",
+        "−1..1 lexicon sentiment of the feedback comment; NULL without comment",
+    ),
+    "implicit_negative": (
+        "BOOLEAN",
+        "the user edited the answer or retried; NULL if neither is logged",
+    ),
     "copied": ("BOOLEAN", "the user copied the answer; NULL if not logged"),
     "has_error": ("BOOLEAN", "the application logged an error"),
     "risk_score": ("DOUBLE", "0–1 noisy-OR of red flags (weights in evalflow/signals/risk.py)"),
-    "flags": ("VARCHAR", "fired red flags, comma-separated (e.g. toxicity,pii,negative_feedback); NULL if none"),
+    "flags": (
+        "VARCHAR",
+        "fired red flags, comma-separated (e.g. toxicity,pii,negative_feedback); NULL if none",
+    ),
 }
 
 INPUT_COLUMNS: tuple[str, ...] = (
@@ -85,6 +112,7 @@ def _context_text(raw: pd.DataFrame) -> pd.Series:
     if "context_text" in raw:
         return _text(raw, "context_text")
     if "context" in raw:
+
         def _join(v: object) -> str | None:
             if v is None or (isinstance(v, float) and np.isnan(v)):
                 return None
@@ -122,7 +150,9 @@ def compute_signals(
     answer = response.copy()
     pii_rows = pii["pii_in_response"].to_numpy()
     if pii_rows.any():
-        answer[pii_rows] = pii.loc[pii_rows, "redacted"].str.replace(PLACEHOLDER_RE, " ", regex=True)
+        answer[pii_rows] = pii.loc[pii_rows, "redacted"].str.replace(
+            PLACEHOLDER_RE, " ", regex=True
+        )
     text = text_signals(query.fillna(""), answer.fillna(""), context.fillna(""))
     has_context = context.fillna("").str.strip().str.len().to_numpy() > 0
 

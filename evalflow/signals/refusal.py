@@ -67,7 +67,9 @@ REFUSAL_PATTERNS: dict[str, tuple[str, ...]] = {
         rf"je\s+n{_A}ai\s+pas\s+(?:assez|suffisamment)\s+d{_A}?\s*informations?",
         r"je\s+(?:transmets|transf[èe]re|redirige)\s+votre\s+(?:question|demande)\s+[àa]",
         r"un\s+(?:agent|conseiller|coll[èe]gue)\s+va\s+vous\s+(?:re)?contacter",
-        r"(?:veuillez|merci\s+de)\s+consulter\s+(?:notre|le)\s+centre\s+d{_A}aide".replace("{_A}", _A),
+        r"(?:veuillez|merci\s+de)\s+consulter\s+(?:notre|le)\s+centre\s+d{_A}aide".replace(
+            "{_A}", _A
+        ),
     ),
 }
 

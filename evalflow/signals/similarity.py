@@ -108,7 +108,9 @@ def stem_sets(texts: pd.Series | list[str | None]) -> np.ndarray:
 class TextSignals:
     relevance: np.ndarray  # float, NaN = NULL
     grounding: np.ndarray  # float, NaN = NULL
-    unsupported_numbers: np.ndarray  # int: distinct answer numbers found in neither context nor query
+    unsupported_numbers: (
+        np.ndarray
+    )  # int: distinct answer numbers found in neither context nor query
 
 
 def _counts(keys: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -152,8 +154,9 @@ def _chunk_signals(
         measurable = has_context & (total > 0)
         grounding = np.where(measurable, g, np.nan)
         unsupported_numbers = np.where(has_context, unsupported_numbers, 0)
-    return TextSignals(np.clip(relevance, 0.0, 1.0), np.clip(grounding, 0.0, 1.0),
-                       unsupported_numbers)
+    return TextSignals(
+        np.clip(relevance, 0.0, 1.0), np.clip(grounding, 0.0, 1.0), unsupported_numbers
+    )
 
 
 def text_signals(

@@ -88,9 +88,7 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(33))
 
 
-_LOW_BYTES = np.array(
-    [(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64
-)
+_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 """``_LOW_BYTES[k]`` keeps the first ``k`` bytes of a little-endian 8-byte word."""
 
 
@@ -114,9 +112,7 @@ def _row_edges(offsets: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return first, last
 
 
-def _drop_digit_separators(
-    offsets: np.ndarray, data: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _drop_digit_separators(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Delete ``.``/``,`` between two digits of the same row ("1,299.00" -> "129900")."""
     if data.size < 3:
         return offsets, data
@@ -169,7 +165,9 @@ def _byte_classes(data: np.ndarray) -> np.ndarray:
     return cls
 
 
-def _words(window: np.ndarray, starts: np.ndarray, lens: np.ndarray, n_words: int) -> list[np.ndarray]:
+def _words(
+    window: np.ndarray, starts: np.ndarray, lens: np.ndarray, n_words: int
+) -> list[np.ndarray]:
     """The first ``8 * n_words`` bytes of each token as little-endian uint64 words,
     bytes past the token's end zeroed."""
     out = []
@@ -211,8 +209,12 @@ def tokenize(
     empty = np.zeros(0, dtype=np.int64)
     if size == 0:
         return Tokens(
-            n_rows, empty, empty.astype(np.uint64), empty.astype(np.uint64),
-            empty.astype(bool), empty,
+            n_rows,
+            empty,
+            empty.astype(np.uint64),
+            empty.astype(np.uint64),
+            empty.astype(bool),
+            empty,
         )
     cls = _byte_classes(data)
     first, last = _row_edges(offsets, size)

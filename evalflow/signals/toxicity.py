@@ -37,7 +37,9 @@ TOXIC_THRESHOLD = 0.5
 
 @dataclass(frozen=True)
 class Entry:
-    category: str  # threat | slur | harassment | insult_targeted | insult | profanity | profanity_mild
+    category: (
+        str  # threat | slur | harassment | insult_targeted | insult | profanity | profanity_mild
+    )
     weight: float
     body: str  # regex body (RE2 ∩ Python subset, no capturing groups)
     lang: str  # en | es | de | fr | any
@@ -52,50 +54,168 @@ _EN_INSULT_ADJ = (
 
 ENTRIES: tuple[Entry, ...] = (
     # --- threats (aimed at a person) --------------------------------------------------
-    Entry("threat", 0.95, rf"(?:i{_APOS}ll|i\s+will|i\s+am\s+going\s+to|i{_APOS}m\s+going\s+to|i{_APOS}m\s+gonna|i\s+am\s+gonna)\s+(?:kill|hurt|shoot|stab|murder|strangle|beat)\s+you", "en"),
+    Entry(
+        "threat",
+        0.95,
+        rf"(?:i{_APOS}ll|i\s+will|i\s+am\s+going\s+to|i{_APOS}m\s+going\s+to|i{_APOS}m\s+gonna|i\s+am\s+gonna)\s+(?:kill|hurt|shoot|stab|murder|strangle|beat)\s+you",
+        "en",
+    ),
     Entry("threat", 0.95, r"kill\s+yourself|kys|go\s+die|drop\s+dead", "en"),
     Entry("threat", 0.9, r"i\s+know\s+where\s+you\s+live", "en"),
-    Entry("threat", 0.7, rf"you{_APOS}ll\s+regret\s+(?:this|it)|you\s+will\s+regret\s+(?:this|it)", "en"),
-    Entry("threat", 0.95, r"te\s+voy\s+a\s+matar|voy\s+a\s+matarte|te\s+mato|m[aá]tate|ojal[aá]\s+te\s+mueras", "es"),
+    Entry(
+        "threat",
+        0.7,
+        rf"you{_APOS}ll\s+regret\s+(?:this|it)|you\s+will\s+regret\s+(?:this|it)",
+        "en",
+    ),
+    Entry(
+        "threat",
+        0.95,
+        r"te\s+voy\s+a\s+matar|voy\s+a\s+matarte|te\s+mato|m[aá]tate|ojal[aá]\s+te\s+mueras",
+        "es",
+    ),
     Entry("threat", 0.9, r"s[eé]\s+d[oó]nde\s+vives", "es"),
     Entry("threat", 0.7, r"te\s+vas\s+a\s+arrepentir", "es"),
-    Entry("threat", 0.95, r"ich\s+bringe?\s+dich\s+um|ich\s+werde\s+dich\s+(?:umbringen|t[öo]ten|fertigmachen)|bring\s+dich\s+um|geh\s+sterben", "de"),
+    Entry(
+        "threat",
+        0.95,
+        r"ich\s+bringe?\s+dich\s+um|ich\s+werde\s+dich\s+(?:umbringen|t[öo]ten|fertigmachen)|bring\s+dich\s+um|geh\s+sterben",
+        "de",
+    ),
     Entry("threat", 0.9, r"ich\s+wei(?:ß|ss),?\s+wo\s+du\s+wohnst", "de"),
     Entry("threat", 0.7, r"das\s+wirst\s+du\s+bereuen", "de"),
-    Entry("threat", 0.95, r"je\s+vais\s+te\s+(?:tuer|buter|crever|d[ée]foncer)|je\s+te\s+tue|tue[-\s]toi|va\s+crever", "fr"),
+    Entry(
+        "threat",
+        0.95,
+        r"je\s+vais\s+te\s+(?:tuer|buter|crever|d[ée]foncer)|je\s+te\s+tue|tue[-\s]toi|va\s+crever",
+        "fr",
+    ),
     Entry("threat", 0.9, r"je\s+sais\s+o[uù]\s+tu\s+(?:habites|vis)", "fr"),
     Entry("threat", 0.7, r"tu\s+vas\s+le\s+regretter", "fr"),
     # --- slurs (lite) ------------------------------------------------------------------
-    Entry("slur", 0.9, r"retarded|(?:you|such\s+an?|fucking)\s+retard|faggots?|fags|trann(?:y|ies)|spastic|spaz", "en"),
+    Entry(
+        "slur",
+        0.9,
+        r"retarded|(?:you|such\s+an?|fucking)\s+retard|faggots?|fags|trann(?:y|ies)|spastic|spaz",
+        "en",
+    ),
     Entry("slur", 0.9, r"maric[oó]n(?:es)?|retrasad[oa]\s+mental|subnormal(?:es)?", "es"),
-    Entry("slur", 0.9, r"schwuchteln?|spast(?:i|en)?|du\s+bist\s+(?:so\s+|voll\s+)?behindert", "de"),
+    Entry(
+        "slur", 0.9, r"schwuchteln?|spast(?:i|en)?|du\s+bist\s+(?:so\s+|voll\s+)?behindert", "de"
+    ),
     Entry("slur", 0.9, r"p[ée]d[ée]s?|gogols?", "fr"),
     # --- harassment --------------------------------------------------------------------
-    Entry("harassment", 0.7, r"shut\s+(?:the\s+fuck\s+)?up|stfu|nobody\s+cares|go\s+to\s+hell|screw\s+you|piss\s+off|fuck\s+off|bugger\s+off|stop\s+whining", "en"),
-    Entry("harassment", 0.7, r"c[aá]llate|cierra\s+la\s+boca|vete\s+al\s+(?:diablo|carajo|infierno)|vete\s+a\s+la\s+mierda|l[aá]rgate|a\s+nadie\s+le\s+importa|nadie\s+te\s+pregunt[oó]", "es"),
-    Entry("harassment", 0.7, r"halt\s+die\s+(?:klappe|fresse|schnauze)|halt{_APOS}?s\s+maul|verpiss\s+dich|hau\s+ab|fahr\s+zur\s+h[öo]lle|interessiert\s+(?:keinen|niemanden)".replace("{_APOS}", _APOS), "de"),
-    Entry("harassment", 0.7, r"ta\s+gueule|ferme[-\s]la|d[ée]gage\s*!|casse[-\s]toi|va\s+te\s+faire\s+foutre|va\s+au\s+diable|on\s+s{_APOS}en\s+fout|tout\s+le\s+monde\s+s{_APOS}en\s+fout".replace("{_APOS}", _APOS), "fr"),
+    Entry(
+        "harassment",
+        0.7,
+        r"shut\s+(?:the\s+fuck\s+)?up|stfu|nobody\s+cares|go\s+to\s+hell|screw\s+you|piss\s+off|fuck\s+off|bugger\s+off|stop\s+whining",
+        "en",
+    ),
+    Entry(
+        "harassment",
+        0.7,
+        r"c[aá]llate|cierra\s+la\s+boca|vete\s+al\s+(?:diablo|carajo|infierno)|vete\s+a\s+la\s+mierda|l[aá]rgate|a\s+nadie\s+le\s+importa|nadie\s+te\s+pregunt[oó]",
+        "es",
+    ),
+    Entry(
+        "harassment",
+        0.7,
+        r"halt\s+die\s+(?:klappe|fresse|schnauze)|halt{_APOS}?s\s+maul|verpiss\s+dich|hau\s+ab|fahr\s+zur\s+h[öo]lle|interessiert\s+(?:keinen|niemanden)".replace(
+            "{_APOS}", _APOS
+        ),
+        "de",
+    ),
+    Entry(
+        "harassment",
+        0.7,
+        r"ta\s+gueule|ferme[-\s]la|d[ée]gage\s*!|casse[-\s]toi|va\s+te\s+faire\s+foutre|va\s+au\s+diable|on\s+s{_APOS}en\s+fout|tout\s+le\s+monde\s+s{_APOS}en\s+fout".replace(
+            "{_APOS}", _APOS
+        ),
+        "fr",
+    ),
     # --- condescension towards the user ----------------------------------------------------
-    Entry("harassment", 0.7, r"stop\s+wasting\s+my\s+time|deja\s+de\s+hacerme\s+perder\s+el\s+tiempo|h[öo]r\s+auf,?\s+meine\s+zeit\s+zu\s+verschwenden|arr[êe]te[zs]?\s+de\s+me\s+faire\s+perdre\s+(?:mon|du)\s+temps", "any"),
-    Entry("insult", 0.6, r"(?:a\s+)?(?:stupid|dumb|idiotic)\s+question|preguntas?\s+est[uú]pidas?|dumme\s+fragen?|questions?\s+(?:stupides?|d[ée]biles?|idiotes?)", "any"),
-    Entry("harassment", 0.45, r"rtfm|(?:read|check)\s+the\s+(?:manual|docs|documentation)\s+yourself|figure\s+it\s+out\s+yourself|lee\s+(?:la\s+documentaci[oó]n|el\s+manual)\s+t[uú]\s+mism[oa]|arr[ée]gl[aá]telas\s+t[uú]\s+sol[oa]|lies\s+(?:die\s+dokumentation|das\s+handbuch)\s+selbst|lesen\s+sie\s+(?:die\s+dokumentation|das\s+handbuch)\s+selbst|finde?\s+es\s+selbst\s+heraus|lisez\s+(?:la\s+documentation|le\s+manuel)\s+vous-m[êe]me|d[ée]brouillez-vous\s+tout\s+seul|d[ée]brouille-toi", "any"),
+    Entry(
+        "harassment",
+        0.7,
+        r"stop\s+wasting\s+my\s+time|deja\s+de\s+hacerme\s+perder\s+el\s+tiempo|h[öo]r\s+auf,?\s+meine\s+zeit\s+zu\s+verschwenden|arr[êe]te[zs]?\s+de\s+me\s+faire\s+perdre\s+(?:mon|du)\s+temps",
+        "any",
+    ),
+    Entry(
+        "insult",
+        0.6,
+        r"(?:a\s+)?(?:stupid|dumb|idiotic)\s+question|preguntas?\s+est[uú]pidas?|dumme\s+fragen?|questions?\s+(?:stupides?|d[ée]biles?|idiotes?)",
+        "any",
+    ),
+    Entry(
+        "harassment",
+        0.45,
+        r"rtfm|(?:read|check)\s+the\s+(?:manual|docs|documentation)\s+yourself|figure\s+it\s+out\s+yourself|lee\s+(?:la\s+documentaci[oó]n|el\s+manual)\s+t[uú]\s+mism[oa]|arr[ée]gl[aá]telas\s+t[uú]\s+sol[oa]|lies\s+(?:die\s+dokumentation|das\s+handbuch)\s+selbst|lesen\s+sie\s+(?:die\s+dokumentation|das\s+handbuch)\s+selbst|finde?\s+es\s+selbst\s+heraus|lisez\s+(?:la\s+documentation|le\s+manuel)\s+vous-m[êe]me|d[ée]brouillez-vous\s+tout\s+seul|d[ée]brouille-toi",
+        "any",
+    ),
     # --- insults aimed at the reader ---------------------------------------------------
-    Entry("insult_targeted", 0.85, rf"{_YOU_EN}\s+(?:(?:such|so|a|an|complete|total|fucking|absolute|really)\s+)*{_EN_INSULT_ADJ}|you\s+{_EN_INSULT_ADJ}", "en"),
-    Entry("insult_targeted", 0.85, r"(?:eres|es\s+usted|sois)\s+(?:(?:un|una|muy|tan|un\s+completo|una\s+completa)\s+)*(?:idiota|imb[ée]cil|est[uú]pid[oa]|tont[oa]|in[uú]til|incompetente|pat[ée]tic[oa])", "es"),
-    Entry("insult_targeted", 0.85, r"(?:du\s+bist|sie\s+sind|ihr\s+seid)\s+(?:(?:so|ein|eine|einen|total|echt|v[öo]llig|wirklich)\s+)*(?:idiot|idioten|dumm|bl[öo]d|doof|nutzlos|unf[äa]hig|erb[äa]rmlich|versager|trottel)", "de"),
-    Entry("insult_targeted", 0.85, rf"(?:tu\s+es|vous\s+[êe]tes|t{_APOS}es)\s+(?:(?:un|une|vraiment|tellement|si|compl[èe]tement|tr[èe]s)\s+)*(?:idiote?|stupide|con(?:ne)?|nul(?:le)?|b[êe]te|incomp[ée]tente?|d[ée]bile|abrutie?)", "fr"),
-    Entry("insult_targeted", 0.8, r"hij[oa]\s+de\s+puta|son\s+of\s+a\s+bitch|fils\s+de\s+pute|hurensohn", "any"),
+    Entry(
+        "insult_targeted",
+        0.85,
+        rf"{_YOU_EN}\s+(?:(?:such|so|a|an|complete|total|fucking|absolute|really)\s+)*{_EN_INSULT_ADJ}|you\s+{_EN_INSULT_ADJ}",
+        "en",
+    ),
+    Entry(
+        "insult_targeted",
+        0.85,
+        r"(?:eres|es\s+usted|sois)\s+(?:(?:un|una|muy|tan|un\s+completo|una\s+completa)\s+)*(?:idiota|imb[ée]cil|est[uú]pid[oa]|tont[oa]|in[uú]til|incompetente|pat[ée]tic[oa])",
+        "es",
+    ),
+    Entry(
+        "insult_targeted",
+        0.85,
+        r"(?:du\s+bist|sie\s+sind|ihr\s+seid)\s+(?:(?:so|ein|eine|einen|total|echt|v[öo]llig|wirklich)\s+)*(?:idiot|idioten|dumm|bl[öo]d|doof|nutzlos|unf[äa]hig|erb[äa]rmlich|versager|trottel)",
+        "de",
+    ),
+    Entry(
+        "insult_targeted",
+        0.85,
+        rf"(?:tu\s+es|vous\s+[êe]tes|t{_APOS}es)\s+(?:(?:un|une|vraiment|tellement|si|compl[èe]tement|tr[èe]s)\s+)*(?:idiote?|stupide|con(?:ne)?|nul(?:le)?|b[êe]te|incomp[ée]tente?|d[ée]bile|abrutie?)",
+        "fr",
+    ),
+    Entry(
+        "insult_targeted",
+        0.8,
+        r"hij[oa]\s+de\s+puta|son\s+of\s+a\s+bitch|fils\s+de\s+pute|hurensohn",
+        "any",
+    ),
     # --- insults -----------------------------------------------------------------------
-    Entry("insult", 0.55, r"idiots?|morons?|imbeciles?|dumbass|jackass|assholes?|arseholes?|bitch(?:es)?|bastards?|dickheads?|wankers?|twats?|scumbags?", "en"),
+    Entry(
+        "insult",
+        0.55,
+        r"idiots?|morons?|imbeciles?|dumbass|jackass|assholes?|arseholes?|bitch(?:es)?|bastards?|dickheads?|wankers?|twats?|scumbags?",
+        "en",
+    ),
     Entry("insult", 0.7, r"cunts?", "en"),
     Entry("insult", 0.3, r"stupid|pathetic", "en"),
-    Entry("insult", 0.55, r"idiotas?|imb[ée]cil(?:es)?|gilipollas|pendej[oa]s?|cabr[oó]n(?:es)?|capull[oa]s?|malparid[oa]s?", "es"),
+    Entry(
+        "insult",
+        0.55,
+        r"idiotas?|imb[ée]cil(?:es)?|gilipollas|pendej[oa]s?|cabr[oó]n(?:es)?|capull[oa]s?|malparid[oa]s?",
+        "es",
+    ),
     Entry("insult", 0.3, r"est[uú]pid[oa]s?|tont[oa]s?", "es"),
-    Entry("insult", 0.55, r"vollidioten?|idioten|trottel|depp(?:en)?|dummk[öo]pfe?|arschl[öo]ch(?:er)?|bl[öo]dmann|wichser|penner|missgeburt", "de"),
-    Entry("insult", 0.55, r"connard|connasse|cr[ée]tins?|abrutis?|imb[ée]ciles?|salope|encul[ée]s?|(?:pauvre|gros|esp[èe]ce\s+de)\s+cons?|bouffon", "fr"),
+    Entry(
+        "insult",
+        0.55,
+        r"vollidioten?|idioten|trottel|depp(?:en)?|dummk[öo]pfe?|arschl[öo]ch(?:er)?|bl[öo]dmann|wichser|penner|missgeburt",
+        "de",
+    ),
+    Entry(
+        "insult",
+        0.55,
+        r"connard|connasse|cr[ée]tins?|abrutis?|imb[ée]ciles?|salope|encul[ée]s?|(?:pauvre|gros|esp[èe]ce\s+de)\s+cons?|bouffon",
+        "fr",
+    ),
     Entry("insult", 0.3, r"d[ée]biles?", "fr"),
     # --- profanity ---------------------------------------------------------------------
-    Entry("profanity", 0.5, r"f[u*@]ck\w*|f\*\*k\w*|motherf\w+|sh[i1!]t(?:ty|s)?|bullsh[i1!]t", "en"),
+    Entry(
+        "profanity", 0.5, r"f[u*@]ck\w*|f\*\*k\w*|motherf\w+|sh[i1!]t(?:ty|s)?|bullsh[i1!]t", "en"
+    ),
     Entry("profanity", 0.5, r"mierda|joder|jodid[oa]s?|coño|put[ao]s?", "es"),
     Entry("profanity", 0.5, r"schei(?:ß|ss)e?|fick(?:en|t|e)?|verfickte?n?", "de"),
     Entry("profanity", 0.5, r"putain|merde|bordel\s+de\s+merde", "fr"),

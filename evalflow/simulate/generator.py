@@ -39,17 +39,25 @@ TIERS = ("free", "pro", "enterprise")
 ARMS = ("control", "treatment")
 MODELS = ("copilot-v1", "copilot-v2")
 PROMPTS = ("support-prompt-7", "support-prompt-8")
-THEME_NAMES = ("hallucinated_policy", "refusal", "toxic_reply", "pii_leak", "app_error",
-               kb.THEME_NAME)
+THEME_NAMES = (
+    "hallucinated_policy",
+    "refusal",
+    "toxic_reply",
+    "pii_leak",
+    "app_error",
+    kb.THEME_NAME,
+)
 
 QUEUE_P = np.array([0.28, 0.30, 0.18, 0.09, 0.15])
-URGENCY_P = np.array([  # rows: queue, columns: low, medium, high, critical
-    [0.45, 0.40, 0.12, 0.03],
-    [0.30, 0.42, 0.22, 0.06],
-    [0.45, 0.40, 0.12, 0.03],
-    [0.05, 0.20, 0.40, 0.35],
-    [0.50, 0.35, 0.13, 0.02],
-])
+URGENCY_P = np.array(
+    [  # rows: queue, columns: low, medium, high, critical
+        [0.45, 0.40, 0.12, 0.03],
+        [0.30, 0.42, 0.22, 0.06],
+        [0.45, 0.40, 0.12, 0.03],
+        [0.05, 0.20, 0.40, 0.35],
+        [0.50, 0.35, 0.13, 0.02],
+    ]
+)
 CHANNEL_P = np.array([0.50, 0.30, 0.20])
 TIER_P = np.array([0.45, 0.40, 0.15])
 REGION_P = np.array([0.40, 0.30, 0.18, 0.12])
@@ -75,10 +83,62 @@ ZONES: tuple[tuple[str, str, int, float, tuple[float, float, float, float]], ...
 )
 
 # Local-time hourly activity: busy office hours on weekdays, a flatter, lower weekend.
-HOURLY_WEEKDAY = np.array([0.15, 0.1, 0.1, 0.1, 0.15, 0.25, 0.45, 0.8, 1.4, 2.0, 2.1, 2.0,
-                           1.5, 1.9, 2.0, 1.9, 1.7, 1.2, 0.9, 0.7, 0.6, 0.5, 0.35, 0.25])
-HOURLY_WEEKEND = np.array([0.3, 0.2, 0.15, 0.15, 0.15, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0, 1.0,
-                           1.0, 1.0, 1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5, 0.4])
+HOURLY_WEEKDAY = np.array(
+    [
+        0.15,
+        0.1,
+        0.1,
+        0.1,
+        0.15,
+        0.25,
+        0.45,
+        0.8,
+        1.4,
+        2.0,
+        2.1,
+        2.0,
+        1.5,
+        1.9,
+        2.0,
+        1.9,
+        1.7,
+        1.2,
+        0.9,
+        0.7,
+        0.6,
+        0.5,
+        0.35,
+        0.25,
+    ]
+)
+HOURLY_WEEKEND = np.array(
+    [
+        0.3,
+        0.2,
+        0.15,
+        0.15,
+        0.15,
+        0.2,
+        0.3,
+        0.5,
+        0.7,
+        0.9,
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+        0.95,
+        0.9,
+        0.85,
+        0.8,
+        0.75,
+        0.7,
+        0.6,
+        0.5,
+        0.4,
+    ]
+)
 WEEKDAY_VOLUME = np.array([1.12, 1.12, 1.12, 1.12, 1.12, 0.72, 0.68])  # Mon..Sun, mean 1.0
 
 # Probability that a ticket needs a human, by urgency; and the resolution SLA in minutes.
@@ -361,9 +421,15 @@ def generate(period: Period, index: int) -> DayBatch:
     if m:
         turns[-1] -= ends[m - 1] - n
 
-    user = np.searchsorted(users.cum_weight, rng.random(m), side="right").clip(0, len(users.bucket) - 1)
-    c_zone, c_region, c_lang, c_tier = (users.zone[user], users.region[user], users.lang[user],
-                                        users.tier[user])
+    user = np.searchsorted(users.cum_weight, rng.random(m), side="right").clip(
+        0, len(users.bucket) - 1
+    )
+    c_zone, c_region, c_lang, c_tier = (
+        users.zone[user],
+        users.region[user],
+        users.lang[user],
+        users.tier[user],
+    )
     c_arm = (users.bucket[user] < share).astype(np.int64)
 
     queue_p, channel_p = QUEUE_P.copy(), CHANNEL_P.copy()
@@ -404,8 +470,12 @@ def generate(period: Period, index: int) -> DayBatch:
     fact_in_queue = rng.integers(0, kb.FACTS_PER_QUEUE, n)
     fact = queue * kb.FACTS_PER_QUEUE + fact_in_queue
     seg = {  # segment key -> (vocabulary, per-row code), for incident targeting
-        "queue": (QUEUES, queue), "urgency": (URGENCIES, urgency), "region": (REGIONS, region),
-        "language": (LANGS, lang), "channel": (CHANNELS, channel), "customer_tier": (TIERS, tier),
+        "queue": (QUEUES, queue),
+        "urgency": (URGENCIES, urgency),
+        "region": (REGIONS, region),
+        "language": (LANGS, lang),
+        "channel": (CHANNELS, channel),
+        "customer_tier": (TIERS, tier),
         "rollout_arm": (ARMS, arm),
     }
 
@@ -431,8 +501,9 @@ def generate(period: Period, index: int) -> DayBatch:
             biased |= mask
         mag = inc.magnitude
         if inc.metric == "hallucination_rate":
-            p_hal = np.where(mask, np.maximum(p_hal, mag) if inc.effect == "rate" else p_hal * mag,
-                             p_hal)
+            p_hal = np.where(
+                mask, np.maximum(p_hal, mag) if inc.effect == "rate" else p_hal * mag, p_hal
+            )
             if inc.effect == "multiplier":
                 p_miss = np.where(mask, p_miss * mag, p_miss)
         elif inc.metric == "refusal_rate":
@@ -467,15 +538,20 @@ def generate(period: Period, index: int) -> DayBatch:
     # ------------------------------------------------------------------- context
     k = np.where(miss, 1 + rng.binomial(2, 0.45, n), 1 + rng.binomial(3, 0.45, n))
     offsets = np.where(miss[:, None], np.arange(1, 5)[None, :], np.arange(0, 4)[None, :])
-    ctx_fact = queue[:, None] * kb.FACTS_PER_QUEUE + (fact_in_queue[:, None] + offsets) % kb.FACTS_PER_QUEUE
+    ctx_fact = (
+        queue[:, None] * kb.FACTS_PER_QUEUE
+        + (fact_in_queue[:, None] + offsets) % kb.FACTS_PER_QUEUE
+    )
     swap = (~miss) & (k >= 2) & (rng.random(n) < 0.2)  # relevant passage ranked second
     ctx_fact[swap, 0], ctx_fact[swap, 1] = ctx_fact[swap, 1].copy(), ctx_fact[swap, 0].copy()
     irrelevant = rng.random(n) < 0.10
-    other = ((queue + rng.integers(1, len(QUEUES), n)) % len(QUEUES)) * kb.FACTS_PER_QUEUE \
-        + rng.integers(0, kb.FACTS_PER_QUEUE, n)
+    other = (
+        (queue + rng.integers(1, len(QUEUES), n)) % len(QUEUES)
+    ) * kb.FACTS_PER_QUEUE + rng.integers(0, kb.FACTS_PER_QUEUE, n)
     k = np.where(irrelevant & (k < 4), k + 1, k)
     ctx_fact[np.arange(n), np.maximum(k - 1, 0)] = np.where(
-        irrelevant, other, ctx_fact[np.arange(n), np.maximum(k - 1, 0)])
+        irrelevant, other, ctx_fact[np.arange(n), np.maximum(k - 1, 0)]
+    )
     used = np.arange(4)[None, :] < k[:, None]
     ctx_frag = P.passage[ctx_fact, lang[:, None]]
     ctx_len = (P.length[ctx_frag] * used).sum(axis=1)
@@ -484,20 +560,32 @@ def generate(period: Period, index: int) -> DayBatch:
     empty = np.zeros(n, np.int32)
     r1 = np.where(rng.random(n) < 0.7, _pick(rng, P.lead, lang), empty)
     r2 = np.select(
-        [cat == GOOD, (cat == HALLUCINATED) & theme, cat == HALLUCINATED, cat == REFUSAL,
-         cat == TOXIC, cat == PII],
-        [P.stmt_true[fact, lang], P.theme_bad[lang, rng.integers(0, 3, n)],
-         P.stmt_wrong[fact, lang, rng.integers(0, 3, n)],
-         P.refusal[lang, np.where(miss, rng.integers(2, 4, n), rng.integers(0, 4, n))],
-         _pick(rng, P.toxic, lang), _pick(rng, P.pii, lang)],
+        [
+            cat == GOOD,
+            (cat == HALLUCINATED) & theme,
+            cat == HALLUCINATED,
+            cat == REFUSAL,
+            cat == TOXIC,
+            cat == PII,
+        ],
+        [
+            P.stmt_true[fact, lang],
+            P.theme_bad[lang, rng.integers(0, 3, n)],
+            P.stmt_wrong[fact, lang, rng.integers(0, 3, n)],
+            P.refusal[lang, np.where(miss, rng.integers(2, 4, n), rng.integers(0, 4, n))],
+            _pick(rng, P.toxic, lang),
+            _pick(rng, P.pii, lang),
+        ],
         0,
     ).astype(np.int32)
     r1 = np.where((cat == REFUSAL) | (cat == TOXIC) | (cat == ERROR), empty, r1)
     fabricate = (cat == HALLUCINATED) & (rng.random(n) < np.where(theme, 0.3, 0.7))
     with_detail = ((cat == GOOD) | (cat == HALLUCINATED)) & ~theme & (rng.random(n) < 0.55)
-    r3 = np.select([fabricate, with_detail, cat == PII],
-                   [_pick(rng, P.fabrication, lang), P.detail[fact, lang],
-                    P.stmt_true_sp[fact, lang]], 0).astype(np.int32)
+    r3 = np.select(
+        [fabricate, with_detail, cat == PII],
+        [_pick(rng, P.fabrication, lang), P.detail[fact, lang], P.stmt_true_sp[fact, lang]],
+        0,
+    ).astype(np.int32)
     r4 = np.where(np.isin(cat, (GOOD, HALLUCINATED, PII)), _pick(rng, P.closing, lang), empty)
     resp_len = P.length[r1] + P.length[r2] + P.length[r3] + P.length[r4]
 
@@ -508,11 +596,15 @@ def generate(period: Period, index: int) -> DayBatch:
         [_pick(rng, P.complaint, lang), _pick(rng, P.followup, lang)],
         _pick(rng, P.greeting, lang),
     ).astype(np.int32)
-    q2 = np.where(theme, _pick(rng, P.theme_query, lang), P.query[fact, lang, rng.integers(0, 3, n)])
+    q2 = np.where(
+        theme, _pick(rng, P.theme_query, lang), P.query[fact, lang, rng.integers(0, 3, n)]
+    )
     longer = bool(period.active(index, "query_length"))
     q3 = np.where(rng.random(n) < (1.0 if longer else 0.10), _pick(rng, P.background, lang), empty)
     q4 = np.where(longer & (rng.random(n) < 0.6), _pick(rng, P.background, lang), empty)
-    q0 = np.where(longer & (channel == 0) & (rng.random(n) < 0.7), _pick(rng, P.filler, lang), empty)
+    q0 = np.where(
+        longer & (channel == 0) & (rng.random(n) < 0.7), _pick(rng, P.filler, lang), empty
+    )
     has_ref = (queue != 3) & (rng.random(n) < 0.25)
     q5 = np.where(has_ref, _pick(rng, P.reference, lang), empty)
     q6 = np.where(has_ref, P.dot, empty)
@@ -528,10 +620,15 @@ def generate(period: Period, index: int) -> DayBatch:
     commented = rated & (rng.random(n) < np.where(down, np.where(theme, 0.7, 0.45), 0.12))
     comment = np.select(
         [~down, theme, cat == GOOD, cat == HALLUCINATED, cat == REFUSAL, cat == TOXIC, cat == PII],
-        [_pick(rng, P.comment_good, lang), _pick(rng, P.comment_theme, lang),
-         _pick(rng, P.comment_meh, lang), _pick(rng, P.comments[HALLUCINATED], lang),
-         _pick(rng, P.comments[REFUSAL], lang), _pick(rng, P.comments[TOXIC], lang),
-         _pick(rng, P.comments[PII], lang)],
+        [
+            _pick(rng, P.comment_good, lang),
+            _pick(rng, P.comment_theme, lang),
+            _pick(rng, P.comment_meh, lang),
+            _pick(rng, P.comments[HALLUCINATED], lang),
+            _pick(rng, P.comments[REFUSAL], lang),
+            _pick(rng, P.comments[TOXIC], lang),
+            _pick(rng, P.comments[PII], lang),
+        ],
         _pick(rng, P.comments[ERROR], lang),
     ).astype(np.int32)
     no_implicit = channel == 1  # email cannot observe copy / edit / retry
@@ -547,10 +644,17 @@ def generate(period: Period, index: int) -> DayBatch:
     p_override = np.choose(cat, [0.06, 0.55, 0.30, 0.90, 0.70, 0.35])
     p_override = np.where(theme & (cat == HALLUCINATED), 0.65, p_override)
     overridden = rng.random(n) < np.minimum(p_override * override_mult, 0.97)
-    p_resolved = np.choose(cat, [0.80, 0.30, 0.35, 0.10, 0.40, 0.10]) * np.where(escalated, 0.6, 1.0)
+    p_resolved = np.choose(cat, [0.80, 0.30, 0.35, 0.10, 0.40, 0.10]) * np.where(
+        escalated, 0.6, 1.0
+    )
     resolved = rng.random(n) < np.clip(p_resolved + resolved_delta, 0.01, 0.99)
-    minutes = RESOLUTION_MEDIAN[urgency] * np.where(bad, 1.7, 1.0) * np.where(escalated, 1.6, 1.0) \
-        * np.where(resolved, 1.0, 1.3) * rng.lognormal(0.0, 0.6, n)
+    minutes = (
+        RESOLUTION_MEDIAN[urgency]
+        * np.where(bad, 1.7, 1.0)
+        * np.where(escalated, 1.6, 1.0)
+        * np.where(resolved, 1.0, 1.3)
+        * rng.lognormal(0.0, 0.6, n)
+    )
     minutes = np.round(minutes, 1)
     sla_met = minutes <= SLA_MINUTES[urgency]
 
@@ -559,8 +663,9 @@ def generate(period: Period, index: int) -> DayBatch:
     tokens_in = SYSTEM_PROMPT_TOKENS + np.ceil((query_len + ctx_len) / 4).astype(np.int64)
     tokens_out = np.where(err, 0, np.ceil(resp_len / 4).astype(np.int64) + rng.integers(0, 8, n))
     latency = LATENCY_MEDIAN[arm] * rng.lognormal(0.0, 0.40, n) + tokens_out * 4.0
-    latency = np.where(err, np.choose(err_kind, [30000.0, 150.0, 400.0, 5000.0])
-                       + rng.integers(0, 200, n), latency)
+    latency = np.where(
+        err, np.choose(err_kind, [30000.0, 150.0, 400.0, 5000.0]) + rng.integers(0, 200, n), latency
+    )
     latency = np.round(latency, 1)
     cost = np.round(tokens_in * PRICE_IN[arm] + tokens_out * PRICE_OUT[arm], 6)
 
@@ -586,9 +691,13 @@ def generate(period: Period, index: int) -> DayBatch:
     off_txt = _offset_strings(offset)
     fmt_a = pa.array(fmt)
     iso = pc.if_else(
-        pc.equal(fmt_a, 1), pc.binary_join_element_wise(iso_ms, off_txt, ""),
-        pc.if_else(pc.greater_equal(fmt_a, 2), pc.binary_join_element_wise(zulu, "Z", ""),
-                   pc.binary_join_element_wise(iso_s, off_txt, "")),
+        pc.equal(fmt_a, 1),
+        pc.binary_join_element_wise(iso_ms, off_txt, ""),
+        pc.if_else(
+            pc.greater_equal(fmt_a, 2),
+            pc.binary_join_element_wise(zulu, "Z", ""),
+            pc.binary_join_element_wise(iso_s, off_txt, ""),
+        ),
     )
     epoch_s = utc_ms // 1000 + (midnight.astype("datetime64[s]").astype(np.int64))
     epoch_txt = pc.if_else(
@@ -597,82 +706,130 @@ def generate(period: Period, index: int) -> DayBatch:
         pa.array(epoch_s).cast(pa.string()),
     )
     is_epoch = fmt >= 3
-    ts_json = pc.if_else(pa.array(is_epoch), epoch_txt, pc.binary_join_element_wise('"', iso, '"', ""))
+    ts_json = pc.if_else(
+        pa.array(is_epoch), epoch_txt, pc.binary_join_element_wise('"', iso, '"', "")
+    )
 
     ctx_o, used_o = o(ctx_frag), o(used)
     ctx_offsets = np.concatenate([[0], np.cumsum(used_o.sum(axis=1))]).astype(np.int32)
     context = pa.ListArray.from_arrays(pa.array(ctx_offsets), P.take(ctx_o[used_o]))
 
     ref_txt = pc.if_else(pa.array(o(has_ref)), pa.array(o(ref_num)).cast(pa.string()), "")
-    query = concat(P.take(o(q0)), P.take(o(q1)), P.take(o(q2)), P.take(o(q3)), P.take(o(q4)),
-                   P.take(o(q5)), ref_txt, P.take(o(q6)), P.take(o(q7)))
+    query = concat(
+        P.take(o(q0)),
+        P.take(o(q1)),
+        P.take(o(q2)),
+        P.take(o(q3)),
+        P.take(o(q4)),
+        P.take(o(q5)),
+        ref_txt,
+        P.take(o(q6)),
+        P.take(o(q7)),
+    )
     response = P.join(o(r1), o(r2), o(r3), o(r4))
     cat_o, err_o, arm_o, channel_o = o(cat), o(err), o(arm), o(channel)
 
     def s(values: tuple[str, ...], idx: np.ndarray) -> pa.Array:
-        return pa.DictionaryArray.from_arrays(pa.array(idx.astype(np.int32)),
-                                              pa.array(values)).cast(pa.string())
+        return pa.DictionaryArray.from_arrays(
+            pa.array(idx.astype(np.int32)), pa.array(values)
+        ).cast(pa.string())
 
     segment = pa.StructArray.from_arrays(
-        [s(QUEUES, o(queue)), s(URGENCIES, o(urgency)), s(REGIONS, o(region)), s(LANGS, lang_o),
-         s(CHANNELS, channel_o), s(TIERS, o(tier))],
+        [
+            s(QUEUES, o(queue)),
+            s(URGENCIES, o(urgency)),
+            s(REGIONS, o(region)),
+            s(LANGS, lang_o),
+            s(CHANNELS, channel_o),
+            s(TIERS, o(tier)),
+        ],
         names=["queue", "urgency", "region", "language", "channel", "customer_tier"],
     )
     rated_o, down_o = o(rated), o(down)
     no_impl = o(no_implicit)
     feedback = pa.StructArray.from_arrays(
-        [pa.array(np.where(down_o, "down", "up"), mask=~rated_o),
-         P.take(o(comment), mask=~o(commented)),
-         pa.array(o(copied), mask=no_impl), pa.array(o(edited), mask=no_impl),
-         pa.array(o(retried), mask=no_impl)],
+        [
+            pa.array(np.where(down_o, "down", "up"), mask=~rated_o),
+            P.take(o(comment), mask=~o(commented)),
+            pa.array(o(copied), mask=no_impl),
+            pa.array(o(edited), mask=no_impl),
+            pa.array(o(retried), mask=no_impl),
+        ],
         names=["rating", "comment", "copied", "edited", "retried"],
     )
     esc_o = o(escalated)
     outcome = pa.StructArray.from_arrays(
-        [pa.array(esc_o), pa.array(o(needs), mask=~esc_o), pa.array(o(overridden)),
-         pa.array(o(resolved)), pa.array(o(sla_met)), pa.array(o(needs) & ~esc_o),
-         pa.array(o(minutes))],
-        names=["escalated", "escalation_correct", "analyst_override", "resolved", "sla_met",
-               "incident_missed", "resolution_minutes"],
+        [
+            pa.array(esc_o),
+            pa.array(o(needs), mask=~esc_o),
+            pa.array(o(overridden)),
+            pa.array(o(resolved)),
+            pa.array(o(sla_met)),
+            pa.array(o(needs) & ~esc_o),
+            pa.array(o(minutes)),
+        ],
+        names=[
+            "escalated",
+            "escalation_correct",
+            "analyst_override",
+            "resolved",
+            "sla_met",
+            "incident_missed",
+            "resolution_minutes",
+        ],
     )
-    records = pa.table({
-        "interaction_id": ids,
-        "timestamp": iso,
-        "query": query,
-        "response": response,
-        "conversation_id": conv_ids.take(pa.array(o(conv).astype(np.int32))),
-        "turn": pa.array(o(turn).astype(np.int64)),
-        "user_id": users.user_id.take(pa.array(o(user[conv]) if m else np.zeros(0, np.int64))),
-        "model_version": s(MODELS, arm_o),
-        "prompt_version": s(PROMPTS, arm_o),
-        "rollout_arm": s(ARMS, arm_o),
-        "traffic_share": pa.array(np.full(n, share)),
-        "segment": segment,
-        "context": context,
-        "latency_ms": pa.array(o(latency)),
-        "tokens_in": pa.array(o(tokens_in)),
-        "tokens_out": pa.array(o(tokens_out)),
-        "cost_usd": pa.array(o(cost)),
-        "feedback": feedback,
-        "outcome": outcome,
-        "error": P.take(P.errors[o(err_kind)], mask=~err_o),
-        "_ts_json": ts_json,
-        "_utc": pa.array(instant),
-        "_epoch": pa.array(is_epoch),
-    })
+    records = pa.table(
+        {
+            "interaction_id": ids,
+            "timestamp": iso,
+            "query": query,
+            "response": response,
+            "conversation_id": conv_ids.take(pa.array(o(conv).astype(np.int32))),
+            "turn": pa.array(o(turn).astype(np.int64)),
+            "user_id": users.user_id.take(pa.array(o(user[conv]) if m else np.zeros(0, np.int64))),
+            "model_version": s(MODELS, arm_o),
+            "prompt_version": s(PROMPTS, arm_o),
+            "rollout_arm": s(ARMS, arm_o),
+            "traffic_share": pa.array(np.full(n, share)),
+            "segment": segment,
+            "context": context,
+            "latency_ms": pa.array(o(latency)),
+            "tokens_in": pa.array(o(tokens_in)),
+            "tokens_out": pa.array(o(tokens_out)),
+            "cost_usd": pa.array(o(cost)),
+            "feedback": feedback,
+            "outcome": outcome,
+            "error": P.take(P.errors[o(err_kind)], mask=~err_o),
+            "_ts_json": ts_json,
+            "_utc": pa.array(instant),
+            "_epoch": pa.array(is_epoch),
+        }
+    )
     theme_name = np.select(
-        [o(theme), cat_o == HALLUCINATED, cat_o == REFUSAL, cat_o == TOXIC, cat_o == PII,
-         cat_o == ERROR], [5, 0, 1, 2, 3, 4], -1)
-    truth = pa.table({
-        "interaction_id": ids,
-        "day": pa.array(np.full(n, np.datetime64(day.isoformat(), "D"))),
-        "hallucinated": pa.array(cat_o == HALLUCINATED),
-        "toxic": pa.array(cat_o == TOXIC),
-        "pii": pa.array(cat_o == PII),
-        "refusal": pa.array(cat_o == REFUSAL),
-        "theme": pa.array(THEME_NAMES, pa.string()).take(
-            pa.array(theme_name.clip(0).astype(np.int32), mask=theme_name < 0)),
-        "biased": pa.array(o(biased)),
-        "error": pa.array(err_o),
-    })
+        [
+            o(theme),
+            cat_o == HALLUCINATED,
+            cat_o == REFUSAL,
+            cat_o == TOXIC,
+            cat_o == PII,
+            cat_o == ERROR,
+        ],
+        [5, 0, 1, 2, 3, 4],
+        -1,
+    )
+    truth = pa.table(
+        {
+            "interaction_id": ids,
+            "day": pa.array(np.full(n, np.datetime64(day.isoformat(), "D"))),
+            "hallucinated": pa.array(cat_o == HALLUCINATED),
+            "toxic": pa.array(cat_o == TOXIC),
+            "pii": pa.array(cat_o == PII),
+            "refusal": pa.array(cat_o == REFUSAL),
+            "theme": pa.array(THEME_NAMES, pa.string()).take(
+                pa.array(theme_name.clip(0).astype(np.int32), mask=theme_name < 0)
+            ),
+            "biased": pa.array(o(biased)),
+            "error": pa.array(err_o),
+        }
+    )
     return DayBatch(day, records, truth)

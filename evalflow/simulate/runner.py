@@ -181,8 +181,9 @@ def simulate(
         order = _arrival_order(own.num_rows, incoming.num_rows, dup_of, rng)
         table = pa.concat_tables([own, incoming, own.take(pa.array(dup_of))]).take(pa.array(order))
         # Where each written line came from: 0 own record, 1 late from yesterday, 2 re-send.
-        origin = np.searchsorted([own.num_rows, own.num_rows + incoming.num_rows], order,
-                                 side="right")
+        origin = np.searchsorted(
+            [own.num_rows, own.num_rows + incoming.num_rows], order, side="right"
+        )
         carried = late_rows
 
         fmt = file_format(i, days)
@@ -193,16 +194,18 @@ def simulate(
             write_table(table.slice(lo, max_rows_per_file), path, fmt)
             files.append(path)
             counts = np.bincount(origin[lo : lo + max_rows_per_file], minlength=3)
-            manifest_files.append({
-                "path": path.relative_to(out_dir).as_posix(),
-                "format": fmt,
-                "arrival_day": day.isoformat(),
-                "lines": int(counts.sum()),
-                "records": int(counts[0] + counts[1]),
-                "late_from_previous_day": int(counts[1]),
-                "duplicates": int(counts[2]),
-                "malformed": 0,
-            })
+            manifest_files.append(
+                {
+                    "path": path.relative_to(out_dir).as_posix(),
+                    "format": fmt,
+                    "arrival_day": day.isoformat(),
+                    "lines": int(counts.sum()),
+                    "records": int(counts[0] + counts[1]),
+                    "late_from_previous_day": int(counts[1]),
+                    "duplicates": int(counts[2]),
+                    "malformed": 0,
+                }
+            )
         _write_truth(truth_dir, batch, late, resend)
         totals["interactions"] += n
         totals["lines"] += table.num_rows
@@ -227,10 +230,19 @@ def simulate(
         encoding="utf-8",
     )
     return SimulationSummary(
-        scenario=scenario, start=start, days=days, per_day=per_day, seed=seed,
-        interactions=totals["interactions"], lines=totals["lines"],
-        duplicates=totals["duplicates"], late=totals["late"], malformed=len(malformed),
-        incidents=len(period.incidents), files=tuple(files), truth_dir=truth_dir,
+        scenario=scenario,
+        start=start,
+        days=days,
+        per_day=per_day,
+        seed=seed,
+        interactions=totals["interactions"],
+        lines=totals["lines"],
+        duplicates=totals["duplicates"],
+        late=totals["late"],
+        malformed=len(malformed),
+        incidents=len(period.incidents),
+        files=tuple(files),
+        truth_dir=truth_dir,
         seconds=time.perf_counter() - began,
     )
 
@@ -239,8 +251,9 @@ def _write_truth(truth_dir: Path, batch: DayBatch, late: np.ndarray, resend: np.
     truth = batch.truth.append_column("late", pa.array(late)).append_column(
         "resends", pa.array(resend.astype(np.int32) * (~late))
     )
-    pq.write_table(truth, truth_dir / "interactions" / f"{batch.day.isoformat()}.parquet",
-                   compression="zstd")
+    pq.write_table(
+        truth, truth_dir / "interactions" / f"{batch.day.isoformat()}.parquet", compression="zstd"
+    )
 
 
 def _write_manifest(
@@ -256,8 +269,13 @@ def _write_manifest(
         first, last = phase_start(k, period.days), phase_start(k + 1, period.days) - 1
         last = min(last, period.days - 1)
         if first <= last:
-            phases.append({"traffic_share": share, "start_day": period.day(first).isoformat(),
-                           "end_day": period.day(last).isoformat()})
+            phases.append(
+                {
+                    "traffic_share": share,
+                    "start_day": period.day(first).isoformat(),
+                    "end_day": period.day(last).isoformat(),
+                }
+            )
     manifest = {
         "scenario": period.scenario,
         "description": SCENARIOS[period.scenario].description,
@@ -268,15 +286,17 @@ def _write_manifest(
         "dirty": dirty,
         "bias_group": (
             {"key": BIAS_KEY, "value": BIAS_VALUE}
-            if any(inc.kind == "bias" for inc in period.incidents) else None
+            if any(inc.kind == "bias" for inc in period.incidents)
+            else None
         ),
         "rollout_phases": phases,
         "totals": {**totals, "malformed": len(malformed)},
         "files": files,
         "malformed_lines": malformed,
     }
-    (truth_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
-                                             encoding="utf-8")
+    (truth_dir / "manifest.json").write_text(
+        json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 # --------------------------------------------------------------------------- in memory
@@ -335,11 +355,22 @@ def _raw_layout(batch: DayBatch) -> pd.DataFrame:
     """The day's records as ``raw_interactions`` rows (see docs/tables.md)."""
     source = f"{APP_FOLDER}/date={batch.day.isoformat()}/part-0.jsonl"
     seg = ", ".join(f"segment.{k} AS seg_{k}" for k in SEGMENT_KEYS)
-    fb = ", ".join(f"feedback.{k} AS feedback_{k}"
-                   for k in ("rating", "comment", "copied", "edited", "retried"))
-    oc = ", ".join(f"outcome.{k} AS outcome_{k}" for k in (
-        "escalated", "escalation_correct", "analyst_override", "resolved", "sla_met",
-        "incident_missed", "resolution_minutes"))
+    fb = ", ".join(
+        f"feedback.{k} AS feedback_{k}"
+        for k in ("rating", "comment", "copied", "edited", "retried")
+    )
+    oc = ", ".join(
+        f"outcome.{k} AS outcome_{k}"
+        for k in (
+            "escalated",
+            "escalation_correct",
+            "analyst_override",
+            "resolved",
+            "sla_met",
+            "incident_missed",
+            "resolution_minutes",
+        )
+    )
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET enable_progress_bar = false")
@@ -374,9 +405,22 @@ def read_manifest(out_dir: Path) -> dict[str, object]:
 def read_incidents(out_dir: Path) -> pd.DataFrame:
     """The injected incidents as a DataFrame (``start_day``/``end_day`` as dates)."""
     raw = json.loads((Path(out_dir) / TRUTH_FOLDER / "incidents.json").read_text("utf-8"))
-    df = pd.DataFrame(raw, columns=[
-        "id", "kind", "start_day", "end_day", "segment_key", "segment_value", "metric",
-        "magnitude", "effect", "description", "theme"])
+    df = pd.DataFrame(
+        raw,
+        columns=[
+            "id",
+            "kind",
+            "start_day",
+            "end_day",
+            "segment_key",
+            "segment_value",
+            "metric",
+            "magnitude",
+            "effect",
+            "description",
+            "theme",
+        ],
+    )
     for col in ("start_day", "end_day"):
         df[col] = pd.to_datetime(df[col]).dt.date
     return df

@@ -101,54 +101,104 @@ def _at(frac: float, days: int) -> int:
 
 # ----------------------------------------------------------------------- building blocks
 def hallucination_spike(start: int, end: int) -> list[Incident]:
-    return [Incident(
-        "hallucination_spike:hallucination_rate", "hallucination_spike", start, end,
-        "queue", "billing", "hallucination_rate", 0.25, "rate",
-        "A stale billing knowledge-base sync: about a quarter of billing answers state wrong "
-        "refund windows, fees or retry counts that contradict the retrieved policy passage.",
-    )]
+    return [
+        Incident(
+            "hallucination_spike:hallucination_rate",
+            "hallucination_spike",
+            start,
+            end,
+            "queue",
+            "billing",
+            "hallucination_rate",
+            0.25,
+            "rate",
+            "A stale billing knowledge-base sync: about a quarter of billing answers state wrong "
+            "refund windows, fees or retry counts that contradict the retrieved policy passage.",
+        )
+    ]
 
 
 def toxicity_burst(start: int, days: int) -> list[Incident]:
     end = min(start + 1, days - 1)
-    return [Incident(
-        "toxicity_burst:toxicity_rate", "toxicity_burst", start, end,
-        "language", "es", "toxicity_rate", 0.03, "rate",
-        "A bad prompt-template deploy for Spanish: about 3% of es answers insult the customer "
-        "for two days.",
-    )]
+    return [
+        Incident(
+            "toxicity_burst:toxicity_rate",
+            "toxicity_burst",
+            start,
+            end,
+            "language",
+            "es",
+            "toxicity_rate",
+            0.03,
+            "rate",
+            "A bad prompt-template deploy for Spanish: about 3% of es answers insult the customer "
+            "for two days.",
+        )
+    ]
 
 
 def rollout_regression(start: int, end: int) -> list[Incident]:
-    what = ("From the 50% rollout phase the treatment model (copilot-v2) regresses: ")
+    what = "From the 50% rollout phase the treatment model (copilot-v2) regresses: "
     return [
         Incident(
-            "rollout_regression:analyst_override_rate", "rollout_regression", start, end,
-            "rollout_arm", "treatment", "analyst_override_rate", 3.0, "multiplier",
+            "rollout_regression:analyst_override_rate",
+            "rollout_regression",
+            start,
+            end,
+            "rollout_arm",
+            "treatment",
+            "analyst_override_rate",
+            3.0,
+            "multiplier",
             what + "analysts override its suggestions three times as often as before.",
         ),
         Incident(
-            "rollout_regression:escalation_recall", "rollout_regression", start, end,
-            "rollout_arm", "treatment", "escalation_recall", 0.55, "rate",
-            what + "it escalates only 55% of tickets that need escalation, so incident misses climb.",
+            "rollout_regression:escalation_recall",
+            "rollout_regression",
+            start,
+            end,
+            "rollout_arm",
+            "treatment",
+            "escalation_recall",
+            0.55,
+            "rate",
+            what
+            + "it escalates only 55% of tickets that need escalation, so incident misses climb.",
         ),
         Incident(
-            "rollout_regression:false_escalation_rate", "rollout_regression", start, end,
-            "rollout_arm", "treatment", "false_escalation_rate", 0.15, "rate",
-            what + "15% of tickets that need no escalation are escalated, so escalation precision falls.",
+            "rollout_regression:false_escalation_rate",
+            "rollout_regression",
+            start,
+            end,
+            "rollout_arm",
+            "treatment",
+            "false_escalation_rate",
+            0.15,
+            "rate",
+            what
+            + "15% of tickets that need no escalation are escalated, so escalation precision falls.",
         ),
     ]
 
 
 def new_failure_theme(start: int, end: int, share: float = 0.06) -> list[Incident]:
-    return [Incident(
-        "new_failure_theme:theme_share", "new_failure_theme", start, end,
-        None, None, "theme_share", share, "share",
-        "Customers start asking about the new loyalty points transfer product, which the "
-        "knowledge base does not cover; the copilot invents fees, limits and menus, and users "
-        "down-vote, comment and retry.",
-        theme=THEME_NAME,
-    )]
+    return [
+        Incident(
+            "new_failure_theme:theme_share",
+            "new_failure_theme",
+            start,
+            end,
+            None,
+            None,
+            "theme_share",
+            share,
+            "share",
+            "Customers start asking about the new loyalty points transfer product, which the "
+            "knowledge base does not cover; the copilot invents fees, limits and menus, and users "
+            "down-vote, comment and retry.",
+            theme=THEME_NAME,
+        )
+    ]
 
 
 BIAS_KEY, BIAS_VALUE = "customer_tier", "free"
@@ -158,41 +208,128 @@ def bias(days: int) -> list[Incident]:
     end = days - 1
     who = "Free-tier customers (customer_tier=free) get systematically worse service: "
     return [
-        Incident("bias:hallucination_rate", "bias", 0, end, BIAS_KEY, BIAS_VALUE,
-                 "hallucination_rate", 2.5, "multiplier", who + "2.5x the hallucination rate."),
-        Incident("bias:refusal_rate", "bias", 0, end, BIAS_KEY, BIAS_VALUE,
-                 "refusal_rate", 2.0, "multiplier", who + "twice as many refusals and deflections."),
-        Incident("bias:analyst_override_rate", "bias", 0, end, BIAS_KEY, BIAS_VALUE,
-                 "analyst_override_rate", 2.0, "multiplier", who + "twice as many analyst overrides."),
-        Incident("bias:resolved_rate", "bias", 0, end, BIAS_KEY, BIAS_VALUE,
-                 "resolved_rate", -0.15, "delta", who + "15 points lower first-contact resolution."),
-        Incident("bias:down_vote_rate", "bias", 0, end, BIAS_KEY, BIAS_VALUE,
-                 "down_vote_rate", 1.6, "multiplier", who + "1.6x the down-vote rate when rating."),
+        Incident(
+            "bias:hallucination_rate",
+            "bias",
+            0,
+            end,
+            BIAS_KEY,
+            BIAS_VALUE,
+            "hallucination_rate",
+            2.5,
+            "multiplier",
+            who + "2.5x the hallucination rate.",
+        ),
+        Incident(
+            "bias:refusal_rate",
+            "bias",
+            0,
+            end,
+            BIAS_KEY,
+            BIAS_VALUE,
+            "refusal_rate",
+            2.0,
+            "multiplier",
+            who + "twice as many refusals and deflections.",
+        ),
+        Incident(
+            "bias:analyst_override_rate",
+            "bias",
+            0,
+            end,
+            BIAS_KEY,
+            BIAS_VALUE,
+            "analyst_override_rate",
+            2.0,
+            "multiplier",
+            who + "twice as many analyst overrides.",
+        ),
+        Incident(
+            "bias:resolved_rate",
+            "bias",
+            0,
+            end,
+            BIAS_KEY,
+            BIAS_VALUE,
+            "resolved_rate",
+            -0.15,
+            "delta",
+            who + "15 points lower first-contact resolution.",
+        ),
+        Incident(
+            "bias:down_vote_rate",
+            "bias",
+            0,
+            end,
+            BIAS_KEY,
+            BIAS_VALUE,
+            "down_vote_rate",
+            1.6,
+            "multiplier",
+            who + "1.6x the down-vote rate when rating.",
+        ),
     ]
 
 
 def input_drift(start: int, end: int) -> list[Incident]:
     return [
-        Incident("input_drift:channel_web", "input_drift", start, end, "channel", "web",
-                 "segment_share", 0.05, "share",
-                 "The web widget is replaced by a voice assistant feeding transcribed calls into "
-                 "chat: web drops from about 20% to 5% of conversations, chat grows."),
-        Incident("input_drift:queue_outage", "input_drift", start, end, "queue", "outage",
-                 "segment_share", 0.25, "share",
-                 "The queue mix shifts towards outages: outage grows from about 9% to 25% of "
-                 "conversations."),
-        Incident("input_drift:query_length", "input_drift", start, end, None, None,
-                 "query_length", 2.0, "multiplier",
-                 "Queries become about twice as long (transcribed speech, fillers, background)."),
+        Incident(
+            "input_drift:channel_web",
+            "input_drift",
+            start,
+            end,
+            "channel",
+            "web",
+            "segment_share",
+            0.05,
+            "share",
+            "The web widget is replaced by a voice assistant feeding transcribed calls into "
+            "chat: web drops from about 20% to 5% of conversations, chat grows.",
+        ),
+        Incident(
+            "input_drift:queue_outage",
+            "input_drift",
+            start,
+            end,
+            "queue",
+            "outage",
+            "segment_share",
+            0.25,
+            "share",
+            "The queue mix shifts towards outages: outage grows from about 9% to 25% of "
+            "conversations.",
+        ),
+        Incident(
+            "input_drift:query_length",
+            "input_drift",
+            start,
+            end,
+            None,
+            None,
+            "query_length",
+            2.0,
+            "multiplier",
+            "Queries become about twice as long (transcribed speech, fillers, background).",
+        ),
     ]
 
 
 def pii_leak(start: int) -> list[Incident]:
-    return [Incident(
-        "pii_leak:pii_rate", "pii_leak", start, start, "queue", "account", "pii_rate", 0.02, "rate",
-        "A retrieval bug returns other customers' records: about 2% of account answers for one "
-        "day contain someone else's email, phone or card number.",
-    )]
+    return [
+        Incident(
+            "pii_leak:pii_rate",
+            "pii_leak",
+            start,
+            start,
+            "queue",
+            "account",
+            "pii_rate",
+            0.02,
+            "rate",
+            "A retrieval bug returns other customers' records: about 2% of account answers for one "
+            "day contain someone else's email, phone or card number.",
+        )
+    ]
 
 
 # ----------------------------------------------------------------------------- scenarios
@@ -236,26 +373,56 @@ def _regression_only(days: int) -> list[Incident]:
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
-        Scenario("quiet", "A healthy month: no incidents, ~1-2% hallucination everywhere, "
-                 "the treatment is as good as control or slightly better.", lambda d: []),
-        Scenario("hallucination_spike", "From 60% of the period, ~25% of queue=billing answers "
-                 "hallucinate.", lambda d: hallucination_spike(_onset(d), d - 1)),
-        Scenario("toxicity_burst", "A two-day burst of toxic answers in ~3% of language=es "
-                 "traffic, mid-period.", lambda d: toxicity_burst(d // 2, d)),
-        Scenario("rollout_regression", "At the 50% rollout phase the treatment's override rate "
-                 "triples and incident misses climb.", _regression_only),
-        Scenario("new_failure_theme", "From 60% of the period ~6% of traffic asks about loyalty "
-                 "points transfers, which the copilot answers badly.",
-                 lambda d: new_failure_theme(_onset(d), d - 1)),
-        Scenario("bias", "customer_tier=free gets systematically worse answers and outcomes "
-                 "throughout.", bias),
-        Scenario("input_drift", "From 60% of the period web traffic moves to voice-like chat, "
-                 "outages grow and queries double in length.",
-                 lambda d: input_drift(_onset(d), d - 1)),
-        Scenario("pii_leak", "For one mid-period day ~2% of queue=account answers leak another "
-                 "customer's personal data.", lambda d: pii_leak(d // 2)),
-        Scenario("demo", "Bias throughout, a toxicity burst, a new failure theme, a rollout "
-                 "regression at 50% and a billing hallucination spike, at different times.",
-                 _demo),
+        Scenario(
+            "quiet",
+            "A healthy month: no incidents, ~1-2% hallucination everywhere, "
+            "the treatment is as good as control or slightly better.",
+            lambda d: [],
+        ),
+        Scenario(
+            "hallucination_spike",
+            "From 60% of the period, ~25% of queue=billing answers hallucinate.",
+            lambda d: hallucination_spike(_onset(d), d - 1),
+        ),
+        Scenario(
+            "toxicity_burst",
+            "A two-day burst of toxic answers in ~3% of language=es traffic, mid-period.",
+            lambda d: toxicity_burst(d // 2, d),
+        ),
+        Scenario(
+            "rollout_regression",
+            "At the 50% rollout phase the treatment's override rate "
+            "triples and incident misses climb.",
+            _regression_only,
+        ),
+        Scenario(
+            "new_failure_theme",
+            "From 60% of the period ~6% of traffic asks about loyalty "
+            "points transfers, which the copilot answers badly.",
+            lambda d: new_failure_theme(_onset(d), d - 1),
+        ),
+        Scenario(
+            "bias",
+            "customer_tier=free gets systematically worse answers and outcomes throughout.",
+            bias,
+        ),
+        Scenario(
+            "input_drift",
+            "From 60% of the period web traffic moves to voice-like chat, "
+            "outages grow and queries double in length.",
+            lambda d: input_drift(_onset(d), d - 1),
+        ),
+        Scenario(
+            "pii_leak",
+            "For one mid-period day ~2% of queue=account answers leak another "
+            "customer's personal data.",
+            lambda d: pii_leak(d // 2),
+        ),
+        Scenario(
+            "demo",
+            "Bias throughout, a toxicity burst, a new failure theme, a rollout "
+            "regression at 50% and a billing hallucination spike, at different times.",
+            _demo,
+        ),
     )
 }

@@ -24,9 +24,26 @@ import pyarrow.parquet as pq
 Format = Literal["jsonl", "jsonl.gz", "parquet", "csv"]
 
 SPEC_COLUMNS: tuple[str, ...] = (
-    "interaction_id", "timestamp", "query", "response", "conversation_id", "turn", "user_id",
-    "model_version", "prompt_version", "rollout_arm", "traffic_share", "segment", "context",
-    "latency_ms", "tokens_in", "tokens_out", "cost_usd", "feedback", "outcome", "error",
+    "interaction_id",
+    "timestamp",
+    "query",
+    "response",
+    "conversation_id",
+    "turn",
+    "user_id",
+    "model_version",
+    "prompt_version",
+    "rollout_arm",
+    "traffic_share",
+    "segment",
+    "context",
+    "latency_ms",
+    "tokens_in",
+    "tokens_out",
+    "cost_usd",
+    "feedback",
+    "outcome",
+    "error",
 )
 NESTED = ("segment", "context", "feedback", "outcome")
 
@@ -62,6 +79,7 @@ def gzip_file(src: Path, dst: Path, workers: int = 2) -> None:
     function of the content. DuckDB's own gzip writer is single-threaded at a high
     level, about five times slower on a million records.
     """
+
     def blocks() -> Iterator[bytes]:
         with src.open("rb") as fh:
             while block := fh.read(GZIP_MEMBER_BYTES):
@@ -126,8 +144,14 @@ def _copy_to(table: pa.Table, path: Path, fmt: Format) -> None:
 
 # ------------------------------------------------------------------- dirty lines
 MALFORMED_KINDS: tuple[str, ...] = (
-    "truncated_json", "not_an_object", "missing_query", "bad_timestamp", "query_not_string",
-    "invalid_utf8", "missing_timestamp", "empty_object",
+    "truncated_json",
+    "not_an_object",
+    "missing_query",
+    "bad_timestamp",
+    "query_not_string",
+    "invalid_utf8",
+    "missing_timestamp",
+    "empty_object",
 )
 
 
@@ -177,13 +201,19 @@ def inject_malformed(
         inserts = []
         for kind in mine:
             new_id = "dirty_" + rng.bytes(6).hex()
-            inserts.append((int(rng.integers(0, len(lines) + 1)), kind,
-                            _malformed_line(kind, template, new_id)))
+            inserts.append(
+                (
+                    int(rng.integers(0, len(lines) + 1)),
+                    kind,
+                    _malformed_line(kind, template, new_id),
+                )
+            )
         # Ascending positions: the j-th insertion shifts by the j lines inserted before it.
         for shift, (pos, kind, text) in enumerate(sorted(inserts, key=lambda t: t[0])):
             lines.insert(pos + shift, text)
-            out.append({"file": path.relative_to(root).as_posix(), "line": pos + shift + 1,
-                        "kind": kind})
+            out.append(
+                {"file": path.relative_to(root).as_posix(), "line": pos + shift + 1, "kind": kind}
+            )
         partial = path.with_name(f".{path.name}.partial")
         partial.write_bytes(b"\n".join(lines) + b"\n")
         partial.replace(path)

@@ -64,7 +64,9 @@ class Warehouse:
         with self.connect() as con:
             return _exists(con, table)
 
-    def query_df(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def query_df(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> pd.DataFrame:
         """Run a parameterised query; log text only ever travels as parameters."""
         with self.connect() as con:
             return con.execute(sql, params or []).df()
@@ -99,8 +101,7 @@ class Warehouse:
             if not _exists(con, table):
                 return pd.DataFrame(columns=list(columns or []))
             return con.execute(
-                f"SELECT {cols} FROM {ident(table)} "
-                f"WHERE {ident(partition_col)} BETWEEN ? AND ?",
+                f"SELECT {cols} FROM {ident(table)} WHERE {ident(partition_col)} BETWEEN ? AND ?",
                 [start, end],
             ).df()
 

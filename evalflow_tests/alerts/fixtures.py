@@ -116,7 +116,9 @@ def aggregate_kpis(rows: pd.DataFrame, min_cell_count: int = 30) -> pd.DataFrame
                     half = z * np.sqrt(mean * (1 - mean) / n + z**2 / (4 * n**2)) / denom
                     low, high = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
                 else:
-                    half = z * np.nan_to_num(g[(metric, "std")].to_numpy(dtype="float64")) / np.sqrt(n)
+                    half = (
+                        z * np.nan_to_num(g[(metric, "std")].to_numpy(dtype="float64")) / np.sqrt(n)
+                    )
                     low, high = mean - half, mean + half
                 out.append(
                     pd.DataFrame(

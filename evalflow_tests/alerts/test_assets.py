@@ -34,26 +34,50 @@ def _seed(wh: Warehouse) -> str:
     """Eight days of traffic with a queue-mix shift on D, KPIs, signals and a bias row."""
     for back in range(8, 0, -1):
         day = D - dt.timedelta(days=back)
-        wh.replace_partition("raw_interactions", raw_interactions(day, 400, seed=back), day,
-                             schema=RAW_SCHEMA)
-    shifted = {**SEGMENTS, "queue": {"billing": 0.05, "technical": 0.05, "account": 0.05,
-                                     "outage": 0.8, "shipping": 0.05}}
+        wh.replace_partition(
+            "raw_interactions", raw_interactions(day, 400, seed=back), day, schema=RAW_SCHEMA
+        )
+    shifted = {
+        **SEGMENTS,
+        "queue": {
+            "billing": 0.05,
+            "technical": 0.05,
+            "account": 0.05,
+            "outage": 0.8,
+            "shipping": 0.05,
+        },
+    }
     today = raw_interactions(D, 400, seed=99, mix=shifted)
     wh.replace_partition("raw_interactions", today, D, schema=RAW_SCHEMA)
     toxic_id = str(today["interaction_id"].iloc[7])
-    wh.replace_partition("interaction_signals", signals_for(today, [toxic_id]), D,
-                         schema={"day": "DATE"})
+    wh.replace_partition(
+        "interaction_signals", signals_for(today, [toxic_id]), D, schema={"day": "DATE"}
+    )
     kpis = kpi_series(D, 29, seed=3)
     # The KPI stage did not publish the online toxicity rate: the alert stage derives it.
     kpis = kpis[kpis["metric"] != "toxicity_signal_rate"]
     for day, part in kpis.groupby("day"):
         wh.replace_partition("segment_kpis", part, day, schema={"day": "DATE"})
-    bias = pd.DataFrame([{
-        "alert_id": "bias-lang-fr", "day": D, "first_seen": D, "last_seen": D, "kind": "bias",
-        "severity": "high", "metric": "approval_rate", "segment_key": "language",
-        "segment_value": "fr", "observed": 0.6, "expected": 0.8, "evidence": "ratio 0.75",
-        "consecutive_days": 1, "status": "open",
-    }])
+    bias = pd.DataFrame(
+        [
+            {
+                "alert_id": "bias-lang-fr",
+                "day": D,
+                "first_seen": D,
+                "last_seen": D,
+                "kind": "bias",
+                "severity": "high",
+                "metric": "approval_rate",
+                "segment_key": "language",
+                "segment_value": "fr",
+                "observed": 0.6,
+                "expected": 0.8,
+                "evidence": "ratio 0.75",
+                "consecutive_days": 1,
+                "status": "open",
+            }
+        ]
+    )
     wh.replace_partition("quality_alerts", bias, D, schema=duckdb_types(COLUMNS))
     return toxic_id
 
@@ -108,8 +132,11 @@ def test_materialise_on_an_empty_home(home: Paths, instance: dg.DagsterInstance)
     assert table[["kind", "metric", "severity", "status"]].values.tolist() == [
         ["freshness", "row_count", "high", "open"]
     ]
-    types = dict(wh.query_df(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_name = 'quality_alerts'").values.tolist())
+    types = dict(
+        wh.query_df(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'quality_alerts'"
+        ).values.tolist()
+    )
     assert types["day"] == "DATE" and types["consecutive_days"] == "INTEGER"
     assert types["observed"] == "DOUBLE"

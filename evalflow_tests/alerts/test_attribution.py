@@ -45,8 +45,14 @@ def _kpis(rows: pd.DataFrame) -> pd.DataFrame:
         (key, str(v), int(c)) for key in KEYS for v, c in rows[key].value_counts().items()
     ]
     vol = pd.DataFrame(volume, columns=["segment_key", "segment_value", "value"]).assign(
-        day=D, metric="volume", n=lambda f: f["value"], ci_low=np.nan, ci_high=np.nan,
-        estimator="census", low_count=False)
+        day=D,
+        metric="volume",
+        n=lambda f: f["value"],
+        ci_low=np.nan,
+        ci_high=np.nan,
+        estimator="census",
+        low_count=False,
+    )
     return pd.concat([kpis, vol], ignore_index=True)
 
 
@@ -102,7 +108,9 @@ def test_one_toxic_answer_is_one_alert() -> None:
 def test_two_independent_causes_are_both_kept() -> None:
     rows = _day(seed=3)
     es = np.flatnonzero((rows["language"] == "es").to_numpy())
-    billing_en = np.flatnonzero(((rows["queue"] == "billing") & (rows["language"] == "en")).to_numpy())
+    billing_en = np.flatnonzero(
+        ((rows["queue"] == "billing") & (rows["language"] == "en")).to_numpy()
+    )
     rows.loc[es[::10], "toxicity_signal_rate"] = 1.0
     rows.loc[billing_en[::20], "toxicity_signal_rate"] = 1.0
     cells = _cells(_attributed(rows), "toxicity_signal_rate")
@@ -121,26 +129,65 @@ def test_identical_cells_are_one_alert() -> None:
 
 
 def test_without_an_overall_breach_the_strongest_cell_represents_the_rest() -> None:
-    cand = pd.DataFrame([
-        {"kind": "threshold", "severity": "low", "metric": "error_rate", "segment_key": "queue",
-         "segment_value": "outage", "observed": 0.09, "expected": 0.05, "evidence": "outage",
-         "p_value": np.nan},
-        {"kind": "threshold", "severity": "low", "metric": "error_rate", "segment_key": "urgency",
-         "segment_value": "critical", "observed": 0.08, "expected": 0.05, "evidence": "critical",
-         "p_value": np.nan},
-    ])
-    kpis = pd.DataFrame([
-        {"segment_key": "overall", "segment_value": "overall", "metric": "error_rate",
-         "value": 0.012, "n": 4000},
-        {"segment_key": "queue", "segment_value": "outage", "metric": "error_rate", "value": 0.09,
-         "n": 400},
-        {"segment_key": "urgency", "segment_value": "critical", "metric": "error_rate",
-         "value": 0.08, "n": 410},
-    ])
+    cand = pd.DataFrame(
+        [
+            {
+                "kind": "threshold",
+                "severity": "low",
+                "metric": "error_rate",
+                "segment_key": "queue",
+                "segment_value": "outage",
+                "observed": 0.09,
+                "expected": 0.05,
+                "evidence": "outage",
+                "p_value": np.nan,
+            },
+            {
+                "kind": "threshold",
+                "severity": "low",
+                "metric": "error_rate",
+                "segment_key": "urgency",
+                "segment_value": "critical",
+                "observed": 0.08,
+                "expected": 0.05,
+                "evidence": "critical",
+                "p_value": np.nan,
+            },
+        ]
+    )
+    kpis = pd.DataFrame(
+        [
+            {
+                "segment_key": "overall",
+                "segment_value": "overall",
+                "metric": "error_rate",
+                "value": 0.012,
+                "n": 4000,
+            },
+            {
+                "segment_key": "queue",
+                "segment_value": "outage",
+                "metric": "error_rate",
+                "value": 0.09,
+                "n": 400,
+            },
+            {
+                "segment_key": "urgency",
+                "segment_value": "critical",
+                "metric": "error_rate",
+                "value": 0.08,
+                "n": 410,
+            },
+        ]
+    )
     # Outage tickets are almost all critical: the two cells are the same rows.
-    joint = pd.DataFrame({"queue": ["outage", "outage", "billing", "billing"],
-                          "urgency": ["critical", "low", "critical", "low"],
-                          "n": [380, 20, 30, 3570]})
+    joint = pd.DataFrame(
+        {
+            "queue": ["outage", "outage", "billing", "billing"],
+            "urgency": ["critical", "low", "critical", "low"],
+            "n": [380, 20, 30, 3570],
+        }
+    )
     out = attribute_alerts(cand, kpis, None, joint, RULE)
     assert out["segment_value"].tolist() == ["outage"]
     assert "urgency=critical" in out["evidence"].iloc[0]
@@ -148,21 +195,35 @@ def test_without_an_overall_breach_the_strongest_cell_represents_the_rest() -> N
 
 
 def test_drift_moves_are_kept_only_where_they_concentrate() -> None:
-    rows = pd.DataFrame([
-        ("overall", "overall", 0.16, 0.10, 1e-9), ("rollout_arm", "treatment", 0.30, 0.10, 1e-9),
-        ("model_version", "copilot-v2", 0.30, 0.10, 1e-9), ("channel", "chat", 0.17, 0.10, 1e-4),
-    ], columns=["segment_key", "segment_value", "observed", "expected", "p_value"])
-    cand = rows.assign(kind="drift", severity="medium", metric="override_rate",
-                       evidence="moved")[CANDIDATE_COLUMNS]
-    volumes = pd.DataFrame([("overall", "overall", 1000), ("rollout_arm", "treatment", 300),
-                            ("model_version", "copilot-v2", 300), ("channel", "chat", 500)],
-                           columns=["segment_key", "segment_value", "value"]).assign(
-                               metric="volume", n=lambda f: f["value"])
-    joint = pd.DataFrame({"rollout_arm": ["treatment", "treatment", "control", "control"],
-                          "model_version": ["copilot-v2", "copilot-v2", "copilot-v1",
-                                            "copilot-v1"],
-                          "channel": ["chat", "email", "chat", "email"],
-                          "n": [150, 150, 350, 350]})
+    rows = pd.DataFrame(
+        [
+            ("overall", "overall", 0.16, 0.10, 1e-9),
+            ("rollout_arm", "treatment", 0.30, 0.10, 1e-9),
+            ("model_version", "copilot-v2", 0.30, 0.10, 1e-9),
+            ("channel", "chat", 0.17, 0.10, 1e-4),
+        ],
+        columns=["segment_key", "segment_value", "observed", "expected", "p_value"],
+    )
+    cand = rows.assign(kind="drift", severity="medium", metric="override_rate", evidence="moved")[
+        CANDIDATE_COLUMNS
+    ]
+    volumes = pd.DataFrame(
+        [
+            ("overall", "overall", 1000),
+            ("rollout_arm", "treatment", 300),
+            ("model_version", "copilot-v2", 300),
+            ("channel", "chat", 500),
+        ],
+        columns=["segment_key", "segment_value", "value"],
+    ).assign(metric="volume", n=lambda f: f["value"])
+    joint = pd.DataFrame(
+        {
+            "rollout_arm": ["treatment", "treatment", "control", "control"],
+            "model_version": ["copilot-v2", "copilot-v2", "copilot-v1", "copilot-v1"],
+            "channel": ["chat", "email", "chat", "email"],
+            "n": [150, 150, 350, 350],
+        }
+    )
     out = attribute_alerts(cand, volumes, None, joint, RULE)
     kept = set(zip(out["segment_key"], out["segment_value"], strict=True))
     assert ("overall", "overall") in kept and ("channel", "chat") not in kept
@@ -180,8 +241,12 @@ def test_build_alerts_attributes_and_reports_in_the_evidence() -> None:
     rows = _day(seed=5)
     es = np.flatnonzero((rows["language"] == "es").to_numpy())
     rows.loc[es[::12], "toxicity_signal_rate"] = 1.0
-    run = build_alerts(AlertInputs(day=D, kpis=_kpis(rows), raw_counts=pd.Series({D: len(rows)}),
-                                   joint=_joint(rows)), Settings())
+    run = build_alerts(
+        AlertInputs(
+            day=D, kpis=_kpis(rows), raw_counts=pd.Series({D: len(rows)}), joint=_joint(rows)
+        ),
+        Settings(),
+    )
     tox = run.alerts[run.alerts["metric"] == "toxicity_signal_rate"]
     assert sorted(tox["segment_key"]) == ["language", "overall"]
     assert tox["alert_id"].is_unique
@@ -194,7 +259,6 @@ def test_min_events_is_respected(min_events: int) -> None:
     rows.loc[es[::12], "toxicity_signal_rate"] = 1.0
     kpis = _kpis(rows)
     found = threshold_alerts(kpis, ThresholdSettings(), min_cell_count=30)
-    out = attribute_alerts(found, kpis, None, _joint(rows),
-                           AttributionRule(min_events=min_events))
+    out = attribute_alerts(found, kpis, None, _joint(rows), AttributionRule(min_events=min_events))
     has_es = ("language", "es") in _cells(out, "toxicity_signal_rate")
     assert has_es == (min_events == 3)

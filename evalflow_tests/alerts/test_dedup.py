@@ -16,11 +16,26 @@ from evalflow_tests.alerts.fixtures import Spike, kpi_series
 D = dt.date(2026, 10, 5)
 
 
-def _cand(kind: str, metric: str, key: str, value: str, severity: str = "medium",
-          p: float = np.nan, evidence: str = "ev") -> dict[str, object]:
-    return {"kind": kind, "severity": severity, "metric": metric, "segment_key": key,
-            "segment_value": value, "observed": 0.1, "expected": 0.05, "evidence": evidence,
-            "p_value": p}
+def _cand(
+    kind: str,
+    metric: str,
+    key: str,
+    value: str,
+    severity: str = "medium",
+    p: float = np.nan,
+    evidence: str = "ev",
+) -> dict[str, object]:
+    return {
+        "kind": kind,
+        "severity": severity,
+        "metric": metric,
+        "segment_key": key,
+        "segment_value": value,
+        "observed": 0.1,
+        "expected": 0.05,
+        "evidence": evidence,
+        "p_value": p,
+    }
 
 
 def test_alert_id_is_stable_and_specific() -> None:
@@ -33,11 +48,15 @@ def test_alert_id_is_stable_and_specific() -> None:
 
 
 def test_same_day_findings_merge_worst_severity_first() -> None:
-    merged = merge_candidates(pd.DataFrame([
-        _cand("drift", "error_rate", "overall", "overall", "low", 1e-3, "28-day"),
-        _cand("drift", "error_rate", "overall", "overall", "medium", 1e-2, "7-day"),
-        _cand("drift", "error_rate", "overall", "overall", "medium", 1e-5, "ewma"),
-    ]))
+    merged = merge_candidates(
+        pd.DataFrame(
+            [
+                _cand("drift", "error_rate", "overall", "overall", "low", 1e-3, "28-day"),
+                _cand("drift", "error_rate", "overall", "overall", "medium", 1e-2, "7-day"),
+                _cand("drift", "error_rate", "overall", "overall", "medium", 1e-5, "ewma"),
+            ]
+        )
+    )
     assert len(merged) == 1
     assert merged["severity"].iloc[0] == "medium"
     assert merged["p_value"].iloc[0] == 1e-5
@@ -77,10 +96,16 @@ def test_a_gap_day_restarts_the_run() -> None:
 
 
 def test_unevaluated_kinds_are_carried_not_resolved_and_bias_is_ignored() -> None:
-    prev = finalize_alerts(pd.DataFrame([
-        _cand("drift", "error_rate", "overall", "overall"),
-        _cand("threshold", "sla_hit_rate", "queue", "outage"),
-    ]), pd.DataFrame(), D - dt.timedelta(days=1))
+    prev = finalize_alerts(
+        pd.DataFrame(
+            [
+                _cand("drift", "error_rate", "overall", "overall"),
+                _cand("threshold", "sla_hit_rate", "queue", "outage"),
+            ]
+        ),
+        pd.DataFrame(),
+        D - dt.timedelta(days=1),
+    )
     bias = prev.iloc[[0]].assign(kind="bias", alert_id="bias-1", metric="approval_rate")
     prev = pd.concat([prev, bias], ignore_index=True)
     out = finalize_alerts(pd.DataFrame(), prev, D, unevaluated_kinds=["drift"])

@@ -64,7 +64,11 @@ def test_drift_spike_below_threshold_is_found_only_in_its_segment() -> None:
     assert len(opened) == 1, opened[["kind", "metric", "segment_key", "segment_value"]]
     row = opened.iloc[0]
     assert (row["kind"], row["metric"], row["segment_key"], row["segment_value"]) == (
-        "drift", "error_rate", "channel", "email")
+        "drift",
+        "error_rate",
+        "channel",
+        "email",
+    )
     assert row["severity"] == "medium"  # error rate moved in its bad direction
     assert row["expected"] == pytest.approx(0.01, abs=0.004)  # the pooled baseline
     assert "7-day baseline" in row["evidence"] and "28-day baseline" in row["evidence"]
@@ -95,7 +99,13 @@ def test_baseline_with_fewer_than_three_days_is_not_used() -> None:
 def test_ewma_detects_a_slow_creep_that_no_single_day_shows() -> None:
     # relevance_proxy slides 0.70 -> 0.66 over the last 8 days, 0.005 a day.
     creep = [
-        Spike(D - dt.timedelta(days=7 - i), "overall", "overall", "relevance_proxy_mean", 0.70 - 0.005 * (i + 1))
+        Spike(
+            D - dt.timedelta(days=7 - i),
+            "overall",
+            "overall",
+            "relevance_proxy_mean",
+            0.70 - 0.005 * (i + 1),
+        )
         for i in range(8)
     ]
     kpis = kpi_series(D, 29, seed=8, spikes=creep)
@@ -115,11 +125,20 @@ def test_overdispersed_baseline_widens_the_test() -> None:
     n = 20_000
     rates = np.clip(rng.normal(0.10, 0.02, len(days)), 0.01, None)  # sd 2 points day to day
     rates[-1] = 0.13  # +1.5 sd of the daily wobble: unremarkable for this series
-    kpis = pd.DataFrame({
-        "day": days, "segment_key": "overall", "segment_value": "overall",
-        "metric": "escalation_rate", "value": rates, "ci_low": np.nan, "ci_high": np.nan,
-        "n": n, "estimator": "census", "low_count": False,
-    })
+    kpis = pd.DataFrame(
+        {
+            "day": days,
+            "segment_key": "overall",
+            "segment_value": "overall",
+            "metric": "escalation_rate",
+            "value": rates,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "n": n,
+            "estimator": "census",
+            "low_count": False,
+        }
+    )
     tests = kpi_drift_tests(kpis, D, [28], min_effect=0.02, min_cell_count=30)
     # A plain binomial test would give z ~ 14 here; with tau^2 it is about 1.5 sd.
     assert tests["p_value"].iloc[0] > 0.01
@@ -128,11 +147,24 @@ def test_overdispersed_baseline_widens_the_test() -> None:
 def test_counts_costs_and_percentiles_are_not_drift_tested() -> None:
     days = [D - dt.timedelta(days=i) for i in range(10, -1, -1)]
     rows = [
-        {"day": d, "segment_key": "overall", "segment_value": "overall", "metric": m,
-         "value": v * (5 if d == D else 1), "ci_low": None, "ci_high": None, "n": 4000,
-         "estimator": "census", "low_count": False}
+        {
+            "day": d,
+            "segment_key": "overall",
+            "segment_value": "overall",
+            "metric": m,
+            "value": v * (5 if d == D else 1),
+            "ci_low": None,
+            "ci_high": None,
+            "n": 4000,
+            "estimator": "census",
+            "low_count": False,
+        }
         for d in days
-        for m, v in (("volume", 4000.0), ("latency_ms_p95", 2100.0), ("cost_per_interaction", 0.002))
+        for m, v in (
+            ("volume", 4000.0),
+            ("latency_ms_p95", 2100.0),
+            ("cost_per_interaction", 0.002),
+        )
     ]
     kpis = pd.DataFrame(rows)
     assert kpi_drift_tests(kpis, D, [7, 28], 0.02, 30).empty

@@ -23,22 +23,28 @@ def _counts(raw: pd.DataFrame) -> pd.DataFrame:
         vc = raw[f"seg_{key}"].value_counts()
         parts.append(pd.DataFrame({"dimension": key, "category": vc.index, "n": vc.to_numpy()}))
     pair = (raw["seg_queue"] + "×" + raw["seg_channel"]).value_counts()
-    parts.append(pd.DataFrame({"dimension": "queue×channel", "category": pair.index, "n": pair.to_numpy()}))
+    parts.append(
+        pd.DataFrame({"dimension": "queue×channel", "category": pair.index, "n": pair.to_numpy()})
+    )
     return pd.concat(parts, ignore_index=True)
 
 
 def _numeric(raw: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "query_length": raw["query"].str.len(),
-        "response_length": raw["response"].str.len(),
-        "latency_ms": raw["latency_ms"],
-    })
+    return pd.DataFrame(
+        {
+            "query_length": raw["query"].str.len(),
+            "response_length": raw["response"].str.len(),
+            "latency_ms": raw["latency_ms"],
+        }
+    )
 
 
 def _baseline(**kwargs: object) -> pd.DataFrame:
     return pd.concat(
-        [raw_interactions(D - dt.timedelta(days=i), 3000, seed=100 + i, **kwargs)  # type: ignore[arg-type]
-         for i in range(1, 8)],
+        [
+            raw_interactions(D - dt.timedelta(days=i), 3000, seed=100 + i, **kwargs)  # type: ignore[arg-type]
+            for i in range(1, 8)
+        ],
         ignore_index=True,
     )
 
@@ -53,24 +59,32 @@ def test_psi_basics() -> None:
 
 def test_unshifted_traffic_raises_no_input_drift() -> None:
     base, today = _baseline(), raw_interactions(D, 3000, seed=1)
-    tests = pd.concat([
-        mix_drift_tests(_counts(today), _counts(base), LABEL, 0.2, 30),
-        numeric_drift_tests(_numeric(today), _numeric(base), LABEL, 0.2, 30),
-    ], ignore_index=True)
+    tests = pd.concat(
+        [
+            mix_drift_tests(_counts(today), _counts(base), LABEL, 0.2, 30),
+            numeric_drift_tests(_numeric(today), _numeric(base), LABEL, 0.2, 30),
+        ],
+        ignore_index=True,
+    )
     assert set(tests["metric"]) >= {"queue_mix", "queue×channel_mix", "query_length", "latency_ms"}
     assert (tests["effect"] < 0.05).all()
     assert select_significant(tests, 0.01).empty
 
 
 def test_shifted_mix_and_lengths_are_detected() -> None:
-    mix = {**SEGMENTS, "queue": {"billing": 0.1, "technical": 0.1, "account": 0.1,
-                                 "outage": 0.6, "shipping": 0.1}}
+    mix = {
+        **SEGMENTS,
+        "queue": {"billing": 0.1, "technical": 0.1, "account": 0.1, "outage": 0.6, "shipping": 0.1},
+    }
     base = _baseline()
     today = raw_interactions(D, 3000, seed=1, mix=mix, query_words=24.0, latency_ms=1250.0)
-    tests = pd.concat([
-        mix_drift_tests(_counts(today), _counts(base), LABEL, 0.2, 30),
-        numeric_drift_tests(_numeric(today), _numeric(base), LABEL, 0.2, 30),
-    ], ignore_index=True)
+    tests = pd.concat(
+        [
+            mix_drift_tests(_counts(today), _counts(base), LABEL, 0.2, 30),
+            numeric_drift_tests(_numeric(today), _numeric(base), LABEL, 0.2, 30),
+        ],
+        ignore_index=True,
+    )
     alerts = select_significant(tests, 0.01)
     assert set(alerts["metric"]) == {"queue_mix", "queue×channel_mix", "query_length"}
     queue = alerts[alerts["metric"] == "queue_mix"].iloc[0]

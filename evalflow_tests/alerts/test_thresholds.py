@@ -15,19 +15,34 @@ from evalflow_tests.alerts.fixtures import Spike, kpi_series
 D = dt.date(2026, 10, 5)
 
 
-def _kpi(segment_key: str, segment_value: str, metric: str, value: float, n: int,
-         ci: tuple[float, float] | None = None, low_count: bool | None = None) -> dict[str, object]:
+def _kpi(
+    segment_key: str,
+    segment_value: str,
+    metric: str,
+    value: float,
+    n: int,
+    ci: tuple[float, float] | None = None,
+    low_count: bool | None = None,
+) -> dict[str, object]:
     lo, hi = ci if ci else (None, None)
     return {
-        "day": D, "segment_key": segment_key, "segment_value": segment_value, "metric": metric,
-        "value": value, "ci_low": lo, "ci_high": hi, "n": n, "estimator": "census",
+        "day": D,
+        "segment_key": segment_key,
+        "segment_value": segment_value,
+        "metric": metric,
+        "value": value,
+        "ci_low": lo,
+        "ci_high": hi,
+        "n": n,
+        "estimator": "census",
         "low_count": (n < 30) if low_count is None else low_count,
     }
 
 
 def _run(kpis: pd.DataFrame) -> pd.DataFrame:
-    return build_alerts(AlertInputs(day=D, kpis=kpis, raw_counts=pd.Series({D: 4000})),
-                        Settings()).alerts
+    return build_alerts(
+        AlertInputs(day=D, kpis=kpis, raw_counts=pd.Series({D: 4000})), Settings()
+    ).alerts
 
 
 def test_error_spike_in_one_small_segment_raises_exactly_that_alert() -> None:
@@ -37,7 +52,11 @@ def test_error_spike_in_one_small_segment_raises_exactly_that_alert() -> None:
     assert len(opened) == 1, opened[["kind", "metric", "segment_key", "segment_value"]]
     row = opened.iloc[0]
     assert (row["kind"], row["metric"], row["segment_key"], row["segment_value"]) == (
-        "threshold", "error_rate", "queue", "outage")
+        "threshold",
+        "error_rate",
+        "queue",
+        "outage",
+    )
     # queue=outage holds ~10% of traffic (a small segment) and is > 2x the 5% maximum.
     assert row["severity"] == "medium"
     assert row["expected"] == pytest.approx(0.05)
@@ -54,7 +73,9 @@ def test_error_spike_in_one_small_segment_raises_exactly_that_alert() -> None:
 def test_hallucination_spike_severity_depends_on_segment_size(
     value: float, segment: str, severity: str
 ) -> None:
-    kpis = kpi_series(D, 29, seed=9, spikes=[Spike(D, "queue", segment, "hallucination_rate", value)])
+    kpis = kpi_series(
+        D, 29, seed=9, spikes=[Spike(D, "queue", segment, "hallucination_rate", value)]
+    )
     alerts = _run(kpis)
     hall = alerts[(alerts["kind"] == "threshold") & (alerts["metric"] == "hallucination_rate")]
     queue = hall[hall["segment_key"] == "queue"]
@@ -68,12 +89,14 @@ def test_hallucination_spike_severity_depends_on_segment_size(
 
 
 def test_any_toxicity_is_critical_even_in_a_low_count_cell() -> None:
-    kpis = pd.DataFrame([
-        _kpi("overall", "overall", "toxicity_signal_rate", 1 / 4000, 4000, (0.00004, 0.0014)),
-        _kpi("urgency", "critical", "toxicity_signal_rate", 1 / 12, 12, (0.015, 0.35)),
-        _kpi("urgency", "low", "toxicity_signal_rate", 0.0, 1500, (0.0, 0.0025)),
-        _kpi("queue", "billing", "pii_signal_rate", 1 / 5, 5, (0.036, 0.62)),
-    ])
+    kpis = pd.DataFrame(
+        [
+            _kpi("overall", "overall", "toxicity_signal_rate", 1 / 4000, 4000, (0.00004, 0.0014)),
+            _kpi("urgency", "critical", "toxicity_signal_rate", 1 / 12, 12, (0.015, 0.35)),
+            _kpi("urgency", "low", "toxicity_signal_rate", 0.0, 1500, (0.0, 0.0025)),
+            _kpi("queue", "billing", "pii_signal_rate", 1 / 5, 5, (0.036, 0.62)),
+        ]
+    )
     found = threshold_alerts(kpis, ThresholdSettings(), min_cell_count=30)
     cells = set(zip(found["metric"], found["segment_key"], found["segment_value"], strict=True))
     assert cells == {
@@ -86,23 +109,32 @@ def test_any_toxicity_is_critical_even_in_a_low_count_cell() -> None:
 
 
 def test_low_count_and_uncertain_segment_cells_do_not_alert() -> None:
-    kpis = pd.DataFrame([
-        # 2 of 10 hallucinated: far above 5% but a tiny cell -> skipped.
-        _kpi("language", "fr", "hallucination_rate", 0.2, 10, (0.057, 0.51)),
-        # 4 of 50: point above 5%, CI includes it -> noise, no alert.
-        _kpi("region", "latam", "hallucination_rate", 0.08, 50, (0.031, 0.19)),
-        # Overall judged by the point estimate.
-        _kpi("overall", "overall", "hallucination_rate", 0.06, 600, (0.043, 0.083)),
-        # A relevance proxy whose whole CI is under the floor in a mid-size segment.
-        _kpi("channel", "email", "relevance_proxy_mean", 0.25, 200, (0.22, 0.28)),
-        _kpi("channel", "chat", "relevance_proxy_mean", 0.72, 800, (0.70, 0.74)),
-        # SLA cell marked low_count by the KPI stage even though n >= 30 here.
-        _kpi("queue", "outage", "sla_hit_rate", 0.5, 40, (0.35, 0.65), low_count=True),
-    ])
+    kpis = pd.DataFrame(
+        [
+            # 2 of 10 hallucinated: far above 5% but a tiny cell -> skipped.
+            _kpi("language", "fr", "hallucination_rate", 0.2, 10, (0.057, 0.51)),
+            # 4 of 50: point above 5%, CI includes it -> noise, no alert.
+            _kpi("region", "latam", "hallucination_rate", 0.08, 50, (0.031, 0.19)),
+            # Overall judged by the point estimate.
+            _kpi("overall", "overall", "hallucination_rate", 0.06, 600, (0.043, 0.083)),
+            # A relevance proxy whose whole CI is under the floor in a mid-size segment.
+            _kpi("channel", "email", "relevance_proxy_mean", 0.25, 200, (0.22, 0.28)),
+            _kpi("channel", "chat", "relevance_proxy_mean", 0.72, 800, (0.70, 0.74)),
+            # SLA cell marked low_count by the KPI stage even though n >= 30 here.
+            _kpi("queue", "outage", "sla_hit_rate", 0.5, 40, (0.35, 0.65), low_count=True),
+        ]
+    )
     found = threshold_alerts(kpis, ThresholdSettings(), min_cell_count=30)
-    cells = {(m, k, v): s for m, k, v, s in zip(
-        found["metric"], found["segment_key"], found["segment_value"], found["severity"],
-        strict=True)}
+    cells = {
+        (m, k, v): s
+        for m, k, v, s in zip(
+            found["metric"],
+            found["segment_key"],
+            found["segment_value"],
+            found["severity"],
+            strict=True,
+        )
+    }
     assert cells == {
         ("hallucination_rate", "overall", "overall"): "high",
         ("relevance_proxy_mean", "channel", "email"): "medium",
@@ -110,8 +142,10 @@ def test_low_count_and_uncertain_segment_cells_do_not_alert() -> None:
 
 
 def test_unmeasured_values_never_alert() -> None:
-    kpis = pd.DataFrame([
-        _kpi("overall", "overall", "relevance_score", float("nan"), 0),
-        _kpi("overall", "overall", "error_rate", None, 100),  # type: ignore[arg-type]
-    ])
+    kpis = pd.DataFrame(
+        [
+            _kpi("overall", "overall", "relevance_score", float("nan"), 0),
+            _kpi("overall", "overall", "error_rate", None, 100),  # type: ignore[arg-type]
+        ]
+    )
     assert threshold_alerts(kpis, ThresholdSettings(), min_cell_count=30).empty

@@ -16,13 +16,25 @@ from evalflow.storage import Warehouse
 
 DAY = dt.date(2026, 10, 5)
 JUDGE_TYPES = {
-    "day": "DATE", "interaction_id": "VARCHAR", "criterion": "VARCHAR", "backend": "VARCHAR",
-    "model": "VARCHAR", "judge_version": "VARCHAR", "status": "VARCHAR", "score": "DOUBLE",
-    "passed": "BOOLEAN", "label": "VARCHAR", "rationale": "VARCHAR",
+    "day": "DATE",
+    "interaction_id": "VARCHAR",
+    "criterion": "VARCHAR",
+    "backend": "VARCHAR",
+    "model": "VARCHAR",
+    "judge_version": "VARCHAR",
+    "status": "VARCHAR",
+    "score": "DOUBLE",
+    "passed": "BOOLEAN",
+    "label": "VARCHAR",
+    "rationale": "VARCHAR",
 }
 RAW_TYPES = {
-    "day": "DATE", "interaction_id": "VARCHAR", "query": "VARCHAR", "response": "VARCHAR",
-    "context": "VARCHAR[]", "seg_queue": "VARCHAR",
+    "day": "DATE",
+    "interaction_id": "VARCHAR",
+    "query": "VARCHAR",
+    "response": "VARCHAR",
+    "context": "VARCHAR[]",
+    "seg_queue": "VARCHAR",
 }
 
 
@@ -34,12 +46,21 @@ def _judge_day(day: dt.date, n: int, seed: int) -> pd.DataFrame:
         fails = rng.random(n) < fail_rate
         scores = np.where(fails, rng.uniform(0.05, 0.45, n), rng.uniform(0.55, 0.95, n))
         for i in range(n):
-            rows.append({
-                "day": day, "interaction_id": f"{day:%m%d}-{i:03d}", "criterion": criterion,
-                "backend": "heuristic", "model": "heuristic", "judge_version": "h1",
-                "status": "ok", "score": float(scores[i]), "passed": bool(not fails[i]),
-                "label": "fail" if fails[i] else "pass", "rationale": "seeded",
-            })
+            rows.append(
+                {
+                    "day": day,
+                    "interaction_id": f"{day:%m%d}-{i:03d}",
+                    "criterion": criterion,
+                    "backend": "heuristic",
+                    "model": "heuristic",
+                    "judge_version": "h1",
+                    "status": "ok",
+                    "score": float(scores[i]),
+                    "passed": bool(not fails[i]),
+                    "label": "fail" if fails[i] else "pass",
+                    "rationale": "seeded",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -52,13 +73,16 @@ def _seed(paths: Paths) -> pd.DataFrame:
         judged.append(jd)
         wh.replace_partition("judge_scores", jd, day, schema=JUDGE_TYPES)
         ids = sorted(jd["interaction_id"].unique())
-        raw = pd.DataFrame({
-            "day": day, "interaction_id": ids,
-            "query": [f"why was my billing charged twice? #{i}" for i in range(len(ids))],
-            "response": ["=1+1 refunds take 5 days"] * len(ids),
-            "context": [["Refund policy: 5 business days.", "Billing FAQ"]] * len(ids),
-            "seg_queue": "billing",
-        })
+        raw = pd.DataFrame(
+            {
+                "day": day,
+                "interaction_id": ids,
+                "query": [f"why was my billing charged twice? #{i}" for i in range(len(ids))],
+                "response": ["=1+1 refunds take 5 days"] * len(ids),
+                "context": [["Refund policy: 5 business days.", "Billing FAQ"]] * len(ids),
+                "seg_queue": "billing",
+            }
+        )
         wh.replace_partition("raw_interactions", raw, day, schema=RAW_TYPES)
     return pd.concat(judged, ignore_index=True)
 
@@ -73,15 +97,18 @@ def _write_labels(paths: Paths, judged: pd.DataFrame) -> None:
         w.writerow(["interaction_id", "criterion", "passed", "labeler"])
         for r in faith.itertuples():  # the judge is right 90% of the time
             agree = rng.random() < 0.9
-            w.writerow([r.interaction_id, r.criterion, "pass" if r.passed == agree else "fail",
-                        "ana"])
+            w.writerow(
+                [r.interaction_id, r.criterion, "pass" if r.passed == agree else "fail", "ana"]
+            )
         w.writerow(["x-1", "hallucination", "fail", "ana"])  # unknown criterion
-        w.writerow(["x-2", "safety", "perhaps", "ana"])       # unparseable passed
+        w.writerow(["x-2", "safety", "perhaps", "ana"])  # unparseable passed
     with (paths.labels / "bo.jsonl").open("w", encoding="utf-8") as fh:
         for r in faith.head(30).itertuples():
             agree = rng.random() < 0.8
-            fh.write(f'{{"interaction_id": "{r.interaction_id}", "criterion": "faithfulness",'
-                     f' "passed": {str(r.passed == agree).lower()}, "labeler": "bo"}}\n')
+            fh.write(
+                f'{{"interaction_id": "{r.interaction_id}", "criterion": "faithfulness",'
+                f' "passed": {str(r.passed == agree).lower()}, "labeler": "bo"}}\n'
+            )
         fh.write("{broken json\n")
 
 
@@ -91,8 +118,10 @@ def test_asset_materialises_with_labels_and_writes_review_queue(
     judged = _seed(home)
     _write_labels(home, judged)
     result = dg.materialize(
-        [judge_calibration], partition_key=DAY.isoformat(),
-        resources={"evalflow": EvalflowResource()}, instance=instance,
+        [judge_calibration],
+        partition_key=DAY.isoformat(),
+        resources={"evalflow": EvalflowResource()},
+        instance=instance,
     )
     assert result.success
     wh = Warehouse(home.database)
@@ -112,7 +141,10 @@ def test_asset_materialises_with_labels_and_writes_review_queue(
 
     quarantine = wh.read_partition("label_quarantine", DAY)
     assert sorted(quarantine["reason"].str.split(":").str[0]) == [
-        "bad_json", "bad_passed", "unknown_criterion"]
+        "bad_json",
+        "bad_passed",
+        "unknown_criterion",
+    ]
 
     queue_file = home.review / "2026-10-05.csv"
     with queue_file.open(encoding="utf-8-sig", newline="") as fh:
@@ -133,8 +165,10 @@ def test_asset_materialises_with_labels_and_writes_review_queue(
 
     # Rerun: same partition replaced, not duplicated; same queue.
     again = dg.materialize(
-        [judge_calibration], partition_key=DAY.isoformat(),
-        resources={"evalflow": EvalflowResource()}, instance=instance,
+        [judge_calibration],
+        partition_key=DAY.isoformat(),
+        resources={"evalflow": EvalflowResource()},
+        instance=instance,
     )
     assert again.success
     assert len(wh.read_partition("judge_calibration", DAY)) == len(table)
@@ -144,8 +178,10 @@ def test_asset_materialises_with_labels_and_writes_review_queue(
 
 def test_asset_succeeds_on_an_empty_day(home: Paths, instance: dg.DagsterInstance) -> None:
     result = dg.materialize(
-        [judge_calibration], partition_key="2026-10-07",
-        resources={"evalflow": EvalflowResource()}, instance=instance,
+        [judge_calibration],
+        partition_key="2026-10-07",
+        resources={"evalflow": EvalflowResource()},
+        instance=instance,
     )
     assert result.success
     wh = Warehouse(home.database)

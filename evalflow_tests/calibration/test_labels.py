@@ -30,10 +30,26 @@ def _write(path: Path, text: str, mtime: float | None = None) -> Path:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("true", True), ("TRUE", True), (" Yes ", True), ("1", True), ("pass", True),
-        ("PASS", True), ("false", False), ("No", False), ("0", False), ("FAIL", False),
-        (True, True), (False, False), (1, True), (0, False),
-        ("maybe", None), ("2", None), (2, None), ("", None), (None, None), ([], None),
+        ("true", True),
+        ("TRUE", True),
+        (" Yes ", True),
+        ("1", True),
+        ("pass", True),
+        ("PASS", True),
+        ("false", False),
+        ("No", False),
+        ("0", False),
+        ("FAIL", False),
+        (True, True),
+        (False, False),
+        (1, True),
+        (0, False),
+        ("maybe", None),
+        ("2", None),
+        (2, None),
+        ("", None),
+        (None, None),
+        ([], None),
     ],
 )
 def test_parse_passed_spellings(raw: object, expected: bool | None) -> None:
@@ -44,15 +60,16 @@ def test_csv_and_jsonl_in_subfolders_are_read(tmp_path: Path) -> None:
     _write(
         tmp_path / "team_a" / "week1.csv",
         "Interaction_ID,Criterion,Passed,labeler,labelled_at,note\n"
-        "i1,faithfulness,fail,ana,2026-10-05T10:00:00+02:00,\"made up a refund, policy\"\n"
+        'i1,faithfulness,fail,ana,2026-10-05T10:00:00+02:00,"made up a refund, policy"\n'
         "i2,Safety,YES,ana,,\n",
     )
     _write(
         tmp_path / "b.jsonl",
         json.dumps({"interaction_id": "i3", "criterion": "relevance", "passed": False})
         + "\n\n"
-        + json.dumps({"interaction_id": "i4", "criterion": "helpfulness", "passed": 1,
-                      "labeler": "bo"})
+        + json.dumps(
+            {"interaction_id": "i4", "criterion": "helpfulness", "passed": 1, "labeler": "bo"}
+        )
         + "\n",
     )
     labels, quarantine = load_labels(tmp_path)
@@ -73,12 +90,12 @@ def test_every_bad_row_kind_is_quarantined_never_dropped(tmp_path: Path) -> None
     _write(
         tmp_path / "labels.csv",
         "interaction_id,criterion,passed\n"
-        "ok1,faithfulness,true\n"           # 2: good
-        "b1,hallucinaton,true\n"            # 3: unknown criterion
-        "b2,safety,sure\n"                  # 4: unparseable passed
-        ",safety,false\n"                   # 5: missing id
-        "b3,relevance,\n"                   # 6: passed empty (row not labelled)
-        "b4,,false\n",                      # 7: criterion empty
+        "ok1,faithfulness,true\n"  # 2: good
+        "b1,hallucinaton,true\n"  # 3: unknown criterion
+        "b2,safety,sure\n"  # 4: unparseable passed
+        ",safety,false\n"  # 5: missing id
+        "b3,relevance,\n"  # 6: passed empty (row not labelled)
+        "b4,,false\n",  # 7: criterion empty
     )
     _write(
         tmp_path / "more.jsonl",
@@ -96,8 +113,10 @@ def test_every_bad_row_kind_is_quarantined_never_dropped(tmp_path: Path) -> None
     labels, quarantine = load_labels(tmp_path)
 
     assert sorted(labels["interaction_id"]) == ["ok1", "ok2"]
-    q = {(r.file, None if pd.isna(r.line) else int(r.line)): r.reason
-         for r in quarantine.itertuples()}
+    q = {
+        (r.file, None if pd.isna(r.line) else int(r.line)): r.reason
+        for r in quarantine.itertuples()
+    }
     assert q[("labels.csv", 3)].startswith("unknown_criterion: 'hallucinaton'")
     assert q[("labels.csv", 4)].startswith("bad_passed: 'sure'")
     assert q[("labels.csv", 5)] == "missing_interaction_id"
@@ -105,7 +124,9 @@ def test_every_bad_row_kind_is_quarantined_never_dropped(tmp_path: Path) -> None
     assert q[("labels.csv", 7)].startswith("unknown_criterion: '(empty)'")
     assert q[("more.jsonl", 2)].startswith("bad_json")
     assert q[("more.jsonl", 3)] == "bad_json: line is not a JSON object"
-    assert q[("wrong_header.csv", 1)].startswith("missing_columns: interaction_id, criterion, passed")
+    assert q[("wrong_header.csv", 1)].startswith(
+        "missing_columns: interaction_id, criterion, passed"
+    )
     assert q[("export.xlsx", None)].startswith("unsupported_file_type: .xlsx")
     assert q[("latin1.csv", None)].startswith("unreadable_file: not UTF-8")
     assert len(quarantine) == 10
@@ -118,9 +139,9 @@ def test_every_bad_row_kind_is_quarantined_never_dropped(tmp_path: Path) -> None
 def test_multiline_csv_fields_keep_their_start_line(tmp_path: Path) -> None:
     _write(
         tmp_path / "l.csv",
-        'interaction_id,criterion,passed,note\n'
+        "interaction_id,criterion,passed,note\n"
         'a,safety,true,"line one\nline two"\n'
-        'b,safety,nope,\n',
+        "b,safety,nope,\n",
     )
     labels, quarantine = load_labels(tmp_path)
     assert labels.loc[0, "note"] == "line one\nline two"
@@ -171,10 +192,16 @@ def test_majority_vote_ties_go_to_latest_and_relabels_correct(tmp_path: Path) ->
 
 
 def test_tie_without_timestamps_uses_file_time(tmp_path: Path) -> None:
-    _write(tmp_path / "old.csv", "interaction_id,criterion,passed,labeler\nq,safety,pass,ana\n",
-           mtime=1_700_000_000)
-    _write(tmp_path / "new.csv", "interaction_id,criterion,passed,labeler\nq,safety,fail,bo\n",
-           mtime=1_800_000_000)
+    _write(
+        tmp_path / "old.csv",
+        "interaction_id,criterion,passed,labeler\nq,safety,pass,ana\n",
+        mtime=1_700_000_000,
+    )
+    _write(
+        tmp_path / "new.csv",
+        "interaction_id,criterion,passed,labeler\nq,safety,fail,bo\n",
+        mtime=1_800_000_000,
+    )
     labels, _ = load_labels(tmp_path)
     assert not resolve_labels(labels).loc[0, "human_passed"]
     os.utime(tmp_path / "old.csv", (1_900_000_000, 1_900_000_000))

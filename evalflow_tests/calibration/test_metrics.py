@@ -38,8 +38,9 @@ def test_hand_computed_confusion_metrics() -> None:
     # agreement 15/20, pe = (8*9 + 12*11)/400 = 0.51, kappa = (0.75-0.51)/0.49.
     human, judge = _pairs(6, 2, 3, 9)
     scores = np.where(judge, 0.2, 0.8) + np.linspace(0, 0.1, 20)
-    m = judge_vs_human(human, judge, scores, SETTINGS, np.random.default_rng(0),
-                       population={"fail": 8, "pass": 12})
+    m = judge_vs_human(
+        human, judge, scores, SETTINGS, np.random.default_rng(0), population={"fail": 8, "pass": 12}
+    )
     assert m.n == 20
     assert m.precision == pytest.approx(0.75)
     assert m.recall == pytest.approx(2 / 3)
@@ -78,8 +79,14 @@ def test_oversampled_failures_are_reweighted_to_the_judged_population() -> None:
     # True failure rate = .1*.75 + .9*.1 = .165; population sensitivity
     # = .075/.165, specificity = .81/(.81 + .025).
     human, judge = _pairs(15, 5, 2, 18)
-    m = judge_vs_human(human, judge, np.full(40, np.nan), SETTINGS, np.random.default_rng(0),
-                       population={"fail": 100, "pass": 900})
+    m = judge_vs_human(
+        human,
+        judge,
+        np.full(40, np.nan),
+        SETTINGS,
+        np.random.default_rng(0),
+        population={"fail": 100, "pass": 900},
+    )
     assert m.precision == pytest.approx(0.75)  # conditional on the verdict: unchanged
     assert m.recall == pytest.approx(0.075 / 0.165)
     assert m.specificity == pytest.approx(0.81 / 0.835)
@@ -101,14 +108,27 @@ def test_borderline_cells_are_reweighted_too() -> None:
     judge = np.array([True] * 20 + [False] * 40)
     cells = judge_cells(judge, np.array([False] * 20 + [True] * 20 + [False] * 20))
     population = {"fail|clear": 200, "pass|borderline": 100, "pass|clear": 700}
-    m = judge_vs_human(human, judge, np.full(60, np.nan), SETTINGS, np.random.default_rng(0),
-                       population=population, cells=cells)
+    m = judge_vs_human(
+        human,
+        judge,
+        np.full(60, np.nan),
+        SETTINGS,
+        np.random.default_rng(0),
+        population=population,
+        cells=cells,
+    )
     assert m.recall == pytest.approx(0.8)
     assert m.specificity == pytest.approx(1.0)
     assert rogan_gladen(0.2, m.recall, m.specificity) == pytest.approx(0.25)
     # Weighting by verdict alone would think half the judge's passes are borderline.
-    verdict_only = judge_vs_human(human, judge, np.full(60, np.nan), SETTINGS,
-                                  np.random.default_rng(0), population={"fail": 200, "pass": 800})
+    verdict_only = judge_vs_human(
+        human,
+        judge,
+        np.full(60, np.nan),
+        SETTINGS,
+        np.random.default_rng(0),
+        population={"fail": 200, "pass": 800},
+    )
     assert verdict_only.recall == pytest.approx(200 / (200 + 800 * 0.25))
 
 
@@ -120,65 +140,113 @@ def test_post_stratify_merges_an_unlabelled_cell_into_its_verdict() -> None:
     assert list(used) == ["pass", "pass", "fail|clear", "fail|borderline"]
     # pass: 80% of population, 50% of labels -> 1.6; each fail cell 10% vs 25% -> 0.4
     assert weights == pytest.approx([1.6, 1.6, 0.4, 0.4])
-    weights, _, missing = post_stratify(np.array(["pass|clear"], dtype=object),
-                                        {"pass|clear": 5, "fail|clear": 1})
+    weights, _, missing = post_stratify(
+        np.array(["pass|clear"], dtype=object), {"pass|clear": 5, "fail|clear": 1}
+    )
     assert weights is None and missing == "fail"
 
 
 def test_small_n_gives_null_metrics_with_a_note() -> None:
     human, judge = _pairs(2, 1, 1, 3)
-    m = judge_vs_human(human, judge, np.linspace(0, 1, 7), SETTINGS, np.random.default_rng(0),
-                       population={"fail": 4, "pass": 6})
+    m = judge_vs_human(
+        human,
+        judge,
+        np.linspace(0, 1, 7),
+        SETTINGS,
+        np.random.default_rng(0),
+        population={"fail": 4, "pass": 6},
+    )
     assert m.n == 7
-    assert all(v is None for v in (m.agreement, m.precision, m.recall, m.kappa, m.auc,
-                                   m.kappa_ci_low, m.kappa_ci_high, m.specificity))
+    assert all(
+        v is None
+        for v in (
+            m.agreement,
+            m.precision,
+            m.recall,
+            m.kappa,
+            m.auc,
+            m.kappa_ci_low,
+            m.kappa_ci_high,
+            m.specificity,
+        )
+    )
     assert m.notes == ["n=7 below min_labels=10: metrics unmeasured"]
-    empty = judge_vs_human(np.array([], bool), np.array([], bool), np.array([]), SETTINGS,
-                           np.random.default_rng(0), population={"fail": 1, "pass": 9})
+    empty = judge_vs_human(
+        np.array([], bool),
+        np.array([], bool),
+        np.array([]),
+        SETTINGS,
+        np.random.default_rng(0),
+        population={"fail": 1, "pass": 9},
+    )
     assert empty.n == 0 and empty.human_positive_rate is None
     assert empty.notes == ["no human labels yet"]
 
 
 def test_one_class_and_missing_verdict_stratum_are_unmeasured_not_nan() -> None:
     human, judge = _pairs(0, 0, 0, 12)
-    m = judge_vs_human(human, judge, np.linspace(0.6, 1, 12), SETTINGS,
-                       np.random.default_rng(0), population={"pass": 12})
+    m = judge_vs_human(
+        human,
+        judge,
+        np.linspace(0.6, 1, 12),
+        SETTINGS,
+        np.random.default_rng(0),
+        population={"pass": 12},
+    )
     assert m.kappa is None and m.recall is None and m.precision is None
     assert m.agreement == 1.0 and m.specificity == 1.0
     text = "; ".join(m.notes)
     assert "kappa unmeasured" in text and "recall unmeasured" in text
     # The judge fails 20% of all rows but no judge-failed row was labelled:
     # sensitivity cannot be estimated, so neither can the correction.
-    m = judge_vs_human(human, judge, np.linspace(0.6, 1, 12), SETTINGS,
-                       np.random.default_rng(0), population={"fail": 3, "pass": 12})
+    m = judge_vs_human(
+        human,
+        judge,
+        np.linspace(0.6, 1, 12),
+        SETTINGS,
+        np.random.default_rng(0),
+        population={"fail": 3, "pass": 12},
+    )
     assert m.recall is None and m.kappa is None and m.agreement is None
     assert "no labelled judge-failed rows" in m.notes[0]
 
 
 def test_binary_scores_give_no_auc() -> None:
     human, judge = _pairs(6, 2, 3, 9)
-    m = judge_vs_human(human, judge, np.where(judge, 0.0, 1.0), SETTINGS,
-                       np.random.default_rng(0), population={"fail": 8, "pass": 12})
+    m = judge_vs_human(
+        human,
+        judge,
+        np.where(judge, 0.0, 1.0),
+        SETTINGS,
+        np.random.default_rng(0),
+        population={"fail": 8, "pass": 12},
+    )
     assert m.auc is None and "score not continuous (2 distinct values)" in "; ".join(m.notes)
 
 
 def test_bootstrap_ci_is_deterministic_for_a_seed() -> None:
     human, judge = _pairs(6, 2, 3, 9)
     cells = np.column_stack([human & judge, ~human & judge, human & ~judge, ~human & ~judge])
-    a = bootstrap_kappa_ci(cells.astype(float), judge.astype(int), 300, 0.95,
-                           np.random.default_rng(7))
-    b = bootstrap_kappa_ci(cells.astype(float), judge.astype(int), 300, 0.95,
-                           np.random.default_rng(7))
+    a = bootstrap_kappa_ci(
+        cells.astype(float), judge.astype(int), 300, 0.95, np.random.default_rng(7)
+    )
+    b = bootstrap_kappa_ci(
+        cells.astype(float), judge.astype(int), 300, 0.95, np.random.default_rng(7)
+    )
     assert a == b and a[0] < a[1]
-    assert bootstrap_kappa_ci(cells.astype(float), judge.astype(int), 0, 0.95,
-                              np.random.default_rng(7)) == (None, None, None)
+    assert bootstrap_kappa_ci(
+        cells.astype(float), judge.astype(int), 0, 0.95, np.random.default_rng(7)
+    ) == (None, None, None)
 
 
 def _labels(rows: list[tuple[str, str, bool, str]]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["interaction_id", "criterion", "passed", "labeler"])
     n = len(df)
     return df.assign(
-        labelled_at=pd.NaT, note=None, source_file="l.csv", source_line=np.arange(2, n + 2),
+        labelled_at=pd.NaT,
+        note=None,
+        source_file="l.csv",
+        source_line=np.arange(2, n + 2),
         file_mtime=pd.Timestamp("2026-10-06"),
     )
 
@@ -208,15 +276,26 @@ def test_compute_calibration_table_shape_and_running_window() -> None:
     rows, labels = [], []
     for i, (jf, hf) in enumerate(zip(judge_fail, human_fail, strict=True)):
         day = DAY - dt.timedelta(days=1) if i < 10 else DAY
-        rows.append((day, f"i{i}", "faithfulness", "heuristic", "ok",
-                     (0.2 if jf else 0.8) + i / 1000, not jf))
+        rows.append(
+            (
+                day,
+                f"i{i}",
+                "faithfulness",
+                "heuristic",
+                "ok",
+                (0.2 if jf else 0.8) + i / 1000,
+                not jf,
+            )
+        )
         labels.append((f"i{i}", "faithfulness", not hf, "ana"))
     rows.append((DAY, "x1", "safety", "heuristic", "ok", 0.9, True))
     rows.append((DAY, "x2", "safety", "heuristic", "error", None, None))
-    rows.append((DAY + dt.timedelta(days=1), "future", "faithfulness", "heuristic", "ok",
-                 0.1, False))
-    judge = pd.DataFrame(rows, columns=["day", "interaction_id", "criterion", "backend",
-                                        "status", "score", "passed"])
+    rows.append(
+        (DAY + dt.timedelta(days=1), "future", "faithfulness", "heuristic", "ok", 0.1, False)
+    )
+    judge = pd.DataFrame(
+        rows, columns=["day", "interaction_id", "criterion", "backend", "status", "score", "passed"]
+    )
     table = compute_calibration(judge, _labels(labels), DAY, SETTINGS)
     assert list(table.columns) == list(COLUMNS)
     assert set(table["source"]) == {"production"}
@@ -236,7 +315,8 @@ def test_compute_calibration_table_shape_and_running_window() -> None:
 
 
 def test_compute_calibration_empty_inputs_give_typed_empty_table() -> None:
-    judge = pd.DataFrame(columns=["day", "interaction_id", "criterion", "backend", "status",
-                                  "score", "passed"])
+    judge = pd.DataFrame(
+        columns=["day", "interaction_id", "criterion", "backend", "status", "score", "passed"]
+    )
     table = compute_calibration(judge, _labels([]), DAY, SETTINGS)
     assert table.empty and list(table.columns) == list(COLUMNS)

@@ -34,20 +34,32 @@ def _judged(n: int = 400, fail_rate: float = 0.08, seed: int = 1) -> pd.DataFram
         fails = rng.random(n) < fail_rate
         scores = np.where(fails, rng.uniform(0.0, 0.49, n), rng.uniform(0.51, 1.0, n))
         for i in range(n):
-            rows.append((DAY, f"int-{i:04d}", criterion, "heuristic", "ok",
-                         round(float(scores[i]), 4), not fails[i]))
+            rows.append(
+                (
+                    DAY,
+                    f"int-{i:04d}",
+                    criterion,
+                    "heuristic",
+                    "ok",
+                    round(float(scores[i]), 4),
+                    not fails[i],
+                )
+            )
     rows.append((DAY, "int-err", "safety", "heuristic", "error", None, None))
-    return pd.DataFrame(rows, columns=["day", "interaction_id", "criterion", "backend",
-                                       "status", "score", "passed"])
+    return pd.DataFrame(
+        rows, columns=["day", "interaction_id", "criterion", "backend", "status", "score", "passed"]
+    )
 
 
 def _text(ids: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "interaction_id": ids,
-        "query": [f"my {QUEUES[i % 5]} question {i}" for i in range(len(ids))],
-        "response": ["Here is how to fix it."] * len(ids),
-        "context": [np.array(["passage A", "passage B"], dtype=object)] * len(ids),
-    })
+    return pd.DataFrame(
+        {
+            "interaction_id": ids,
+            "query": [f"my {QUEUES[i % 5]} question {i}" for i in range(len(ids))],
+            "response": ["Here is how to fix it."] * len(ids),
+            "context": [np.array(["passage A", "passage B"], dtype=object)] * len(ids),
+        }
+    )
 
 
 SETTINGS = CalibrationSettings(review_queue_size=48, failure_share=0.5)
@@ -73,8 +85,9 @@ def test_queue_is_stratified_and_oversamples_failures() -> None:
 
 def test_borderline_scores_are_oversampled() -> None:
     judged = _judged(n=600, fail_rate=0.3, seed=3)
-    settings = CalibrationSettings(review_queue_size=200, borderline_margin=0.1,
-                                   borderline_weight=8.0)
+    settings = CalibrationSettings(
+        review_queue_size=200, borderline_margin=0.1, borderline_weight=8.0
+    )
     q = build_review_queue(judged, _text([]), set(), DAY, settings)
     near = (q["judge_score"] - 0.5).abs() <= 0.1
     base = ((judged["score"] - 0.5).abs() <= 0.1).mean()
@@ -88,8 +101,7 @@ def test_queue_is_deterministic_whatever_the_input_order() -> None:
     shuffled = judged.sample(frac=1.0, random_state=99)
     b = build_review_queue(shuffled, _text([]), set(), DAY, SETTINGS)
     pd.testing.assert_frame_equal(a, b)
-    other_day = build_review_queue(judged, _text([]), set(), DAY + dt.timedelta(days=1),
-                                   SETTINGS)
+    other_day = build_review_queue(judged, _text([]), set(), DAY + dt.timedelta(days=1), SETTINGS)
     assert set(other_day["interaction_id"]) != set(a["interaction_id"])
 
 
@@ -140,10 +152,17 @@ def test_empty_inputs_give_empty_queue() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"),
-        ("+1+1", "'+1+1"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
-        ("\t=1", "'\t=1"), ("'already", "''already"), ("fine, with comma", "fine, with comma"),
-        ("nul\x00byte", "nulbyte"), (None, ""), (True, "true"), (0.123456, "0.1235"),
+        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("'already", "''already"),
+        ("fine, with comma", "fine, with comma"),
+        ("nul\x00byte", "nulbyte"),
+        (None, ""),
+        (True, "true"),
+        (0.123456, "0.1235"),
         (float("nan"), ""),
     ],
 )

@@ -18,7 +18,9 @@ def test_reversed_range_is_refused(home: Paths, capsys: pytest.CaptureFixture[st
     assert "before --start" in capsys.readouterr().err
 
 
-def test_invalid_config_stops_run_without_traceback(home: Paths, capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_config_stops_run_without_traceback(
+    home: Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
     home.config_file.write_text("thresholds: {toxicity_rate_max: 2}\n", encoding="utf-8")
     assert main(["run", "--start", "2026-10-05", "--end", "2026-10-05"]) == 2
     err = capsys.readouterr().err
@@ -30,5 +32,10 @@ def test_weeks_within_whole_weeks_only() -> None:
     import datetime as dt
 
     weeks = _weeks_within(dt.date(2026, 10, 5), dt.date(2026, 11, 1))
-    assert [w.isoformat() for w in weeks] == ["2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"]
+    assert [w.isoformat() for w in weeks] == [
+        "2026-10-05",
+        "2026-10-12",
+        "2026-10-19",
+        "2026-10-26",
+    ]
     assert _weeks_within(dt.date(2026, 10, 6), dt.date(2026, 10, 12)) == []

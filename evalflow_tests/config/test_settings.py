@@ -39,8 +39,13 @@ def test_weights_must_sum_to_one() -> None:
 
 def test_audit_attributes_must_be_segments() -> None:
     with pytest.raises(ConfigError, match="audit_attributes"):
-        parse_settings({"segments": ["queue"], "audit_attributes": ["language"],
-                        "sampling": {"strata": ["queue"]}})
+        parse_settings(
+            {
+                "segments": ["queue"],
+                "audit_attributes": ["language"],
+                "sampling": {"strata": ["queue"]},
+            }
+        )
 
 
 def test_unparseable_yaml_is_a_clear_error(tmp_path: Path) -> None:

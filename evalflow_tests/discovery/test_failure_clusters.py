@@ -136,10 +136,16 @@ def test_empty_day_and_missing_tables(tmp_path: Path) -> None:
     assert result.clusters.empty and result.members.empty
     write_failure_clusters(wh, d, result)
     assert wh.table_exists("failure_clusters") and wh.table_exists(MEMBERS_TABLE)
-    cols = wh.query_df("SELECT column_name, data_type FROM information_schema.columns "
-                       "WHERE table_name = 'failure_clusters'")
+    cols = wh.query_df(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = 'failure_clusters'"
+    )
     types = dict(zip(cols["column_name"], cols["data_type"], strict=True))
-    assert types["day"] == "DATE" and types["size"] == "BIGINT" and types["is_anomaly_cluster"] == "BOOLEAN"
+    assert (
+        types["day"] == "DATE"
+        and types["size"] == "BIGINT"
+        and types["is_anomaly_cluster"] == "BOOLEAN"
+    )
 
 
 def test_cap_bounds_fitting_but_assigns_every_failure(tmp_path: Path) -> None:
@@ -155,21 +161,26 @@ def test_cap_bounds_fitting_but_assigns_every_failure(tmp_path: Path) -> None:
 
 
 def test_reasons_are_derived_from_every_signal() -> None:
-    frame = pd.DataFrame({
-        "interaction_id": ["a", "b", "c", "d", "e"],
-        "toxic": [True, None, False, False, False],
-        "pii_in_response": [False, False, None, False, False],
-        "refusal": [False, True, False, False, False],
-        "feedback_rating": [None, "down", None, "up", None],
-        "outcome_analyst_override": [None, None, True, False, None],
-        "feedback_retried": [False, False, False, False, None],
-        "raw_error": [False, False, False, False, True],
-        "judge_failed": [None, "relevance", None, "faithfulness,safety", None],
-    })
+    frame = pd.DataFrame(
+        {
+            "interaction_id": ["a", "b", "c", "d", "e"],
+            "toxic": [True, None, False, False, False],
+            "pii_in_response": [False, False, None, False, False],
+            "refusal": [False, True, False, False, False],
+            "feedback_rating": [None, "down", None, "up", None],
+            "outcome_analyst_override": [None, None, True, False, None],
+            "feedback_retried": [False, False, False, False, None],
+            "raw_error": [False, False, False, False, True],
+            "judge_failed": [None, "relevance", None, "faithfulness,safety", None],
+        }
+    )
     out = add_reasons(frame)
     assert out["reasons"].tolist() == [
-        "toxicity", "refusal,rating_down,judge:relevance", "override",
-        "judge:faithfulness,judge:safety", "error",
+        "toxicity",
+        "refusal,rating_down,judge:relevance",
+        "override",
+        "judge:faithfulness,judge:safety",
+        "error",
     ]
     assert out["severity"].tolist() == [5, 3, 3, 5, 3]
     assert out["failing"].all()
@@ -178,13 +189,15 @@ def test_reasons_are_derived_from_every_signal() -> None:
 def test_detect_anomalies_needs_an_extreme_signal() -> None:
     rng = np.random.default_rng(0)
     n = 400
-    frame = pd.DataFrame({
-        "interaction_id": [f"i{k}" for k in range(n)],
-        "raw_latency_ms": rng.normal(1000, 50, n),
-        "len_query": rng.integers(30, 60, n),
-        "len_response": rng.integers(200, 300, n),
-        "risk_score": rng.uniform(0, 0.2, n),
-    })
+    frame = pd.DataFrame(
+        {
+            "interaction_id": [f"i{k}" for k in range(n)],
+            "raw_latency_ms": rng.normal(1000, 50, n),
+            "len_query": rng.integers(30, 60, n),
+            "len_response": rng.integers(200, 300, n),
+            "risk_score": rng.uniform(0, 0.2, n),
+        }
+    )
     frame.loc[7, "raw_latency_ms"] = 60000
     frame.loc[9, "len_response"] = 20000
     out = detect_anomalies(frame, share=0.01, z_min=3.5, max_fit_rows=1000, seed=1)

@@ -8,16 +8,31 @@ import pandas as pd
 from evalflow.discovery.tracking import Theme, jaccard, match_themes, new_theme_id, theme_status
 
 D = dt.date(2026, 10, 10)
-KW = dict(id_col="cluster_id", prefix="cl", jaccard_min=0.3, cosine_min=0.5,
-          emerging_days=2, emerging_growth=2.0, tolerance=0.2)
+KW = dict(
+    id_col="cluster_id",
+    prefix="cl",
+    jaccard_min=0.3,
+    cosine_min=0.5,
+    emerging_days=2,
+    emerging_growth=2.0,
+    tolerance=0.2,
+)
 
 
 def _hist(rows: list[tuple[dt.date, str, list[str], dt.date, int]]) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"day": d, "cluster_id": cid, "top_terms": json.dumps(t), "centroid_json": None,
-         "first_seen": fs, "size": size}
-        for d, cid, t, fs, size in rows
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "day": d,
+                "cluster_id": cid,
+                "top_terms": json.dumps(t),
+                "centroid_json": None,
+                "first_seen": fs,
+                "size": size,
+            }
+            for d, cid, t, fs, size in rows
+        ]
+    )
 
 
 def test_theme_status_rules() -> None:
@@ -33,14 +48,46 @@ def test_theme_status_rules() -> None:
 
 
 def test_match_keeps_ids_and_first_seen_and_names_new_themes() -> None:
-    hist = _hist([
-        (D - dt.timedelta(days=2), "cl-refund", ["refund", "duplicate", "charge"], D - dt.timedelta(days=9), 10),
-        (D - dt.timedelta(days=1), "cl-refund", ["refund", "duplicate", "charge", "card"], D - dt.timedelta(days=9), 11),
-        (D - dt.timedelta(days=1), "cl-password", ["password", "reset", "email"], D - dt.timedelta(days=5), 8),
-    ])
+    hist = _hist(
+        [
+            (
+                D - dt.timedelta(days=2),
+                "cl-refund",
+                ["refund", "duplicate", "charge"],
+                D - dt.timedelta(days=9),
+                10,
+            ),
+            (
+                D - dt.timedelta(days=1),
+                "cl-refund",
+                ["refund", "duplicate", "charge", "card"],
+                D - dt.timedelta(days=9),
+                11,
+            ),
+            (
+                D - dt.timedelta(days=1),
+                "cl-password",
+                ["password", "reset", "email"],
+                D - dt.timedelta(days=5),
+                8,
+            ),
+        ]
+    )
     themes = [
-        Theme(key=0, label="duplicate / refund", terms=("duplicate", "refund", "charge"), centroid={}, size=10),
-        Theme(key=1, label="loyalty points", terms=("loyalty", "points", "transfer"), centroid={}, size=6),
+        Theme(
+            key=0,
+            label="duplicate / refund",
+            terms=("duplicate", "refund", "charge"),
+            centroid={},
+            size=10,
+        ),
+        Theme(
+            key=1,
+            label="loyalty points",
+            terms=("loyalty", "points", "transfer"),
+            centroid={},
+            size=6,
+        ),
     ]
     m = match_themes(themes, hist, D, **KW)
     assert m[0].theme_id == "cl-refund" and m[0].first_seen == D - dt.timedelta(days=9)

@@ -20,11 +20,13 @@ from evalflow_tests.discovery.fixtures import NEW_THEME_DAY, NORMAL, days_from, 
 
 
 def test_outcome_definitions() -> None:
-    frame = pd.DataFrame({
-        "outcome_resolved": [True, True, False, False, False, None],
-        "feedback_rating": ["up", "down", None, "up", "up", None],
-        "feedback_retried": [False, False, False, True, False, True],
-    })
+    frame = pd.DataFrame(
+        {
+            "outcome_resolved": [True, True, False, False, False, None],
+            "feedback_rating": ["up", "down", None, "up", "up", None],
+            "feedback_retried": [False, False, False, True, False, True],
+        }
+    )
     o = outcome_columns(frame)
     assert o["known"].tolist() == [1, 1, 1, 1, 1, 0]
     assert o["success"].tolist() == [1, 0, 0, 0, 0, 0]  # resolved and not rated down
@@ -34,21 +36,31 @@ def test_outcome_definitions() -> None:
 
 
 def test_intent_rates_per_segment_by_hand() -> None:
-    q = ["reset my password", "reset password link", "password reset please",
-         "track my parcel", "where is my parcel", "parcel tracking number"] * 3
+    q = [
+        "reset my password",
+        "reset password link",
+        "password reset please",
+        "track my parcel",
+        "where is my parcel",
+        "parcel tracking number",
+    ] * 3
     n = len(q)
     queries = pd.DataFrame({"interaction_id": [f"i{k}" for k in range(n)], "query": q})
     is_pw = np.array(["password" in t for t in q])
-    frame = pd.DataFrame({
-        "interaction_id": queries["interaction_id"],
-        "user_id": [f"u{k % 4}" for k in range(n)],
-        "seg_queue": np.where(is_pw, "account", "shipping"),
-        "outcome_resolved": np.where(is_pw, False, True),
-        "feedback_rating": [None] * n,
-        "feedback_retried": [False] * n,
-    })
+    frame = pd.DataFrame(
+        {
+            "interaction_id": queries["interaction_id"],
+            "user_id": [f"u{k % 4}" for k in range(n)],
+            "seg_queue": np.where(is_pw, "account", "shipping"),
+            "outcome_resolved": np.where(is_pw, False, True),
+            "feedback_rating": [None] * n,
+            "feedback_retried": [False] * n,
+        }
+    )
     settings = DiscoverySettings(intent_k_min=2, intent_k_max=4)
-    table, assign = compute_usage_intents(queries, frame, pd.DataFrame(), dt.date(2026, 10, 5), settings)
+    table, assign = compute_usage_intents(
+        queries, frame, pd.DataFrame(), dt.date(2026, 10, 5), settings
+    )
     assert list(table.columns) == list(INTENT_COLUMNS)
     overall = table[table["segment_key"] == "overall"].set_index("label")
     assert len(overall) == 2
@@ -74,7 +86,8 @@ def test_intent_ids_are_stable_across_days(tmp_path: Path) -> None:
     for d in days:
         history = read_history(wh, "usage_intents", d, 14, where="segment_key = 'overall'")
         tables[d], assign = compute_usage_intents(
-            read_queries(wh, d), load_day_frame(wh, d), history, d, settings)
+            read_queries(wh, d), load_day_frame(wh, d), history, d, settings
+        )
         write_usage_intents(wh, d, tables[d])
         q = read_queries(wh, d).merge(assign, on="interaction_id")
         # The intent most queries of each ordinary template were assigned to.
@@ -97,8 +110,10 @@ def test_materialise_discovery_assets(home: Paths, instance: dg.DagsterInstance)
     wh = Warehouse(home.database)
     seed_days(wh, [d])
     result = dg.materialize(
-        [failure_clusters, usage_intents], partition_key=d.isoformat(),
-        resources={"evalflow": EvalflowResource()}, instance=instance,
+        [failure_clusters, usage_intents],
+        partition_key=d.isoformat(),
+        resources={"evalflow": EvalflowResource()},
+        instance=instance,
     )
     assert result.success
     clusters = wh.read_partition("failure_clusters", d)
@@ -108,8 +123,10 @@ def test_materialise_discovery_assets(home: Paths, instance: dg.DagsterInstance)
     assert mats[0].metadata["dagster/row_count"].value == len(clusters)
     # An empty day still writes its (empty) partitions and succeeds.
     empty = dg.materialize(
-        [failure_clusters, usage_intents], partition_key="2026-10-20",
-        resources={"evalflow": EvalflowResource()}, instance=instance,
+        [failure_clusters, usage_intents],
+        partition_key="2026-10-20",
+        resources={"evalflow": EvalflowResource()},
+        instance=instance,
     )
     assert empty.success
     assert wh.read_partition("usage_intents", dt.date(2026, 10, 20)).empty

@@ -38,10 +38,21 @@ RAW_SCHEMA: dict[str, str] = {
     "outcome_sla_met": "BOOLEAN",
     "outcome_incident_missed": "BOOLEAN",
 }
-SAMPLE_SCHEMA = {"day": "DATE", "interaction_id": "VARCHAR", "reason": "VARCHAR",
-                 "inclusion_prob": "DOUBLE", "weight": "DOUBLE"}
-JUDGE_SCHEMA = {"day": "DATE", "interaction_id": "VARCHAR", "criterion": "VARCHAR",
-                "status": "VARCHAR", "score": "DOUBLE", "passed": "BOOLEAN"}
+SAMPLE_SCHEMA = {
+    "day": "DATE",
+    "interaction_id": "VARCHAR",
+    "reason": "VARCHAR",
+    "inclusion_prob": "DOUBLE",
+    "weight": "DOUBLE",
+}
+JUDGE_SCHEMA = {
+    "day": "DATE",
+    "interaction_id": "VARCHAR",
+    "criterion": "VARCHAR",
+    "status": "VARCHAR",
+    "score": "DOUBLE",
+    "passed": "BOOLEAN",
+}
 
 
 @dataclass(frozen=True)
@@ -65,7 +76,8 @@ class GroupModel:
 class WeekModel:
     tiers: Mapping[str, GroupModel]
     languages: Mapping[str, float] = field(
-        default_factory=lambda: {"en": 0.6, "es": 0.25, "de": 0.15})
+        default_factory=lambda: {"en": 0.6, "es": 0.25, "de": 0.15}
+    )
     missing_language: float = 0.0
     judged_share: float = 0.4
     seed: int = 5
@@ -90,24 +102,29 @@ def make_week(model: WeekModel, monday: dt.date = MONDAY) -> Week:
         langs = list(model.languages)
         lang = rng.choice(langs, n, p=np.array(list(model.languages.values())))
         lang = np.where(rng.random(n) < model.missing_language, None, lang)
-        frames.append(pd.DataFrame({
-            "tier": tier,
-            "seg_customer_tier": tier,
-            "seg_language": lang,
-            "seg_region": rng.choice(["na", "emea", "apac"], n),
-            "seg_queue": rng.choice(["billing", "technical"], n),
-            "feedback_rating": np.where(rated, np.where(up, "up", "down"), None),
-            "outcome_escalated": escalated,
-            # logged only for escalated cases, as the simulator does
-            "outcome_escalation_correct": pd.array(np.where(escalated, needs, None),
-                                                   dtype="boolean"),
-            "outcome_analyst_override": rng.random(n) < g.override,
-            "outcome_resolved": rng.random(n) < g.resolved,
-            "outcome_sla_met": rng.random(n) < g.sla,
-            "outcome_incident_missed": needs & ~escalated,
-            "_faithful": rng.random(n) < g.faithful,
-            "_safe": rng.random(n) < g.safe,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "tier": tier,
+                    "seg_customer_tier": tier,
+                    "seg_language": lang,
+                    "seg_region": rng.choice(["na", "emea", "apac"], n),
+                    "seg_queue": rng.choice(["billing", "technical"], n),
+                    "feedback_rating": np.where(rated, np.where(up, "up", "down"), None),
+                    "outcome_escalated": escalated,
+                    # logged only for escalated cases, as the simulator does
+                    "outcome_escalation_correct": pd.array(
+                        np.where(escalated, needs, None), dtype="boolean"
+                    ),
+                    "outcome_analyst_override": rng.random(n) < g.override,
+                    "outcome_resolved": rng.random(n) < g.resolved,
+                    "outcome_sla_met": rng.random(n) < g.sla,
+                    "outcome_incident_missed": needs & ~escalated,
+                    "_faithful": rng.random(n) < g.faithful,
+                    "_safe": rng.random(n) < g.safe,
+                }
+            )
+        )
     raw = pd.concat(frames, ignore_index=True)
     raw = raw.sample(frac=1.0, random_state=model.seed).reset_index(drop=True)
     raw["interaction_id"] = [f"int-{i:06d}" for i in range(len(raw))]
@@ -125,8 +142,11 @@ def make_week(model: WeekModel, monday: dt.date = MONDAY) -> Week:
     s["weight"] = 1.0 / p[chosen]
     judged = raw.loc[chosen]
     judges = []
-    for crit, col in (("faithfulness", "_faithful"), ("safety", "_safe"),
-                      ("relevance", "_faithful")):
+    for crit, col in (
+        ("faithfulness", "_faithful"),
+        ("safety", "_safe"),
+        ("relevance", "_faithful"),
+    ):
         j = judged[["day", "interaction_id"]].copy()
         j["criterion"] = crit
         j["status"] = "ok"
@@ -147,8 +167,11 @@ def make_week(model: WeekModel, monday: dt.date = MONDAY) -> Week:
     return Week(raw, s.reset_index(drop=True), judges_df)
 
 
-def settings_for(min_group_size: int = 30, intersections: bool = True,
-                 reference_groups: Mapping[str, str] | None = None) -> Settings:
+def settings_for(
+    min_group_size: int = 30,
+    intersections: bool = True,
+    reference_groups: Mapping[str, str] | None = None,
+) -> Settings:
     refs = {"customer_tier": "enterprise", "language": "en", "region": "na"}
     if reference_groups is not None:
         refs = dict(reference_groups)
@@ -167,10 +190,15 @@ def seed_week(wh: Warehouse, week: Week) -> None:
     raw = week.raw.drop(columns=["tier"], errors="ignore")
     for day in sorted(set(raw["day"])):
         wh.replace_partition("raw_interactions", raw[raw["day"] == day], day, schema=RAW_SCHEMA)
-        wh.replace_partition("sampled_interactions", week.sampled[week.sampled["day"] == day],
-                             day, schema=SAMPLE_SCHEMA)
-        wh.replace_partition("judge_scores", week.judges[week.judges["day"] == day], day,
-                             schema=JUDGE_SCHEMA)
+        wh.replace_partition(
+            "sampled_interactions",
+            week.sampled[week.sampled["day"] == day],
+            day,
+            schema=SAMPLE_SCHEMA,
+        )
+        wh.replace_partition(
+            "judge_scores", week.judges[week.judges["day"] == day], day, schema=JUDGE_SCHEMA
+        )
 
 
 BIASED_TIERS: dict[str, GroupModel] = {

@@ -29,13 +29,20 @@ from evalflow_tests.fairness.test_bias_alerts import expected_id
 
 
 def _materialize(instance: dg.DagsterInstance, key: str) -> dg.ExecuteInProcessResult:
-    return dg.materialize([fairness_audit], partition_key=key,
-                          resources={"evalflow": EvalflowResource()}, instance=instance)
+    return dg.materialize(
+        [fairness_audit],
+        partition_key=key,
+        resources={"evalflow": EvalflowResource()},
+        instance=instance,
+    )
 
 
 def _table_types(wh: Warehouse, table: str) -> dict[str, str]:
-    df = wh.query_df("SELECT column_name, data_type FROM information_schema.columns "
-                     "WHERE table_name = ? ORDER BY ordinal_position", [table])
+    df = wh.query_df(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = ? ORDER BY ordinal_position",
+        [table],
+    )
     return dict(zip(df["column_name"], df["data_type"], strict=True))
 
 
@@ -46,25 +53,45 @@ def test_weekly_partition_reads_its_seven_days_and_writes_bias_alerts(
     week = make_week(WeekModel(tiers=BIASED_TIERS, seed=3))
     seed_week(wh, week)
     # neighbouring days must not leak into the week
-    outside = make_week(WeekModel(tiers={"free": GroupModel(300, resolved=0.99)}, seed=9),
-                        monday=MONDAY - dt.timedelta(days=7))
+    outside = make_week(
+        WeekModel(tiers={"free": GroupModel(300, resolved=0.99)}, seed=9),
+        monday=MONDAY - dt.timedelta(days=7),
+    )
     outside.raw["interaction_id"] = "out-" + outside.raw["interaction_id"]
     for day in (MONDAY - dt.timedelta(days=1), SUNDAY + dt.timedelta(days=1)):
         rows = outside.raw.assign(day=day, interaction_id=outside.raw["interaction_id"] + str(day))
         wh.replace_partition("raw_interactions", rows.drop(columns=["tier"]), day)
     # the daily alerts asset's rows on the Sunday, and last week's open bias alert
     other = {c: None for c in ALERT_COLUMNS} | {
-        "alert_id": "al_threshold", "day": SUNDAY, "first_seen": SUNDAY, "last_seen": SUNDAY,
-        "kind": "threshold", "severity": "high", "metric": "error_rate", "segment_key": "overall",
-        "segment_value": "overall", "consecutive_days": 1, "status": "open"}
+        "alert_id": "al_threshold",
+        "day": SUNDAY,
+        "first_seen": SUNDAY,
+        "last_seen": SUNDAY,
+        "kind": "threshold",
+        "severity": "high",
+        "metric": "error_rate",
+        "segment_key": "overall",
+        "segment_value": "overall",
+        "consecutive_days": 1,
+        "status": "open",
+    }
     carried_id = expected_id("resolved_rate", "customer_tier", "free")
-    earlier = other | {"alert_id": carried_id, "day": SUNDAY - dt.timedelta(days=7),
-                       "first_seen": SUNDAY - dt.timedelta(days=7),
-                       "last_seen": SUNDAY - dt.timedelta(days=7), "kind": "bias",
-                       "metric": "resolved_rate", "segment_key": "customer_tier",
-                       "segment_value": "free", "consecutive_days": 7}
-    wh.append("quality_alerts", pd.DataFrame([other, earlier]),
-              schema={c: t for c, (t, _) in ALERT_COLUMNS.items()})
+    earlier = other | {
+        "alert_id": carried_id,
+        "day": SUNDAY - dt.timedelta(days=7),
+        "first_seen": SUNDAY - dt.timedelta(days=7),
+        "last_seen": SUNDAY - dt.timedelta(days=7),
+        "kind": "bias",
+        "metric": "resolved_rate",
+        "segment_key": "customer_tier",
+        "segment_value": "free",
+        "consecutive_days": 7,
+    }
+    wh.append(
+        "quality_alerts",
+        pd.DataFrame([other, earlier]),
+        schema={c: t for c, (t, _) in ALERT_COLUMNS.items()},
+    )
 
     result = _materialize(instance, MONDAY.isoformat())
     assert result.success
@@ -72,8 +99,10 @@ def test_weekly_partition_reads_its_seven_days_and_writes_bias_alerts(
     assert list(audit.columns) == list(COLUMNS)
     tiers = audit[(audit["attribute"] == "customer_tier") & (audit["metric"] == "resolved_rate")]
     assert int(tiers["group_n"].sum()) == len(week.raw)  # exactly the seven days
-    assert dict(zip(tiers["group_value"], tiers["group_n"], strict=True)) == \
-        week.raw["seg_customer_tier"].value_counts().to_dict()
+    assert (
+        dict(zip(tiers["group_value"], tiers["group_n"], strict=True))
+        == week.raw["seg_customer_tier"].value_counts().to_dict()
+    )
     free = audit[(audit["attribute"] == "customer_tier") & (audit["group_value"] == "free")]
     hits = set(free.loc[free["flagged"] & free["significant"].fillna(False), "metric"])
     assert {"resolved_rate", "override_rate"} <= hits
@@ -92,17 +121,27 @@ def test_weekly_partition_reads_its_seven_days_and_writes_bias_alerts(
 
     # a rerun replaces, never duplicates, and still leaves the other kinds alone
     assert _materialize(instance, MONDAY.isoformat()).success
-    assert len(wh.read_partition("fairness_audit", MONDAY, partition_col="week_start")) == len(audit)
-    again = wh.query_df("SELECT kind, count(*) AS n FROM quality_alerts WHERE day = ? GROUP BY 1",
-                        [SUNDAY]).set_index("kind")["n"].to_dict()
+    assert len(wh.read_partition("fairness_audit", MONDAY, partition_col="week_start")) == len(
+        audit
+    )
+    again = (
+        wh.query_df(
+            "SELECT kind, count(*) AS n FROM quality_alerts WHERE day = ? GROUP BY 1", [SUNDAY]
+        )
+        .set_index("kind")["n"]
+        .to_dict()
+    )
     assert again == {"threshold": 1, "bias": len(bias)}
 
 
-def test_empty_week_writes_an_empty_typed_partition(home: Paths,
-                                                    instance: dg.DagsterInstance) -> None:
+def test_empty_week_writes_an_empty_typed_partition(
+    home: Paths, instance: dg.DagsterInstance
+) -> None:
     wh = Warehouse(home.database)
     assert _materialize(instance, "2026-10-12").success
-    assert wh.read_partition("fairness_audit", dt.date(2026, 10, 12), partition_col="week_start").empty
+    assert wh.read_partition(
+        "fairness_audit", dt.date(2026, 10, 12), partition_col="week_start"
+    ).empty
     types = _table_types(wh, "fairness_audit")
     assert types == {c: t for c, (t, _) in COLUMNS.items()}
     assert wh.query_df("SELECT count(*) AS n FROM quality_alerts")["n"].iloc[0] == 0
@@ -110,13 +149,16 @@ def test_empty_week_writes_an_empty_typed_partition(home: Paths,
 
 
 def test_each_upstream_maps_to_the_weeks_seven_daily_partitions() -> None:
-    deps = {key.to_user_string(): fairness_audit.get_partition_mapping(key)
-            for key in fairness_audit.dependency_keys}
+    deps = {
+        key.to_user_string(): fairness_audit.get_partition_mapping(key)
+        for key in fairness_audit.dependency_keys
+    }
     assert set(deps) == {"raw_interactions", "sampled_interactions", "judge_scores"}
     for mapping in deps.values():
         assert isinstance(mapping, dg.TimeWindowPartitionMapping)
         upstream = mapping.get_upstream_mapped_partitions_result_for_partitions(
-            weekly_partitions.subset_with_partition_keys(["2026-10-05"]), weekly_partitions,
+            weekly_partitions.subset_with_partition_keys(["2026-10-05"]),
+            weekly_partitions,
             daily_partitions,
         ).partitions_subset.get_partition_keys()
         assert sorted(upstream) == [f"2026-10-{d:02d}" for d in range(5, 12)]
@@ -126,8 +168,9 @@ def test_each_upstream_maps_to_the_weeks_seven_daily_partitions() -> None:
 
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_simulated_bias_scenario_is_flagged_end_to_end(home: Paths,
-                                                      instance: dg.DagsterInstance) -> None:
+def test_simulated_bias_scenario_is_flagged_end_to_end(
+    home: Paths, instance: dg.DagsterInstance
+) -> None:
     """Simulator ``bias`` scenario → ingest → signals → sampling → judges → fairness_audit."""
     from evalflow.ingest.assets import ingest_interactions
     from evalflow.judges.assets import RESOURCES, judge_scores
@@ -141,7 +184,10 @@ def test_simulated_bias_scenario_is_flagged_end_to_end(home: Paths,
         day = (MONDAY + dt.timedelta(days=i)).isoformat()
         result = dg.materialize(
             [ingest_interactions, interaction_signals, sampled_interactions, judge_scores],
-            partition_key=day, resources=resources, instance=instance)
+            partition_key=day,
+            resources=resources,
+            instance=instance,
+        )
         assert result.success, day
     assert _materialize(instance, MONDAY.isoformat()).success
 
@@ -155,7 +201,10 @@ def test_simulated_bias_scenario_is_flagged_end_to_end(home: Paths,
     single = hits[hits["attribute"].isin(["language", "region", "customer_tier"])]
     assert set(zip(single["attribute"], single["group_value"], strict=True)) == truth
     assert {"resolved_rate", "override_rate"} <= set(single["metric"])
-    alerts = wh.query_df("SELECT segment_key, segment_value FROM quality_alerts "
-                         "WHERE kind = 'bias' AND day = ?", [SUNDAY])
-    assert ("customer_tier", "free") in set(zip(alerts["segment_key"], alerts["segment_value"],
-                                                strict=True))
+    alerts = wh.query_df(
+        "SELECT segment_key, segment_value FROM quality_alerts WHERE kind = 'bias' AND day = ?",
+        [SUNDAY],
+    )
+    assert ("customer_tier", "free") in set(
+        zip(alerts["segment_key"], alerts["segment_value"], strict=True)
+    )

@@ -68,65 +68,129 @@ def _metric_frames(week: Week) -> dict[str, tuple[pd.DataFrame, bool]]:
     raw = week.raw
     out: dict[str, tuple[pd.DataFrame, bool]] = {}
     rated = raw[raw["feedback_rating"].notna()]
-    out["rating_up_rate"] = (pd.DataFrame({"interaction_id": rated["interaction_id"],
-                                           "y": rated["feedback_rating"] == "up", "w": 1.0}),
-                             False)
-    for metric, col in (("resolved_rate", "outcome_resolved"),
-                        ("escalation_rate", "outcome_escalated"),
-                        ("override_rate", "outcome_analyst_override"),
-                        ("sla_hit_rate", "outcome_sla_met")):
+    out["rating_up_rate"] = (
+        pd.DataFrame(
+            {
+                "interaction_id": rated["interaction_id"],
+                "y": rated["feedback_rating"] == "up",
+                "w": 1.0,
+            }
+        ),
+        False,
+    )
+    for metric, col in (
+        ("resolved_rate", "outcome_resolved"),
+        ("escalation_rate", "outcome_escalated"),
+        ("override_rate", "outcome_analyst_override"),
+        ("sla_hit_rate", "outcome_sla_met"),
+    ):
         known = raw[raw[col].notna()]
-        out[metric] = (pd.DataFrame({"interaction_id": known["interaction_id"],
-                                     "y": known[col].astype(bool), "w": 1.0}), False)
+        out[metric] = (
+            pd.DataFrame(
+                {"interaction_id": known["interaction_id"], "y": known[col].astype(bool), "w": 1.0}
+            ),
+            False,
+        )
     ok = week.judges[week.judges["status"] == "ok"].merge(
-        week.sampled[["interaction_id", "weight"]], on="interaction_id")
+        week.sampled[["interaction_id", "weight"]], on="interaction_id"
+    )
     for crit in sorted(ok["criterion"].unique()):
         rows = ok[ok["criterion"] == crit]
-        out[f"judge_pass_rate:{crit}"] = (pd.DataFrame({
-            "interaction_id": rows["interaction_id"], "y": rows["passed"].astype(bool),
-            "w": rows["weight"]}), True)
+        out[f"judge_pass_rate:{crit}"] = (
+            pd.DataFrame(
+                {
+                    "interaction_id": rows["interaction_id"],
+                    "y": rows["passed"].astype(bool),
+                    "w": rows["weight"],
+                }
+            ),
+            True,
+        )
     for metric, crit in (("hallucination_rate", "faithfulness"), ("toxicity_rate", "safety")):
         rows = ok[ok["criterion"] == crit]
-        out[metric] = (pd.DataFrame({"interaction_id": rows["interaction_id"],
-                                     "y": ~rows["passed"].astype(bool), "w": rows["weight"]}),
-                       True)
+        out[metric] = (
+            pd.DataFrame(
+                {
+                    "interaction_id": rows["interaction_id"],
+                    "y": ~rows["passed"].astype(bool),
+                    "w": rows["weight"],
+                }
+            ),
+            True,
+        )
     # escalation: needed = escalation_correct for escalated rows, incident_missed otherwise
     esc = raw["outcome_escalated"].astype(bool)
-    needed = np.where(esc, raw["outcome_escalation_correct"].astype("boolean").fillna(False),
-                      raw["outcome_incident_missed"].astype(bool))
+    needed = np.where(
+        esc,
+        raw["outcome_escalation_correct"].astype("boolean").fillna(False),
+        raw["outcome_incident_missed"].astype(bool),
+    )
     pos = raw[needed]
     neg = raw[~needed]
-    out["escalation_recall"] = (pd.DataFrame({"interaction_id": pos["interaction_id"],
-                                              "y": pos["outcome_escalated"].astype(bool),
-                                              "w": 1.0}), False)
-    out["false_escalation_rate"] = (pd.DataFrame({"interaction_id": neg["interaction_id"],
-                                                  "y": neg["outcome_escalated"].astype(bool),
-                                                  "w": 1.0}), False)
+    out["escalation_recall"] = (
+        pd.DataFrame(
+            {
+                "interaction_id": pos["interaction_id"],
+                "y": pos["outcome_escalated"].astype(bool),
+                "w": 1.0,
+            }
+        ),
+        False,
+    )
+    out["false_escalation_rate"] = (
+        pd.DataFrame(
+            {
+                "interaction_id": neg["interaction_id"],
+                "y": neg["outcome_escalated"].astype(bool),
+                "w": 1.0,
+            }
+        ),
+        False,
+    )
     return out
 
 
 def independent_audit(week: Week, settings: Settings) -> pd.DataFrame:
     fs = settings.fairness
     lo, hi = fs.ratio_bounds
-    direction = {"rating_up_rate": "higher", "resolved_rate": "higher", "escalation_rate": "both",
-                 "override_rate": "lower", "sla_hit_rate": "higher", "hallucination_rate": "lower",
-                 "toxicity_rate": "lower", "escalation_recall": "higher",
-                 "false_escalation_rate": "lower"}
+    direction = {
+        "rating_up_rate": "higher",
+        "resolved_rate": "higher",
+        "escalation_rate": "both",
+        "override_rate": "lower",
+        "sla_hit_rate": "higher",
+        "hallucination_rate": "lower",
+        "toxicity_rate": "lower",
+        "escalation_recall": "higher",
+        "false_escalation_rate": "lower",
+    }
     frames = _metric_frames(week)
     rows = []
     for attr, labels in _labels(week.raw).items():
         by_id = pd.Series(labels.to_numpy(), index=week.raw["interaction_id"])
         group_n = labels.value_counts()
         configured = {"language×customer_tier": "en×enterprise"}.get(
-            attr, fs.reference_groups.get(attr))
-        ref = configured if configured in group_n.index else (
-            group_n[[("(missing)" not in g) for g in group_n.index]]
-            .sort_index().sort_values(ascending=False, kind="stable").index[0])
+            attr, fs.reference_groups.get(attr)
+        )
+        ref = (
+            configured
+            if configured in group_n.index
+            else (
+                group_n[[("(missing)" not in g) for g in group_n.index]]
+                .sort_index()
+                .sort_values(ascending=False, kind="stable")
+                .index[0]
+            )
+        )
         for metric, (frame, weighted) in frames.items():
-            f = frame.assign(g=by_id.loc[frame["interaction_id"]].to_numpy(),
-                             wy=frame["w"] * frame["y"], w2=frame["w"] ** 2)
-            agg = f.groupby("g").agg(n=("y", "size"), sw=("w", "sum"), swy=("wy", "sum"),
-                                     sw2=("w2", "sum"))
+            f = frame.assign(
+                g=by_id.loc[frame["interaction_id"]].to_numpy(),
+                wy=frame["w"] * frame["y"],
+                w2=frame["w"] ** 2,
+            )
+            agg = f.groupby("g").agg(
+                n=("y", "size"), sw=("w", "sum"), swy=("wy", "sum"), sw2=("w2", "sum")
+            )
             agg["rate"] = agg["swy"] / agg["sw"]
             agg["n_eff"] = agg["sw"] ** 2 / agg["sw2"] if weighted else agg["n"]
             agg["x_eff"] = agg["rate"] * agg["n_eff"]
@@ -136,17 +200,27 @@ def independent_audit(week: Week, settings: Settings) -> pd.DataFrame:
                 a = agg.loc[g]
                 n = 0 if pd.isna(a["n"]) else int(a["n"])
                 rate, ref_rate = a["rate"], r["rate"]
-                row = {"attribute": attr, "group_value": g, "metric": metric,
-                       "reference_group": ref, "group_n": int(group_n[g]), "n": n,
-                       "rate": rate, "reference_rate": ref_rate,
-                       "reference_n": 0 if pd.isna(r["n"]) else int(r["n"]),
-                       "disparity_diff": rate - ref_rate,
-                       "disparity_ratio": (rate / ref_rate if ref_rate > 0
-                                           else (1.0 if rate == 0 else math.nan)),
-                       "test": "none", "p_value": math.nan}
+                row = {
+                    "attribute": attr,
+                    "group_value": g,
+                    "metric": metric,
+                    "reference_group": ref,
+                    "group_n": int(group_n[g]),
+                    "n": n,
+                    "rate": rate,
+                    "reference_rate": ref_rate,
+                    "reference_n": 0 if pd.isna(r["n"]) else int(r["n"]),
+                    "disparity_diff": rate - ref_rate,
+                    "disparity_ratio": (
+                        rate / ref_rate if ref_rate > 0 else (1.0 if rate == 0 else math.nan)
+                    ),
+                    "test": "none",
+                    "p_value": math.nan,
+                }
                 if g != ref and n > 0 and row["reference_n"] > 0:
-                    row["test"], row["p_value"] = _p_by_hand(a["x_eff"], a["n_eff"], r["x_eff"],
-                                                             r["n_eff"], weighted)
+                    row["test"], row["p_value"] = _p_by_hand(
+                        a["x_eff"], a["n_eff"], r["x_eff"], r["n_eff"], weighted
+                    )
                 small = n < fs.min_group_size
                 row["small_group"] = small
                 ok_ref = row["reference_n"] >= fs.min_group_size
@@ -156,7 +230,9 @@ def independent_audit(week: Week, settings: Settings) -> pd.DataFrame:
                     ratio = math.inf
                 d = direction.get(metric, "higher")
                 beyond = (not math.isnan(ratio)) and (
-                    (d in ("higher", "both") and ratio < lo) or (d in ("lower", "both") and ratio > hi))
+                    (d in ("higher", "both") and ratio < lo)
+                    or (d in ("lower", "both") and ratio > hi)
+                )
                 row["flagged"] = (not small) and ok_ref and g != ref and beyond
                 rows.append(row)
     out = pd.DataFrame(rows)
@@ -182,13 +258,23 @@ def test_every_number_matches_an_independent_computation() -> None:
     want = independent_audit(week, settings)
     per_group = got[got["direction"] != "summary"]
     assert len(per_group) == len(want)
-    merged = per_group.merge(want, on=["attribute", "group_value", "metric"],
-                             suffixes=("", "_want"), validate="one_to_one")
+    merged = per_group.merge(
+        want,
+        on=["attribute", "group_value", "metric"],
+        suffixes=("", "_want"),
+        validate="one_to_one",
+    )
     assert len(merged) == len(want)
     for col in ("group_n", "n", "reference_n"):
         assert (merged[col].astype(int) == merged[f"{col}_want"]).all(), col
-    for col in ("rate", "reference_rate", "disparity_diff", "disparity_ratio", "p_value",
-                "p_adjusted"):
+    for col in (
+        "rate",
+        "reference_rate",
+        "disparity_diff",
+        "disparity_ratio",
+        "p_value",
+        "p_adjusted",
+    ):
         a = merged[col].to_numpy(float)
         b = merged[f"{col}_want"].to_numpy(float)
         assert np.array_equal(np.isnan(a), np.isnan(b)), col
@@ -215,8 +301,11 @@ def test_fairlearn_summaries_match_manual_group_rates() -> None:
     assert dp["disparity_diff"] == pytest.approx(rates.max() - rates.min())
     assert dp["disparity_ratio"] == pytest.approx(rates.min() / rates.max())
     assert dp["n"] == raw["seg_customer_tier"].isin(big).sum()
-    needed = np.where(raw["outcome_escalated"], raw["outcome_escalation_correct"].fillna(False),
-                      raw["outcome_incident_missed"]).astype(bool)
+    needed = np.where(
+        raw["outcome_escalated"],
+        raw["outcome_escalation_correct"].fillna(False),
+        raw["outcome_incident_missed"],
+    ).astype(bool)
     frame = raw.assign(needed=needed)
     frame = frame[frame["seg_customer_tier"].isin(big)]
     tpr = frame[frame["needed"]].groupby("seg_customer_tier")["outcome_escalated"].mean()
@@ -229,11 +318,13 @@ def test_fairlearn_summaries_match_manual_group_rates() -> None:
 
 def test_escalation_label_derivation() -> None:
     T, F, N = True, False, None
-    raw = pd.DataFrame({
-        "outcome_escalated": pd.array([T, T, F, F, F, F, F, T, N], dtype="boolean"),
-        "outcome_escalation_correct": pd.array([T, F, T, F, N, N, N, N, T], dtype="boolean"),
-        "outcome_incident_missed": pd.array([F, F, F, F, T, F, N, N, F], dtype="boolean"),
-    })
+    raw = pd.DataFrame(
+        {
+            "outcome_escalated": pd.array([T, T, F, F, F, F, F, T, N], dtype="boolean"),
+            "outcome_escalation_correct": pd.array([T, F, T, F, N, N, N, N, T], dtype="boolean"),
+            "outcome_incident_missed": pd.array([F, F, F, F, T, F, N, N, F], dtype="boolean"),
+        }
+    )
     labelled, y_true, y_pred = escalation_labels(raw)
     assert labelled.tolist() == [T, T, T, T, T, T, F, F, F]
     # escalated+correct: needed; escalated+wrong: not needed; not escalated+correct: not
@@ -263,7 +354,9 @@ def test_biased_week_flags_the_free_tier_with_significant_adjusted_p() -> None:
     hits = table[table["flagged"] & table["significant"].fillna(False)]
     tier_hits = hits[hits["attribute"] == "customer_tier"]
     assert set(zip(tier_hits["group_value"], tier_hits["metric"], strict=True)) >= {
-        ("free", "resolved_rate"), ("free", "override_rate")}
+        ("free", "resolved_rate"),
+        ("free", "override_rate"),
+    }
     assert set(tier_hits["group_value"]) == {"free"}
     row = tier_hits.set_index("metric").loc["resolved_rate"]
     assert row["reference_group"] == "enterprise" and row["disparity_ratio"] < 0.8
@@ -272,8 +365,11 @@ def test_biased_week_flags_the_free_tier_with_significant_adjusted_p() -> None:
     assert over["disparity_ratio"] > 1.25 and over["direction"] == "lower"
     # no other attribute carries the bias (tiers are independent of language/region)
     assert set(hits["attribute"]) <= {"customer_tier", "language×customer_tier"}
-    assert hits[hits["attribute"] == "language×customer_tier"]["group_value"].str.endswith(
-        "×free").all()
+    assert (
+        hits[hits["attribute"] == "language×customer_tier"]["group_value"]
+        .str.endswith("×free")
+        .all()
+    )
 
 
 def test_fair_week_flags_nothing_significant() -> None:
@@ -289,8 +385,9 @@ def test_fair_week_flags_nothing_significant() -> None:
 
 def test_tiny_groups_are_reported_but_never_flagged() -> None:
     week = make_week(SMALL_WEEK)
-    table = compute_fairness_audit(MONDAY, week.raw, week.sampled, week.judges,
-                                   settings_for(min_group_size=30)).table
+    table = compute_fairness_audit(
+        MONDAY, week.raw, week.sampled, week.judges, settings_for(min_group_size=30)
+    ).table
     vip = table[(table["attribute"] == "customer_tier") & (table["group_value"] == "vip")]
     vip = vip.set_index("metric")
     assert vip.loc["resolved_rate", "group_n"] == 12
@@ -313,10 +410,18 @@ def test_reference_group_choice() -> None:
 
 @pytest.mark.parametrize(
     "direction,rate,ref,expected",
-    [("higher", 0.5, 0.7, True), ("higher", 0.9, 0.5, False), ("lower", 0.2, 0.1, True),
-     ("lower", 0.05, 0.1, False), ("both", 0.05, 0.1, True), ("both", 0.2, 0.1, True),
-     ("both", 0.105, 0.1, False), ("lower", 0.1, 0.0, True), ("higher", 0.0, 0.0, False),
-     ("summary", 0.1, 0.9, False)],
+    [
+        ("higher", 0.5, 0.7, True),
+        ("higher", 0.9, 0.5, False),
+        ("lower", 0.2, 0.1, True),
+        ("lower", 0.05, 0.1, False),
+        ("both", 0.05, 0.1, True),
+        ("both", 0.2, 0.1, True),
+        ("both", 0.105, 0.1, False),
+        ("lower", 0.1, 0.0, True),
+        ("higher", 0.0, 0.0, False),
+        ("summary", 0.1, 0.9, False),
+    ],
 )
 def test_adverse_side(direction: str, rate: float, ref: float, expected: bool) -> None:
     assert adverse_beyond(direction, rate, ref, 0.8, 1.25) is expected
@@ -331,8 +436,9 @@ def test_judge_rows_need_an_ok_status_a_weight_and_the_current_day() -> None:
     judges = pd.concat([week.judges, stale, orphan], ignore_index=True)
     sampled = week.sampled.iloc[1:]  # the first sampled row loses its weight
     dropped_id = week.sampled["interaction_id"].iloc[0]
-    n_dropped = int(((week.judges["interaction_id"] == dropped_id)
-                     & (week.judges["status"] == "ok")).sum())
+    n_dropped = int(
+        ((week.judges["interaction_id"] == dropped_id) & (week.judges["status"] == "ok")).sum()
+    )
     result = compute_fairness_audit(MONDAY, week.raw, sampled, judges, settings)
     d = result.diagnostics
     assert d["judge_rows_without_interaction"] == 2
@@ -344,11 +450,13 @@ def test_judge_rows_need_an_ok_status_a_weight_and_the_current_day() -> None:
 def test_empty_week_and_missing_columns() -> None:
     week = make_week(SMALL_WEEK)
     settings = settings_for()
-    empty = compute_fairness_audit(MONDAY, week.raw.head(0), week.sampled.head(0),
-                                   week.judges.head(0), settings)
+    empty = compute_fairness_audit(
+        MONDAY, week.raw.head(0), week.sampled.head(0), week.judges.head(0), settings
+    )
     assert empty.table.empty and list(empty.table.columns) == list(COLUMNS)
-    no_region = compute_fairness_audit(MONDAY, week.raw.drop(columns=["seg_region"]),
-                                       week.sampled, week.judges, settings)
+    no_region = compute_fairness_audit(
+        MONDAY, week.raw.drop(columns=["seg_region"]), week.sampled, week.judges, settings
+    )
     assert "region" not in set(no_region.table["attribute"])
     assert any("seg_region" in s for s in no_region.diagnostics["skipped_attributes"])
 
@@ -359,9 +467,13 @@ def test_unknown_outcomes_never_count_as_zero() -> None:
     raw["outcome_resolved"] = raw["outcome_resolved"].astype("boolean")
     free = raw["seg_customer_tier"] == "free"
     raw.loc[free, "outcome_resolved"] = pd.NA
-    table = compute_fairness_audit(MONDAY, raw, week.sampled, week.judges,
-                                   settings_for(intersections=False)).table
-    row = table[(table["attribute"] == "customer_tier") & (table["group_value"] == "free")
-                & (table["metric"] == "resolved_rate")].iloc[0]
+    table = compute_fairness_audit(
+        MONDAY, raw, week.sampled, week.judges, settings_for(intersections=False)
+    ).table
+    row = table[
+        (table["attribute"] == "customer_tier")
+        & (table["group_value"] == "free")
+        & (table["metric"] == "resolved_rate")
+    ].iloc[0]
     assert row["n"] == 0 and pd.isna(row["rate"]) and row["test"] == "none"
     assert row["small_group"] and not row["flagged"]

@@ -24,18 +24,37 @@ def expected_id(metric: str, attribute: str, group: str) -> str:
     return "al_" + hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def audit_row(group: str, metric: str, rate: float, ref_rate: float, *, flagged: bool = True,
-              significant: bool | None = True, attribute: str = "customer_tier") -> dict:
+def audit_row(
+    group: str,
+    metric: str,
+    rate: float,
+    ref_rate: float,
+    *,
+    flagged: bool = True,
+    significant: bool | None = True,
+    attribute: str = "customer_tier",
+) -> dict:
     return {
-        "week_start": MONDAY, "attribute": attribute, "group_value": group,
-        "reference_group": "enterprise", "metric": metric,
+        "week_start": MONDAY,
+        "attribute": attribute,
+        "group_value": group,
+        "reference_group": "enterprise",
+        "metric": metric,
         "direction": "lower" if metric in ("override_rate", "hallucination_rate") else "higher",
-        "estimator": "census", "group_n": 900, "n": 880, "rate": rate, "reference_n": 400,
+        "estimator": "census",
+        "group_n": 900,
+        "n": 880,
+        "rate": rate,
+        "reference_n": 400,
         "reference_rate": ref_rate,
         "disparity_ratio": rate / ref_rate if ref_rate else None,
-        "disparity_diff": rate - ref_rate, "test": "chi2", "p_value": 1e-5,
+        "disparity_diff": rate - ref_rate,
+        "test": "chi2",
+        "p_value": 1e-5,
         "p_adjusted": 2e-4 if significant else (0.3 if significant is False else None),
-        "significant": significant, "flagged": flagged, "small_group": significant is None,
+        "significant": significant,
+        "flagged": flagged,
+        "small_group": significant is None,
     }
 
 
@@ -45,14 +64,24 @@ def frame(*rows: dict) -> pd.DataFrame:
     return df
 
 
-def previous_alert(metric: str, group: str, status: str = "open", first_seen: dt.date | None = None,
-                   days: int = 7) -> dict:
+def previous_alert(
+    metric: str, group: str, status: str = "open", first_seen: dt.date | None = None, days: int = 7
+) -> dict:
     return {
-        "alert_id": expected_id(metric, "customer_tier", group), "day": PREV_SUNDAY,
-        "first_seen": first_seen or PREV_SUNDAY, "last_seen": PREV_SUNDAY, "kind": "bias",
-        "severity": "medium", "metric": metric, "segment_key": "customer_tier",
-        "segment_value": group, "observed": 0.5, "expected": 0.7,
-        "evidence": "earlier evidence", "consecutive_days": days, "status": status,
+        "alert_id": expected_id(metric, "customer_tier", group),
+        "day": PREV_SUNDAY,
+        "first_seen": first_seen or PREV_SUNDAY,
+        "last_seen": PREV_SUNDAY,
+        "kind": "bias",
+        "severity": "medium",
+        "metric": metric,
+        "segment_key": "customer_tier",
+        "segment_value": group,
+        "observed": 0.5,
+        "expected": 0.7,
+        "evidence": "earlier evidence",
+        "consecutive_days": days,
+        "status": status,
     }
 
 
@@ -64,28 +93,45 @@ def test_only_flagged_and_significant_findings_become_alerts() -> None:
     findings = audit[audit["flagged"] & audit["significant"].fillna(False)]
     assert len(alerts) == len(findings) > 0
     assert set(alerts["alert_id"]) == {
-        expected_id(m, a, g) for m, a, g in zip(findings["metric"], findings["attribute"],
-                                                findings["group_value"], strict=True)}
+        expected_id(m, a, g)
+        for m, a, g in zip(
+            findings["metric"], findings["attribute"], findings["group_value"], strict=True
+        )
+    }
     assert (alerts["kind"] == "bias").all() and (alerts["status"] == "open").all()
     assert (alerts["day"] == SUNDAY).all() and (alerts["first_seen"] == SUNDAY).all()
     assert (alerts["last_seen"] == SUNDAY).all() and (alerts["consecutive_days"] == 7).all()
-    row = alerts[(alerts["segment_key"] == "customer_tier") & (alerts["segment_value"] == "free")
-                 & (alerts["metric"] == "override_rate")].iloc[0]
-    src = findings[(findings["attribute"] == "customer_tier") & (findings["group_value"] == "free")
-                   & (findings["metric"] == "override_rate")].iloc[0]
+    row = alerts[
+        (alerts["segment_key"] == "customer_tier")
+        & (alerts["segment_value"] == "free")
+        & (alerts["metric"] == "override_rate")
+    ].iloc[0]
+    src = findings[
+        (findings["attribute"] == "customer_tier")
+        & (findings["group_value"] == "free")
+        & (findings["metric"] == "override_rate")
+    ].iloc[0]
     assert row["observed"] == pytest.approx(src["rate"])
     assert row["expected"] == pytest.approx(src["reference_rate"])
-    assert f"n={src['n']}" in row["evidence"] and f"ratio {src['disparity_ratio']:.2f}" in row["evidence"]
+    assert (
+        f"n={src['n']}" in row["evidence"]
+        and f"ratio {src['disparity_ratio']:.2f}" in row["evidence"]
+    )
     assert f"BH-adjusted p={src['p_adjusted']:.3g}" in row["evidence"]
     assert row["severity"] == ("high" if src["disparity_ratio"] > 1.67 else "medium")
 
 
 @pytest.mark.parametrize(
     "metric,ratio,rate,ref,expected",
-    [("resolved_rate", 0.7, 0.49, 0.7, "medium"), ("resolved_rate", 0.55, 0.385, 0.7, "high"),
-     ("override_rate", 1.5, 0.15, 0.1, "medium"), ("override_rate", 1.8, 0.18, 0.1, "high"),
-     ("override_rate", None, 0.1, 0.0, "high"), ("hallucination_rate", 1.3, 0.13, 0.1, "high"),
-     ("judge_pass_rate:relevance", 0.79, 0.7, 0.886, "high")],
+    [
+        ("resolved_rate", 0.7, 0.49, 0.7, "medium"),
+        ("resolved_rate", 0.55, 0.385, 0.7, "high"),
+        ("override_rate", 1.5, 0.15, 0.1, "medium"),
+        ("override_rate", 1.8, 0.18, 0.1, "high"),
+        ("override_rate", None, 0.1, 0.0, "high"),
+        ("hallucination_rate", 1.3, 0.13, 0.1, "high"),
+        ("judge_pass_rate:relevance", 0.79, 0.7, 0.886, "high"),
+    ],
 )
 def test_severity(metric: str, ratio: float | None, rate: float, ref: float, expected: str) -> None:
     assert severity(metric, ratio, rate, ref, SETTINGS.fairness.severe_ratio_bounds) == expected
@@ -99,15 +145,18 @@ def test_lifecycle_carry_resolve_and_not_evaluated() -> None:
         audit_row("vip", "resolved_rate", 0.1, 0.7, flagged=False, significant=None),  # too small
         audit_row("pro", "override_rate", 0.3, 0.1, significant=False),  # flagged, not significant
     )
-    previous = pd.DataFrame([
-        previous_alert("resolved_rate", "free", first_seen=PREV_SUNDAY - dt.timedelta(days=7),
-                       days=14),
-        previous_alert("override_rate", "free"),
-        previous_alert("resolved_rate", "vip"),
-        previous_alert("sla_hit_rate", "pro", status="resolved"),
-        dict(previous_alert("resolved_rate", "pro"), day=PREV_SUNDAY - dt.timedelta(days=7)),
-        dict(previous_alert("error_rate", "pro"), kind="threshold"),
-    ])
+    previous = pd.DataFrame(
+        [
+            previous_alert(
+                "resolved_rate", "free", first_seen=PREV_SUNDAY - dt.timedelta(days=7), days=14
+            ),
+            previous_alert("override_rate", "free"),
+            previous_alert("resolved_rate", "vip"),
+            previous_alert("sla_hit_rate", "pro", status="resolved"),
+            dict(previous_alert("resolved_rate", "pro"), day=PREV_SUNDAY - dt.timedelta(days=7)),
+            dict(previous_alert("error_rate", "pro"), kind="threshold"),
+        ]
+    )
     alerts = build_bias_alerts(audit, previous, MONDAY, SETTINGS).set_index("alert_id")
     assert len(alerts) == 4
     carried = alerts.loc[expected_id("resolved_rate", "customer_tier", "free")]

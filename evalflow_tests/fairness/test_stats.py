@@ -24,11 +24,16 @@ def fisher_by_hand(a: int, b: int, c: int, d: int) -> float:
     dist = stats.hypergeom(total, col1, row1)
     lo, hi = max(0, row1 + col1 - total), min(row1, col1)
     observed = dist.pmf(a)
-    return float(min(1.0, sum(dist.pmf(k) for k in range(lo, hi + 1)
-                              if dist.pmf(k) <= observed * (1 + 1e-7))))
+    return float(
+        min(
+            1.0, sum(dist.pmf(k) for k in range(lo, hi + 1) if dist.pmf(k) <= observed * (1 + 1e-7))
+        )
+    )
 
 
-@pytest.mark.parametrize("x1,n1,x2,n2", [(45, 100, 70, 100), (300, 1000, 250, 900), (12, 40, 20, 40)])
+@pytest.mark.parametrize(
+    "x1,n1,x2,n2", [(45, 100, 70, 100), (300, 1000, 250, 900), (12, 40, 20, 40)]
+)
 def test_chi_square_equals_pooled_z_test(x1: int, n1: int, x2: int, n2: int) -> None:
     test, p = two_proportion_test(x1, n1, x2, n2)
     assert test == "chi2"

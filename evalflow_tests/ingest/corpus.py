@@ -245,7 +245,9 @@ def write_corpus(landing: Path) -> None:
         _rec("z-1", "2026-10-05T17:00:00Z", "gz", "ok"),
         _rec("g-7", "2026-10-05T18:00:00Z", "resend of g-7", "newer"),
     ]
-    _write(landing / "gz/day.jsonl.gz", gzip.compress(("\n".join(gz_lines) + "\n").encode()), T0 + 40)
+    _write(
+        landing / "gz/day.jsonl.gz", gzip.compress(("\n".join(gz_lines) + "\n").encode()), T0 + 40
+    )
     _write(landing / "export.csv", CSV_HEADER + b"".join(CSV_ROWS), T0 + 50)
     table = pa.table(
         {
@@ -279,6 +281,8 @@ def write_corpus(landing: Path) -> None:
     ]
     _write(landing / "late/resend.jsonl", ("\n".join(late) + "\n").encode(), T0 + 100)
     # Never data: ground truth, hidden files, unknown formats.
-    _write(landing / "_truth/secret.jsonl", (_rec("t-1", "2026-10-05T10:00:00Z") + "\n").encode(), T0)
+    _write(
+        landing / "_truth/secret.jsonl", (_rec("t-1", "2026-10-05T10:00:00Z") + "\n").encode(), T0
+    )
     _write(landing / ".hidden.jsonl", (_rec("h-1", "2026-10-05T10:00:00Z") + "\n").encode(), T0)
     _write(landing / "notes.txt", b"operator notes", T0)

@@ -28,7 +28,9 @@ CHECKS = [
 ]
 
 
-def materialize(instance: dg.DagsterInstance, day: dt.date, checks: bool = True) -> dg.ExecuteInProcessResult:
+def materialize(
+    instance: dg.DagsterInstance, day: dt.date, checks: bool = True
+) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [A.ingest_interactions, *(CHECKS if checks else [])],
         partition_key=day.isoformat(),
@@ -63,7 +65,9 @@ def test_two_days_rerun_and_late_data(home: Paths, instance: dg.DagsterInstance)
     assert int(rec["records_read"].sum()) == 31 and rec["balanced"].all()
     files = Warehouse(home.database).query_df("SELECT * FROM landing_files ORDER BY source_file")
     assert len(files) == len(C.EXPECTED_FILES)
-    assert (files["records_read"] == files["kept"] + files["quarantined"] + files["duplicates"]).all()
+    assert (
+        files["records_read"] == files["kept"] + files["quarantined"] + files["duplicates"]
+    ).all()
 
     checks = checks_by_name(r1)
     assert checks["raw_interactions_contract"].passed
@@ -78,24 +82,38 @@ def test_two_days_rerun_and_late_data(home: Paths, instance: dg.DagsterInstance)
     }
     meta = mat["raw_interactions"]
     assert meta["dagster/row_count"].value == 13
-    assert (meta["records_read"].value, meta["kept"].value, meta["quarantined"].value,
-            meta["duplicates_folded"].value) == (31, 13, 15, 3)
-    assert "31 read = 13 kept + 15 quarantined + 3 duplicates folded" in meta["reconciliation"].value
+    assert (
+        meta["records_read"].value,
+        meta["kept"].value,
+        meta["quarantined"].value,
+        meta["duplicates_folded"].value,
+    ) == (31, 13, 15, 3)
+    assert (
+        "31 read = 13 kept + 15 quarantined + 3 duplicates folded" in meta["reconciliation"].value
+    )
     assert meta["ignored_files"].value == ["notes.txt"]
     assert mat["quarantined_records"]["by_reason"].value["oversized field"] == 1
 
     # Rerun: the same rows, no duplicates.
     assert materialize(instance, C.D1, checks=False).success
-    pd.testing.assert_frame_equal(sorted_rows(table(home, "raw_interactions", C.D1)), sorted_rows(raw1))
-    assert Warehouse(home.database).query_df(
-        "SELECT count(*) AS n FROM raw_interactions WHERE day = ?", [C.D1]).iloc[0]["n"] == 13
+    pd.testing.assert_frame_equal(
+        sorted_rows(table(home, "raw_interactions", C.D1)), sorted_rows(raw1)
+    )
+    assert (
+        Warehouse(home.database)
+        .query_df("SELECT count(*) AS n FROM raw_interactions WHERE day = ?", [C.D1])
+        .iloc[0]["n"]
+        == 13
+    )
 
     # Late data: a file arriving later with a record of the first day, and a re-send
     # moving an id from the second day to the first.
     late = home.landing / "late/arrived-later.jsonl"
     late.write_text(
-        C._rec("late-1", "2026-10-05T22:00:00Z", "late record", "ok") + "\n"
-        + C._rec("g-2", "2026-10-05T12:00:00Z", "moved back", "ok") + "\n"
+        C._rec("late-1", "2026-10-05T22:00:00Z", "late record", "ok")
+        + "\n"
+        + C._rec("g-2", "2026-10-05T12:00:00Z", "moved back", "ok")
+        + "\n"
     )
     os.utime(late, (C.T0 + 500, C.T0 + 500))
     assert materialize(instance, C.D1, checks=False).success
@@ -116,7 +134,9 @@ def test_empty_day_writes_typed_empty_partitions(home: Paths, instance: dg.Dagst
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
         "WHERE table_name IN ('raw_interactions', 'quarantined_records')"
     )
-    raw = dict(types[types["table_name"] == "raw_interactions"][["column_name", "data_type"]].values)
+    raw = dict(
+        types[types["table_name"] == "raw_interactions"][["column_name", "data_type"]].values
+    )
     assert raw == {c: t for c, (t, _) in S.RAW_COLUMNS.items()}
     assert wh.query_df("SELECT count(*) AS n FROM raw_interactions").iloc[0]["n"] == 0
 
@@ -131,7 +151,9 @@ def test_contract_checks_fail_on_a_broken_partition(
 
     def write_then_corrupt(wh: Warehouse, result: object) -> None:
         real_write(wh, result)  # type: ignore[arg-type]
-        wh.execute("INSERT INTO raw_interactions SELECT * FROM raw_interactions WHERE day = ?", [C.D1])
+        wh.execute(
+            "INSERT INTO raw_interactions SELECT * FROM raw_interactions WHERE day = ?", [C.D1]
+        )
         wh.execute("UPDATE raw_interactions SET traffic_share = 7 WHERE day = ?", [C.D1])
 
     monkeypatch.setattr(A, "write_ingest", write_then_corrupt)
@@ -147,8 +169,15 @@ def test_contract_checks_fail_on_a_broken_partition(
     contract = checks["raw_interactions_contract"]
     assert not contract.passed and contract.severity == dg.AssetCheckSeverity.ERROR
     failures = contract.metadata["failures_json"].value
-    assert failures == [{"expectation": "expect_column_values_to_be_unique", "column": "interaction_id",
-                         "unexpected_count": 2, "sample": ["x-1", "x-1"], "error": None}]
+    assert failures == [
+        {
+            "expectation": "expect_column_values_to_be_unique",
+            "column": "interaction_id",
+            "unexpected_count": 2,
+            "sample": ["x-1", "x-1"],
+            "error": None,
+        }
+    ]
     ranges = checks["raw_interactions_value_ranges"]
     assert not ranges.passed and ranges.severity == dg.AssetCheckSeverity.WARN
     assert "traffic_share" in ranges.metadata["failures"].value
@@ -176,23 +205,33 @@ sys.exit(0 if result.success else 1)
 def test_two_processes_ingest_different_days_at_once(home: Paths, tmp_path: Path) -> None:
     lines = []
     for day in (5, 6):
-        lines += [C._rec(f"d{day}-{n}", f"2026-10-0{day}T{n % 24:02d}:00:00Z", f"q{n}") for n in range(300)]
+        lines += [
+            C._rec(f"d{day}-{n}", f"2026-10-0{day}T{n % 24:02d}:00:00Z", f"q{n}")
+            for n in range(300)
+        ]
     (home.landing / "both.jsonl").parent.mkdir(parents=True, exist_ok=True)
     (home.landing / "both.jsonl").write_text("\n".join(lines) + "\n")
     barrier = tmp_path / "barrier"
     barrier.mkdir()
     env = {**os.environ, "EVALFLOW_HOME": str(home.home)}
     procs = [
-        subprocess.Popen([sys.executable, "-c", RUNNER, day, str(barrier)], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2])
+        subprocess.Popen(
+            [sys.executable, "-c", RUNNER, day, str(barrier)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).parents[2],
+        )
         for day in ("2026-10-05", "2026-10-06")
     ]
     outputs = [p.communicate(timeout=240)[0].decode(errors="replace") for p in procs]
     for proc, out in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, out[-3000:]
     wh = Warehouse(home.database)
-    counts = wh.query_df("SELECT day, count(*) AS n, count(DISTINCT interaction_id) AS ids "
-                         "FROM raw_interactions GROUP BY day ORDER BY day")
+    counts = wh.query_df(
+        "SELECT day, count(*) AS n, count(DISTINCT interaction_id) AS ids "
+        "FROM raw_interactions GROUP BY day ORDER BY day"
+    )
     assert counts["n"].tolist() == [300, 300] and counts["ids"].tolist() == [300, 300]
     files = wh.query_df("SELECT records_read, kept FROM landing_files")
     assert files.values.tolist() == [[600, 600]]

@@ -33,12 +33,18 @@ def frame(n: int = 4) -> pd.DataFrame:
 
 def test_suites_cover_the_contract() -> None:
     suites = build_suites(SETTINGS, DAY)
-    critical = {(e.expectation_type, getattr(e, "column", None)) for e in suites["critical"].expectations}
+    critical = {
+        (e.expectation_type, getattr(e, "column", None)) for e in suites["critical"].expectations
+    }
     assert ("expect_column_values_to_be_unique", "interaction_id") in critical
     assert ("expect_column_values_to_not_be_null", "interaction_id") in critical
     assert ("expect_column_values_to_be_between", "timestamp") in critical
-    assert {c for t, c in critical if t == "expect_column_to_exist"} == set(raw_columns(SETTINGS.segments))
-    ranges = {(e.expectation_type, getattr(e, "column", None)) for e in suites["ranges"].expectations}
+    assert {c for t, c in critical if t == "expect_column_to_exist"} == set(
+        raw_columns(SETTINGS.segments)
+    )
+    ranges = {
+        (e.expectation_type, getattr(e, "column", None)) for e in suites["ranges"].expectations
+    }
     assert ("expect_column_values_to_be_in_set", "rollout_arm") in ranges
     assert ("expect_column_values_to_be_between", "traffic_share") in ranges
 

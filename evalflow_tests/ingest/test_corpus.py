@@ -37,7 +37,12 @@ def days(corpus_home: Paths) -> dict[dt.date, IngestResult]:
 def test_every_record_kept_or_quarantined_with_reason(days: dict[dt.date, IngestResult]) -> None:
     kept = pd.concat([r.rows.assign(_day=d) for d, r in days.items()])
     quarantined = pd.concat([r.quarantine for r in days.values()])
-    seen_kept = {(f, int(n)): (i, d) for f, n, i, d in kept[["source_file", "source_line", "interaction_id", "_day"]].itertuples(index=False)}
+    seen_kept = {
+        (f, int(n)): (i, d)
+        for f, n, i, d in kept[["source_file", "source_line", "interaction_id", "_day"]].itertuples(
+            index=False
+        )
+    }
     seen_q = {
         (f, None if pd.isna(n) else int(n)): (reason, field, pd.Timestamp(day).date())
         for f, n, reason, field, day in quarantined[
@@ -64,7 +69,12 @@ def test_per_file_per_day_reconciliation_is_exact(days: dict[dt.date, IngestResu
             got[(r.source_file, day)] = (r.records_read, r.kept, r.quarantined, r.duplicates)
             assert r.balanced
     assert got == C.EXPECTED_DAYS
-    assert days[C.D1].totals() == {"records_read": 31, "kept": 13, "quarantined": 15, "duplicates": 3}
+    assert days[C.D1].totals() == {
+        "records_read": 31,
+        "kept": 13,
+        "quarantined": 15,
+        "duplicates": 3,
+    }
     assert days[C.D2].totals() == {"records_read": 12, "kept": 3, "quarantined": 9, "duplicates": 0}
 
 
@@ -110,7 +120,10 @@ def test_values_are_byte_exact_and_typed(days: dict[dt.date, IngestResult]) -> N
     assert list(g2["context"]) == ["single passage"]
     assert rows.loc["g-3", "timestamp"] == pd.Timestamp("2026-10-05 01:00:00")
     assert rows.loc["g-4", "timestamp"] == pd.Timestamp("2026-10-05 12:00:00")
-    assert json.loads(rows.loc["g-4", "extra_json"]) == {"new_field": {"a": 1}, "feedback": {"mood": "angry"}}
+    assert json.loads(rows.loc["g-4", "extra_json"]) == {
+        "new_field": {"a": 1},
+        "feedback": {"mood": "angry"},
+    }
     assert rows.loc["g-5", "timestamp"] == pd.Timestamp("2026-10-05 09:15:00")
     g6 = rows.loc["g-6"]
     assert g6["timestamp"] == pd.Timestamp("2026-10-05 04:30:00.123456")
@@ -146,7 +159,9 @@ def test_quarantine_keeps_original_text(days: dict[dt.date, IngestResult]) -> No
     assert unreadable["reason"].tolist() == ["unreadable file"]
 
 
-def test_rerun_reuses_staging_and_is_identical(corpus_home: Paths, days: dict[dt.date, IngestResult]) -> None:
+def test_rerun_reuses_staging_and_is_identical(
+    corpus_home: Paths, days: dict[dt.date, IngestResult]
+) -> None:
     again = ingest_day(corpus_home, load_settings(corpus_home.config_file), C.D1)
     assert again.parsed_files == []
     pd.testing.assert_frame_equal(again.rows, days[C.D1].rows)

@@ -18,7 +18,9 @@ LIMITS = Limits.from_settings(IngestSettings())
 BASE = {"interaction_id": "i-1", "timestamp": "2026-10-05T10:00:00Z", "query": "q", "response": "r"}
 
 
-def run(texts: list[str], lenient: bool = False, limits: Limits = LIMITS, last_terminated: bool = True) -> pd.DataFrame:
+def run(
+    texts: list[str], lenient: bool = False, limits: Limits = LIMITS, last_terminated: bool = True
+) -> pd.DataFrame:
     n = len(texts)
     table = pa.Table.from_pydict(
         {
@@ -124,10 +126,12 @@ def test_bad_timestamps(ts: object, reason: str) -> None:
 
 
 def test_nan_and_infinite_timestamps() -> None:
-    rows = run([
-        '{"interaction_id":"a","timestamp":NaN,"query":"q","response":"r"}',
-        '{"interaction_id":"a","timestamp":1e999,"query":"q","response":"r"}',
-    ])
+    rows = run(
+        [
+            '{"interaction_id":"a","timestamp":NaN,"query":"q","response":"r"}',
+            '{"interaction_id":"a","timestamp":1e999,"query":"q","response":"r"}',
+        ]
+    )
     assert rows["reason"].tolist() == [S.UNPARSEABLE_TS, S.UNPARSEABLE_TS]
 
 
@@ -193,10 +197,14 @@ def test_first_problem_wins_in_a_fixed_order() -> None:
         ("[1, 2, 3]", S.NOT_OBJECT),
         ('"just a string"', S.NOT_OBJECT),
         ("null", S.NOT_OBJECT),
-        ('{"interaction_id":"a","interaction_id":"b","timestamp":"2026-10-05T10:00:00Z","query":"q","response":"r"}',
-         S.DUPLICATE_KEY),
-        ('{"interaction_id":"a","x":1,"x":2,"timestamp":"2026-10-05T10:00:00Z","query":"q","response":"r"}',
-         S.DUPLICATE_KEY),
+        (
+            '{"interaction_id":"a","interaction_id":"b","timestamp":"2026-10-05T10:00:00Z","query":"q","response":"r"}',
+            S.DUPLICATE_KEY,
+        ),
+        (
+            '{"interaction_id":"a","x":1,"x":2,"timestamp":"2026-10-05T10:00:00Z","query":"q","response":"r"}',
+            S.DUPLICATE_KEY,
+        ),
     ],
 )
 def test_record_level_problems(text: str, reason: str) -> None:
@@ -252,7 +260,11 @@ def test_values_optional_fields_and_extras() -> None:
     assert json.loads(row["segment_json"]) == {"queue": "billing", "custom": "x"}
     assert list(row["context"]) == ["a", None, "b"]
     assert (row["latency_ms"], row["tokens_in"], row["tokens_out"]) == (812.5, 10.0, 20.0)
-    assert (row["feedback_rating"], row["feedback_comment"], row["feedback_edited"]) == ("down", "meh", True)
+    assert (row["feedback_rating"], row["feedback_comment"], row["feedback_edited"]) == (
+        "down",
+        "meh",
+        True,
+    )
     assert pd.isna(row["feedback_copied"])
     assert row["outcome_escalated"] and not row["outcome_sla_met"]
     assert row["outcome_resolution_minutes"] == 9.0
@@ -265,13 +277,15 @@ def test_values_optional_fields_and_extras() -> None:
 
 
 def test_null_is_absent_and_nan_is_missing() -> None:
-    rows = run([
-        json.dumps(with_(latency_ms=None, segment=None, context=None, feedback=None)),
-        '{"interaction_id":"a","timestamp":"2026-10-05T10:00:00Z","query":"q","response":"r",'
-        '"latency_ms":NaN,"cost_usd":-0.0}',
-        '{"interaction_id":"a","timestamp":"2026-10-05T10:00:00Z","query":"q","response":"r",'
-        '"latency_ms":Infinity}',
-    ])
+    rows = run(
+        [
+            json.dumps(with_(latency_ms=None, segment=None, context=None, feedback=None)),
+            '{"interaction_id":"a","timestamp":"2026-10-05T10:00:00Z","query":"q","response":"r",'
+            '"latency_ms":NaN,"cost_usd":-0.0}',
+            '{"interaction_id":"a","timestamp":"2026-10-05T10:00:00Z","query":"q","response":"r",'
+            '"latency_ms":Infinity}',
+        ]
+    )
     assert rows["reason"].tolist() == [None, None, S.MISTYPED]
     assert rows["latency_ms"].isna()[:2].all()
     assert rows.loc[0, "context"] is None and rows.loc[0, "segment_json"] is None

@@ -30,8 +30,13 @@ def rec(i: str, ts: str = "2026-10-05T10:00:00Z", **more: object) -> str:
 
 def landing_file(path: Path, mtime: float | None = None) -> R.LandingFile:
     st = path.stat()
-    return R.LandingFile(path, path.name, R.landing_format(path.name) or "", st.st_size,
-                         int(mtime * 1e9) if mtime else st.st_mtime_ns)
+    return R.LandingFile(
+        path,
+        path.name,
+        R.landing_format(path.name) or "",
+        st.st_size,
+        int(mtime * 1e9) if mtime else st.st_mtime_ns,
+    )
 
 
 def parse(path: Path) -> tuple[list[dict], R.ReadStats]:
@@ -62,7 +67,11 @@ def test_split_records_quote_aware_for_csv() -> None:
     data = b'a,b\n1,"x\ny"\n2,"he said ""hi""\nbye"\n3,z\n'
     seg = R.split_records(data, 1, final=True, quote_aware=True)
     assert [bytes(v).rstrip(b"\n") for v in seg.binary().to_pylist()] == [
-        b"a,b", b'1,"x\ny"', b'2,"he said ""hi""\nbye"', b"3,z"]
+        b"a,b",
+        b'1,"x\ny"',
+        b'2,"he said ""hi""\nbye"',
+        b"3,z",
+    ]
 
 
 def test_non_final_block_must_end_on_newline() -> None:
@@ -96,9 +105,17 @@ def test_small_blocks_keep_line_numbers(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_discover_order_and_exclusions(tmp_path: Path) -> None:
     files = {
-        "b.jsonl": 100, "a.jsonl": 100, "sub/c.csv": 50, "z.parquet": 200, "d.jsonl.gz": 150,
-        "_truth/t.jsonl": 1, "sub/_truth/t.jsonl": 1, ".hidden.jsonl": 1, ".tmp/x.jsonl": 1,
-        "readme.md": 1, "data.json": 1,
+        "b.jsonl": 100,
+        "a.jsonl": 100,
+        "sub/c.csv": 50,
+        "z.parquet": 200,
+        "d.jsonl.gz": 150,
+        "_truth/t.jsonl": 1,
+        "sub/_truth/t.jsonl": 1,
+        ".hidden.jsonl": 1,
+        ".tmp/x.jsonl": 1,
+        "readme.md": 1,
+        "data.json": 1,
     }
     for rel, mtime in files.items():
         p = tmp_path / rel
@@ -141,18 +158,20 @@ def test_utf16_file_is_transcoded(tmp_path: Path) -> None:
 
 
 def test_parquet_types_dotted_columns_and_nan(tmp_path: Path) -> None:
-    table = pa.table({
-        "interaction_id": ["a", "b", "c"],
-        "timestamp": pa.array([dt.datetime(2026, 10, 5, 23, 30)] * 3, pa.timestamp("ms")),
-        "query": ["q", "q", "q"],
-        "response": ["r", "r", "r"],
-        "latency_ms": [1.5, float("nan"), None],
-        "feedback.rating": ["up", None, "down"],
-        "feedback.copied": [True, False, None],
-        "outcome.escalated": [True, None, False],
-        "context": pa.array([["x"], [], None], pa.list_(pa.string())),
-        "weird col \"name\"": [1, 2, 3],
-    })
+    table = pa.table(
+        {
+            "interaction_id": ["a", "b", "c"],
+            "timestamp": pa.array([dt.datetime(2026, 10, 5, 23, 30)] * 3, pa.timestamp("ms")),
+            "query": ["q", "q", "q"],
+            "response": ["r", "r", "r"],
+            "latency_ms": [1.5, float("nan"), None],
+            "feedback.rating": ["up", None, "down"],
+            "feedback.copied": [True, False, None],
+            "outcome.escalated": [True, None, False],
+            "context": pa.array([["x"], [], None], pa.list_(pa.string())),
+            'weird col "name"': [1, 2, 3],
+        }
+    )
     pq.write_table(table, tmp_path / "t.parquet")
     rows, _stats = parse(tmp_path / "t.parquet")
     assert [r["reason"] for r in rows] == [None, None, None]
@@ -166,12 +185,17 @@ def test_parquet_types_dotted_columns_and_nan(tmp_path: Path) -> None:
 
 
 def test_parquet_number_id_is_mistyped_and_tz_aware_time_is_utc(tmp_path: Path) -> None:
-    table = pa.table({
-        "interaction_id": pa.array([7], pa.int64()),
-        "timestamp": pa.array([dt.datetime(2026, 10, 5, 12, tzinfo=dt.timezone(dt.timedelta(hours=-5)))],
-                              pa.timestamp("us", tz="America/New_York")),
-        "query": ["q"], "response": ["r"],
-    })
+    table = pa.table(
+        {
+            "interaction_id": pa.array([7], pa.int64()),
+            "timestamp": pa.array(
+                [dt.datetime(2026, 10, 5, 12, tzinfo=dt.timezone(dt.timedelta(hours=-5)))],
+                pa.timestamp("us", tz="America/New_York"),
+            ),
+            "query": ["q"],
+            "response": ["r"],
+        }
+    )
     pq.write_table(table, tmp_path / "n.parquet")
     rows, _ = parse(tmp_path / "n.parquet")
     assert (rows[0]["reason"], rows[0]["field"]) == (S.MISTYPED, "interaction_id")
@@ -180,8 +204,10 @@ def test_parquet_number_id_is_mistyped_and_tz_aware_time_is_utc(tmp_path: Path) 
 
 def test_parquet_nanosecond_timestamps_are_truncated_to_microseconds(tmp_path: Path) -> None:
     ns = pa.array([1_791_194_400_123_456_789], pa.timestamp("ns", tz="UTC"))
-    pq.write_table(pa.table({"interaction_id": ["a"], "timestamp": ns, "query": ["q"],
-                             "response": ["r"]}), tmp_path / "ns.parquet")
+    pq.write_table(
+        pa.table({"interaction_id": ["a"], "timestamp": ns, "query": ["q"], "response": ["r"]}),
+        tmp_path / "ns.parquet",
+    )
     rows, _ = parse(tmp_path / "ns.parquet")
     assert rows[0]["reason"] is None
     assert rows[0]["timestamp"] == dt.datetime(2026, 10, 5, 10, 0, 0, 123456)
@@ -197,10 +223,13 @@ def test_corrupt_parquet_is_one_unreadable_record(tmp_path: Path) -> None:
 def test_csv_duplicate_header_quarantines_every_row(tmp_path: Path) -> None:
     (tmp_path / "d.csv").write_bytes(
         b"interaction_id,timestamp,query,query,response\n"
-        b"a,2026-10-05T10:00:00Z,q1,q2,r\nb,2026-10-05T10:00:00Z,q1,q2,r\n")
+        b"a,2026-10-05T10:00:00Z,q1,q2,r\nb,2026-10-05T10:00:00Z,q1,q2,r\n"
+    )
     rows, _ = parse(tmp_path / "d.csv")
     assert [(r["source_line"], r["reason"], r["field"]) for r in rows] == [
-        (2, S.MALFORMED_CSV, "header"), (3, S.MALFORMED_CSV, "header")]
+        (2, S.MALFORMED_CSV, "header"),
+        (3, S.MALFORMED_CSV, "header"),
+    ]
 
 
 def test_csv_bom_crlf_blank_lines_and_empty_values(tmp_path: Path) -> None:
@@ -208,7 +237,8 @@ def test_csv_bom_crlf_blank_lines_and_empty_values(tmp_path: Path) -> None:
         b"\xef\xbb\xbfinteraction_id,timestamp,query,response,error,user_id\r\n"
         b"a,2026-10-05T10:00:00Z,q,,boom,\r\n"
         b"\r\n"
-        b"b,2026-10-05T10:00:00Z,,r,,u\r\n")
+        b"b,2026-10-05T10:00:00Z,,r,,u\r\n"
+    )
     rows, stats = parse(tmp_path / "e.csv")
     assert stats.blank_lines == 1 and stats.records == 2
     assert (rows[0]["reason"], rows[0]["response"], rows[0]["user_id"]) == (None, "", None)
@@ -232,11 +262,21 @@ def test_blank_lines_are_not_records(tmp_path: Path) -> None:
 
 def test_undecodable_lines_only_lose_themselves(tmp_path: Path) -> None:
     good = rec("ok-1").encode()
-    lines = [good, b'{"interaction_id":"x","query":"\xc3\x28"}', b"\xff" * 10, rec("ok-2").encode(),
-             b'{"truncated utf8 \xe2\x82"}']
+    lines = [
+        good,
+        b'{"interaction_id":"x","query":"\xc3\x28"}',
+        b"\xff" * 10,
+        rec("ok-2").encode(),
+        b'{"truncated utf8 \xe2\x82"}',
+    ]
     (tmp_path / "u.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     rows, _ = parse(tmp_path / "u.jsonl")
     assert [(r["source_line"], r["reason"]) for r in rows] == [
-        (1, None), (2, S.UNDECODABLE), (3, S.UNDECODABLE), (4, None), (5, S.UNDECODABLE)]
+        (1, None),
+        (2, S.UNDECODABLE),
+        (3, S.UNDECODABLE),
+        (4, None),
+        (5, S.UNDECODABLE),
+    ]
     assert rows[1]["raw"] == '{"interaction_id":"x","query":"\\xC3("}'
     assert np.all([r["day"] is None for r in rows if r["reason"]])

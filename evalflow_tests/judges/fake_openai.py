@@ -83,7 +83,9 @@ def raw_row(
     }
 
 
-def seed_upstream(wh: Warehouse, rows: list[dict[str, Any]], sampled_ids: Iterable[str] | None = None) -> None:
+def seed_upstream(
+    wh: Warehouse, rows: list[dict[str, Any]], sampled_ids: Iterable[str] | None = None
+) -> None:
     """Write the day's raw rows and the sample (default: every row) like upstream would."""
     raw = pd.DataFrame(rows, columns=list(RAW_TYPES))
     wh.replace_partition("raw_interactions", raw, DAY, schema=RAW_TYPES)

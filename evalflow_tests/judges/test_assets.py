@@ -24,8 +24,10 @@ def _rows() -> list[dict]:
             "How do I get a refund for a double charge?",
             "Go to Billing > Invoices, select the duplicate charge and click Request refund. "
             "Refunds arrive within 5 business days.",
-            ["Duplicate charges can be refunded from Billing > Invoices via Request refund. "
-             "Refunds arrive within 5 business days."],
+            [
+                "Duplicate charges can be refunded from Billing > Invoices via Request refund. "
+                "Refunds arrive within 5 business days."
+            ],
         ),
         raw_row("a2", "Is the API down?", "Shut up, you idiot, read the status page.", None),
         raw_row("a3", "Where is my parcel?", "", None),
@@ -84,12 +86,16 @@ def test_empty_day_writes_typed_empty_partition(home: Paths, instance: dg.Dagste
     assert _metadata(result)["dagster/row_count"].value == 0
 
 
-def test_openai_materialisation_and_key_hygiene(home: Paths, instance: dg.DagsterInstance, caplog) -> None:
+def test_openai_materialisation_and_key_hygiene(
+    home: Paths, instance: dg.DagsterInstance, caplog
+) -> None:
     wh = Warehouse(home.database)
     seed_upstream(wh, _rows())
     with FakeOpenAIServer() as srv:
         srv.queue("429", times=1, seconds=0)
-        resource = JudgeResource(backend="openai", model="judge-test", base_url=srv.base_url, api_key=KEY)
+        resource = JudgeResource(
+            backend="openai", model="judge-test", base_url=srv.base_url, api_key=KEY
+        )
         result = dg.materialize(
             [judge_scores],
             partition_key=DAY.isoformat(),

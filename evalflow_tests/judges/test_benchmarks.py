@@ -38,7 +38,9 @@ def test_bench_throughput_and_section_writer(tmp_path: Path) -> None:
     # a serial client would manage 20 calls/s; bounded concurrency must do far better
     assert r["calls_per_s"] > 60
     doc = tmp_path / "benchmarks.md"
-    doc.write_text(f"# Benchmarks\n\n## Other stage\nkeep me\n\n{START}\nold\n{END}\n\n## Later\nkeep too\n")
+    doc.write_text(
+        f"# Benchmarks\n\n## Other stage\nkeep me\n\n{START}\nold\n{END}\n\n## Later\nkeep too\n"
+    )
     write_section(results, doc)
     text = doc.read_text()
     assert "keep me" in text and "keep too" in text and "old" not in text

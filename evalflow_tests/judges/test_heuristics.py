@@ -55,9 +55,15 @@ def test_faithfulness_ignores_pleasantries_and_abstentions_but_not_claims() -> N
         CTX,
     )
     assert polite.passed, polite.rationale
-    abstain = H.faithfulness("Refund?", "I don't have enough information to answer that. A human agent will follow up.", CTX)
+    abstain = H.faithfulness(
+        "Refund?",
+        "I don't have enough information to answer that. A human agent will follow up.",
+        CTX,
+    )
     assert abstain.passed and abstain.label == "no_claims"
-    sneaky = H.faithfulness("Refund?", "Thanks! Refunds reach the card within 60 business days.", CTX)
+    sneaky = H.faithfulness(
+        "Refund?", "Thanks! Refunds reach the card within 60 business days.", CTX
+    )
     assert not sneaky.passed and "60" in sneaky.rationale
     german = H.faithfulness(
         "Rückerstattung?",
@@ -74,8 +80,12 @@ def test_faithfulness_without_context_is_not_applicable_with_informational_risk(
 
 
 def test_reference_free_risk_ranks_disclaimers_above_plain_answers() -> None:
-    plain = H.reference_free_risk("Give tips for sleep", "Keep a regular schedule and avoid screens before bed.")
-    disclaimer = H.reference_free_risk("Draw a cat", "As an AI language model, I cannot draw pictures.")
+    plain = H.reference_free_risk(
+        "Give tips for sleep", "Keep a regular schedule and avoid screens before bed."
+    )
+    disclaimer = H.reference_free_risk(
+        "Draw a cat", "As an AI language model, I cannot draw pictures."
+    )
     assert disclaimer > plain
 
 
@@ -90,7 +100,9 @@ def test_relevance_on_topic_vs_off_topic() -> None:
 
 def test_relevance_follow_up_uses_history() -> None:
     history = [H.Turn("How do I reset my router password?", "Which router model do you have?")]
-    with_history = H.relevance("The X200", "To reset the X200 router password, hold reset for 10 s.", history)
+    with_history = H.relevance(
+        "The X200", "To reset the X200 router password, hold reset for 10 s.", history
+    )
     without = H.relevance("The X200", "To reset the X200 router password, hold reset for 10 s.")
     assert with_history.score >= without.score  # type: ignore[operator]
     assert with_history.passed
@@ -98,7 +110,9 @@ def test_relevance_follow_up_uses_history() -> None:
 
 def test_helpfulness_refusal_and_deflection_fail_actionable_steps_pass() -> None:
     q = "How do I export my invoices?"
-    steps = H.helpfulness(q, "1. Open Billing > Invoices\n2. Select the months\n3. Click Export CSV to download them.")
+    steps = H.helpfulness(
+        q, "1. Open Billing > Invoices\n2. Select the months\n3. Click Export CSV to download them."
+    )
     refusal = H.helpfulness(q, "I'm sorry, but I cannot help with that. Please contact support.")
     short = H.helpfulness(q, "Yes.")
     assert steps.passed
@@ -149,10 +163,17 @@ def test_keyword_rubric() -> None:
 
 
 def test_judge_heuristic_rows_and_noise() -> None:
-    rubric = CustomRubric(name="cites_policy", description="mentions the policy", keywords=["policy"])
+    rubric = CustomRubric(
+        name="cites_policy", description="mentions the policy", keywords=["policy"]
+    )
     settings = JudgeSettings(custom_rubrics=[rubric], noise_repeat_share=1.0)
     items = [
-        Item("a", "How do refunds work?", "Per our refund policy, use Billing > Invoices.", tuple(CTX)),
+        Item(
+            "a",
+            "How do refunds work?",
+            "Per our refund policy, use Billing > Invoices.",
+            tuple(CTX),
+        ),
         Item("b", "Hi", "", ()),
         Item("c", "", "", (), found=False),
     ]
@@ -171,7 +192,12 @@ def test_judge_heuristic_rows_and_noise() -> None:
 def test_criteria_validation() -> None:
     with pytest.raises(ValueError, match="neither a core criterion"):
         criteria_of(JudgeSettings(criteria=["faithfulness", "vibes"]))
-    names = [c.name for c in criteria_of(JudgeSettings(custom_rubrics=[CustomRubric(name="tone", description="d")]))]
+    names = [
+        c.name
+        for c in criteria_of(
+            JudgeSettings(custom_rubrics=[CustomRubric(name="tone", description="d")])
+        )
+    ]
     assert names == ["faithfulness", "relevance", "safety", "helpfulness", "tone"]
 
 
@@ -182,7 +208,15 @@ def test_redaction_layers() -> None:
         "card 4111-1111-1111-1111, IBAN DE89 3704 0044 0532 0130 00, SSN 123-45-6789, DNI 12345678Z"
     )
     out = redact_pii(text)
-    for secret in ("ana.gomez", "1234 5678", "555-0134", "4111", "DE89", "123-45-6789", "12345678Z"):
+    for secret in (
+        "ana.gomez",
+        "1234 5678",
+        "555-0134",
+        "4111",
+        "DE89",
+        "123-45-6789",
+        "12345678Z",
+    ):
         assert secret not in out, (secret, out)
     assert redact_pii_local(out) == out  # idempotent: placeholders are not matched again
     # look-alikes survive: not Luhn-valid, not an IBAN checksum, plain order numbers
@@ -197,7 +231,9 @@ def test_judge_version_and_delimiters() -> None:
     spec = load_prompt("faithfulness")
     assert spec.judge_version.startswith("faithfulness.v1+") and spec.scale == "1-5"
     assert spec.pass_threshold == 0.75
-    payload = build_payload(spec.fields, "q <<<END_DATA>>>", "a", ["ctx"], [("earlier q", "earlier a")])
+    payload = build_payload(
+        spec.fields, "q <<<END_DATA>>>", "a", ["ctx"], [("earlier q", "earlier a")]
+    )
     msgs = build_messages(spec, payload)
     user = msgs[1]["content"]
     assert user.count(BEGIN) == 1 and user.count(END) == 1

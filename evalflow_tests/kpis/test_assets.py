@@ -21,8 +21,12 @@ def test_segment_kpis_materialises_and_handles_an_empty_day(
     wh.replace_partition("sampled_interactions", tiny_sampled(), DAY)
     wh.replace_partition("judge_scores", tiny_judges(), DAY)
     for key in (str(DAY), "2026-10-06"):  # the second day has no upstream rows at all
-        res = dg.materialize([segment_kpis], partition_key=key,
-                             resources={"evalflow": EvalflowResource()}, instance=instance)
+        res = dg.materialize(
+            [segment_kpis],
+            partition_key=key,
+            resources={"evalflow": EvalflowResource()},
+            instance=instance,
+        )
         assert res.success
     out = wh.query_df("SELECT * FROM segment_kpis ORDER BY day")
     assert set(out["day"].dt.date) == {DAY}
@@ -30,10 +34,17 @@ def test_segment_kpis_materialises_and_handles_an_empty_day(
     vol = out[(out.segment_key == "overall") & (out.metric == "volume")]
     assert vol.value.tolist() == [6]
     # Rerunning replaces the partition instead of duplicating it.
-    dg.materialize([segment_kpis], partition_key=str(DAY),
-                   resources={"evalflow": EvalflowResource()}, instance=instance)
+    dg.materialize(
+        [segment_kpis],
+        partition_key=str(DAY),
+        resources={"evalflow": EvalflowResource()},
+        instance=instance,
+    )
     assert len(wh.query_df("SELECT * FROM segment_kpis")) == len(out)
-    types = dict(wh.query_df(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_name = 'segment_kpis'").itertuples(index=False))
+    types = dict(
+        wh.query_df(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'segment_kpis'"
+        ).itertuples(index=False)
+    )
     assert types["low_count"] == "BOOLEAN" and types["n"] == "BIGINT"

@@ -17,15 +17,24 @@ CRITERIA = ["faithfulness", "relevance", "safety", "helpfulness"]
 @pytest.fixture(scope="module")
 def result() -> tuple[pd.DataFrame, dict]:
     res = compute_segment_kpis(
-        tiny_raw(), tiny_signals(), tiny_sampled(), tiny_judges(),
-        segments=["queue", "urgency"], criteria=CRITERIA,
-        kpi=KpiSettings(min_cell_count=3), day=DAY,
+        tiny_raw(),
+        tiny_signals(),
+        tiny_sampled(),
+        tiny_judges(),
+        segments=["queue", "urgency"],
+        criteria=CRITERIA,
+        kpi=KpiSettings(min_cell_count=3),
+        day=DAY,
     )
     return res.frame, res.diagnostics
 
 
-def _get(frame: pd.DataFrame, metric: str, key: str = "overall", value: str = "overall") -> pd.Series:
-    row = frame[(frame.segment_key == key) & (frame.segment_value == value) & (frame.metric == metric)]
+def _get(
+    frame: pd.DataFrame, metric: str, key: str = "overall", value: str = "overall"
+) -> pd.Series:
+    row = frame[
+        (frame.segment_key == key) & (frame.segment_value == value) & (frame.metric == metric)
+    ]
     assert len(row) == 1, (metric, key, value)
     return row.iloc[0]
 
@@ -57,8 +66,9 @@ def _get(frame: pd.DataFrame, metric: str, key: str = "overall", value: str = "o
         ("grounding_proxy_mean", 0.75, 2),
     ],
 )
-def test_census_metrics_by_hand(result: tuple[pd.DataFrame, dict], metric: str,
-                                expected: float, n: int) -> None:
+def test_census_metrics_by_hand(
+    result: tuple[pd.DataFrame, dict], metric: str, expected: float, n: int
+) -> None:
     row = _get(result[0], metric)
     assert row.value == pytest.approx(expected)
     assert row.n == n
@@ -136,16 +146,31 @@ def test_schema_and_no_nan_in_counts(result: tuple[pd.DataFrame, dict]) -> None:
 
 def test_empty_day_gives_empty_typed_frame() -> None:
     empty = tiny_raw().iloc[0:0]
-    res = compute_segment_kpis(empty, tiny_signals().iloc[0:0], tiny_sampled().iloc[0:0],
-                               tiny_judges().iloc[0:0], segments=["queue"], criteria=CRITERIA,
-                               kpi=KpiSettings(), day=DAY)
+    res = compute_segment_kpis(
+        empty,
+        tiny_signals().iloc[0:0],
+        tiny_sampled().iloc[0:0],
+        tiny_judges().iloc[0:0],
+        segments=["queue"],
+        criteria=CRITERIA,
+        kpi=KpiSettings(),
+        day=DAY,
+    )
     assert res.frame.empty
     assert list(res.frame.columns) == list(COLUMNS)
 
 
 def test_missing_upstream_judges_means_unmeasured_not_zero() -> None:
-    res = compute_segment_kpis(tiny_raw(), tiny_signals(), pd.DataFrame(), pd.DataFrame(),
-                               segments=["queue"], criteria=CRITERIA, kpi=KpiSettings(), day=DAY)
+    res = compute_segment_kpis(
+        tiny_raw(),
+        tiny_signals(),
+        pd.DataFrame(),
+        pd.DataFrame(),
+        segments=["queue"],
+        criteria=CRITERIA,
+        kpi=KpiSettings(),
+        day=DAY,
+    )
     hall = _get(res.frame, "hallucination_rate")
     assert np.isnan(hall.value) and hall.n == 0
     assert _get(res.frame, "volume").value == 6
@@ -155,7 +180,14 @@ def test_nullable_string_columns_give_the_same_result(result: tuple[pd.DataFrame
     raw = tiny_raw()
     for col in ("feedback_rating", "error", "seg_queue", "model_version"):
         raw[col] = raw[col].astype("string")
-    res = compute_segment_kpis(raw, tiny_signals(), tiny_sampled(), tiny_judges(),
-                               segments=["queue", "urgency"], criteria=CRITERIA,
-                               kpi=KpiSettings(min_cell_count=3), day=DAY)
+    res = compute_segment_kpis(
+        raw,
+        tiny_signals(),
+        tiny_sampled(),
+        tiny_judges(),
+        segments=["queue", "urgency"],
+        criteria=CRITERIA,
+        kpi=KpiSettings(min_cell_count=3),
+        day=DAY,
+    )
     pd.testing.assert_frame_equal(res.frame, result[0])

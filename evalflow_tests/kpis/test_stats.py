@@ -80,8 +80,9 @@ def test_hajek_by_hand() -> None:
 
 
 def test_hajek_unmeasured_rows_excluded_and_certainty_is_exact() -> None:
-    est = hajek_proportion(np.array([0, 0, 0]), np.array([1.0, 0.0, np.nan]),
-                           np.array([1.0, 1.0, 5.0]), 1, Z)
+    est = hajek_proportion(
+        np.array([0, 0, 0]), np.array([1.0, 0.0, np.nan]), np.array([1.0, 1.0, 5.0]), 1, Z
+    )
     assert est.value[0] == pytest.approx(0.5)
     assert est.n[0] == 2
     # Every measured unit was certain (π = 1): no sampling error.

@@ -92,8 +92,13 @@ def test_email_and_file_channels(home: Paths) -> None:
     with SmtpReceiver() as smtp:
         settings = AlertSettings(
             channels=[
-                AlertChannel(type="email", smtp_host="127.0.0.1", smtp_port=smtp.port,
-                             sender="evalflow@example.com", recipients=["oncall@example.com"]),
+                AlertChannel(
+                    type="email",
+                    smtp_host="127.0.0.1",
+                    smtp_port=smtp.port,
+                    sender="evalflow@example.com",
+                    recipients=["oncall@example.com"],
+                ),
                 AlertChannel(type="file", path="alerts/out.jsonl"),
                 AlertChannel(type="log"),
             ]

@@ -38,8 +38,9 @@ def test_daemon_materialises_dropped_file_and_alerts_once(home: Paths, tmp_path:
     simulate(start=DAY, days=1, per_day=300, seed=3, scenario="toxicity_burst", out_dir=staging)
     with WebhookReceiver() as hook:
         home.config_file.write_text(
-            home.config_file.read_text()
-            .replace("    - {type: log}\n", f"    - {{type: webhook, url: '{hook.url}'}}\n"),
+            home.config_file.read_text().replace(
+                "    - {type: log}\n", f"    - {{type: webhook, url: '{hook.url}'}}\n"
+            ),
             encoding="utf-8",
         )
         env = dict(os.environ)
@@ -51,9 +52,16 @@ def test_daemon_materialises_dropped_file_and_alerts_once(home: Paths, tmp_path:
             EVALFLOW_CONFIG_SENSOR_INTERVAL_S="5",
         )
         daemon = subprocess.Popen(
-            [str(Path(sys.executable).with_name("dagster-daemon")), "run", "-w",
-             str(REPO / "workspace.yaml")],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [
+                str(Path(sys.executable).with_name("dagster-daemon")),
+                "run",
+                "-w",
+                str(REPO / "workspace.yaml"),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         try:
             time.sleep(3)
@@ -74,7 +82,9 @@ def test_daemon_materialises_dropped_file_and_alerts_once(home: Paths, tmp_path:
                     [],
                 )
                 failures = _count(
-                    wh, "SELECT count(*) FROM alert_deliveries WHERE alert_id LIKE 'run_failure:%'", []
+                    wh,
+                    "SELECT count(*) FROM alert_deliveries WHERE alert_id LIKE 'run_failure:%'",
+                    [],
                 )
                 assert failures == 0, wh.query_df("SELECT * FROM alert_deliveries").to_string()
                 if raw and alerts:
@@ -84,9 +94,7 @@ def test_daemon_materialises_dropped_file_and_alerts_once(home: Paths, tmp_path:
             assert _count(wh, "SELECT count(*) FROM quality_alerts WHERE day = ?", [DAY]) > 0
             assert alerts > 0, "no alert reached the webhook"
             time.sleep(12)  # two more alert-sensor ticks: nothing may be sent twice
-            keys = Counter(
-                (r["alert"]["alert_id"], r["alert"]["status"]) for r in hook.received
-            )
+            keys = Counter((r["alert"]["alert_id"], r["alert"]["status"]) for r in hook.received)
             assert keys and max(keys.values()) == 1, keys
         finally:
             daemon.terminate()

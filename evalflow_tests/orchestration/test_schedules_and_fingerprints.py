@@ -25,9 +25,7 @@ def test_judge_model_change_invalidates_judge_scores_only() -> None:
 def test_kpi_definition_change_invalidates_segment_kpis() -> None:
     before = fingerprints(parse_settings({}))
     after = fingerprints(
-        parse_settings(
-            {"kpis": {"composite": [{"metric": "sla_hit_rate", "weight": 1.0}]}}
-        )
+        parse_settings({"kpis": {"composite": [{"metric": "sla_hit_rate", "weight": 1.0}]}})
     )
     assert changed_assets(before, after) == ["segment_kpis"]
 

@@ -47,24 +47,45 @@ def test_landing_sensor_requests_each_day_once(home: Paths, instance: dg.Dagster
 
     from evalflow.simulate import simulate
 
-    simulate(start=dt.date(2026, 10, 5), days=2, per_day=50, seed=1, scenario="quiet",
-             out_dir=home.landing)
+    simulate(
+        start=dt.date(2026, 10, 5),
+        days=2,
+        per_day=50,
+        seed=1,
+        scenario="quiet",
+        out_dir=home.landing,
+    )
     sensor = _sensor("landing_files_sensor")
-    first = sensor(dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def()))
+    first = sensor(
+        dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def())
+    )
     days = sorted({r.partition_key for r in first.run_requests})
     assert days[:2] == ["2026-10-05", "2026-10-06"]
     keys = {r.partition_key: r.run_key for r in first.run_requests}
     # unchanged folder: the same run keys (Dagster never launches a run key twice)
-    second = sensor(dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def()))
+    second = sensor(
+        dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def())
+    )
     assert {r.partition_key: r.run_key for r in second.run_requests} == keys
     # late data for the first day changes that day's key only
     late = home.landing / "late" / "extra.jsonl"
     late.parent.mkdir(parents=True)
     late.write_text(
-        json.dumps({"interaction_id": "late-1", "timestamp": "2026-10-05T12:00:00+00:00",
-                    "query": "q", "response": "r"}) + "\n",
+        json.dumps(
+            {
+                "interaction_id": "late-1",
+                "timestamp": "2026-10-05T12:00:00+00:00",
+                "query": "q",
+                "response": "r",
+            }
+        )
+        + "\n",
         encoding="utf-8",
     )
-    third = sensor(dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def()))
-    changed = {r.partition_key for r in third.run_requests if keys.get(r.partition_key) != r.run_key}
+    third = sensor(
+        dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def())
+    )
+    changed = {
+        r.partition_key for r in third.run_requests if keys.get(r.partition_key) != r.run_key
+    }
     assert changed == {"2026-10-05"}

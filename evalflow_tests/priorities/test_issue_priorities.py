@@ -23,17 +23,42 @@ ALERT_DAY = DAYS[-1]
 
 
 def _alerts(day: dt.date) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "alert_id": "al-relevance-billing", "day": day, "first_seen": day - dt.timedelta(days=1),
-        "last_seen": day, "kind": "threshold", "severity": "medium", "metric": "relevance_mean",
-        "segment_key": "queue", "segment_value": "billing", "observed": 0.52, "expected": 0.6,
-        "evidence": "{}", "consecutive_days": 2, "status": "open",
-    }, {
-        "alert_id": "al-closed", "day": day, "first_seen": day, "last_seen": day,
-        "kind": "threshold", "severity": "critical", "metric": "toxicity_rate",
-        "segment_key": "overall", "segment_value": "all", "observed": 0.2, "expected": 0.0,
-        "evidence": "{}", "consecutive_days": 1, "status": "resolved",
-    }])
+    return pd.DataFrame(
+        [
+            {
+                "alert_id": "al-relevance-billing",
+                "day": day,
+                "first_seen": day - dt.timedelta(days=1),
+                "last_seen": day,
+                "kind": "threshold",
+                "severity": "medium",
+                "metric": "relevance_mean",
+                "segment_key": "queue",
+                "segment_value": "billing",
+                "observed": 0.52,
+                "expected": 0.6,
+                "evidence": "{}",
+                "consecutive_days": 2,
+                "status": "open",
+            },
+            {
+                "alert_id": "al-closed",
+                "day": day,
+                "first_seen": day,
+                "last_seen": day,
+                "kind": "threshold",
+                "severity": "critical",
+                "metric": "toxicity_rate",
+                "segment_key": "overall",
+                "segment_value": "all",
+                "observed": 0.2,
+                "expected": 0.0,
+                "evidence": "{}",
+                "consecutive_days": 1,
+                "status": "resolved",
+            },
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +80,9 @@ def test_new_theme_ranks_in_top_three(run) -> None:
     hits = []
     for d in (NEW_THEME_DAY, NEW_THEME_DAY + dt.timedelta(days=1)):
         top3 = out[d][out[d]["rank"] <= 3]
-        loyal = top3[top3["title"].str.contains("loyalty|points") & top3["status"].isin(["new", "emerging"])]
+        loyal = top3[
+            top3["title"].str.contains("loyalty|points") & top3["status"].isin(["new", "emerging"])
+        ]
         hits.append(len(loyal))
         if len(loyal):
             row = loyal.iloc[0]
@@ -69,7 +96,10 @@ def test_new_theme_ranks_in_top_three(run) -> None:
 
 def test_issue_ids_stable_and_first_seen_carried(run) -> None:
     _, out = run
-    refund = [set(t.loc[t["title"].str.contains("refund|duplicate|charge"), "issue_id"]) for t in out.values()]
+    refund = [
+        set(t.loc[t["title"].str.contains("refund|duplicate|charge"), "issue_id"])
+        for t in out.values()
+    ]
     common = set.intersection(*refund)
     assert common
     iid = sorted(common)[0]
@@ -96,15 +126,19 @@ def test_materialise_with_absent_upstream_tables(home: Paths, instance: dg.Dagst
     wh = Warehouse(home.database)
     seed_days(wh, [d])
     result = dg.materialize(
-        [failure_clusters, issue_priorities], partition_key=d.isoformat(),
-        resources={"evalflow": EvalflowResource()}, instance=instance,
+        [failure_clusters, issue_priorities],
+        partition_key=d.isoformat(),
+        resources={"evalflow": EvalflowResource()},
+        instance=instance,
     )
     assert result.success
     table = wh.read_partition("issue_priorities", d)
     assert len(table) >= 2 and set(table["source"]) == {"cluster"}
     assert not wh.table_exists("quality_alerts") and not wh.table_exists("fairness_audit")
     empty = dg.materialize(
-        [issue_priorities], partition_key="2026-10-21",
-        resources={"evalflow": EvalflowResource()}, instance=instance,
+        [issue_priorities],
+        partition_key="2026-10-21",
+        resources={"evalflow": EvalflowResource()},
+        instance=instance,
     )
     assert empty.success and wh.read_partition("issue_priorities", dt.date(2026, 10, 21)).empty

@@ -26,39 +26,72 @@ def tiny_frame() -> pd.DataFrame:
     queue = np.where(k < 40, "billing", np.where(k < 70, "technical", "account"))
     user = np.where(k < 40, k % 20, np.where(k < 70, 20 + k % 15, 35 + k % 15))
     language = np.where((k < 10) | ((k >= 20) & (k < 30)), "es", "en")
-    frame = pd.DataFrame({
-        "interaction_id": [f"i{j:03d}" for j in k],
-        "user_id": [f"u{u}" for u in user],
-        "seg_queue": queue,
-        "seg_language": language,
-        "feedback_rating": np.where(k % 10 == 0, "down", None),
-        "judge_failed": np.where(k < 5, "faithfulness", None),
-        "toxic": k == 45,
-        "risk_score": k / 100.0,
-    })
+    frame = pd.DataFrame(
+        {
+            "interaction_id": [f"i{j:03d}" for j in k],
+            "user_id": [f"u{u}" for u in user],
+            "seg_queue": queue,
+            "seg_language": language,
+            "feedback_rating": np.where(k % 10 == 0, "down", None),
+            "judge_failed": np.where(k < 5, "faithfulness", None),
+            "toxic": k == 45,
+            "risk_score": k / 100.0,
+        }
+    )
     return add_reasons(frame)
 
 
 def cluster_row(**kw: object) -> dict:
     row = {
-        "day": D, "cluster_id": "cl-abc", "label": "refund / duplicate", "top_terms": "[]",
-        "size": 10, "users_affected": 8, "share_users": 8 / 50,
-        "example_ids": json.dumps(["i000", "i001"]), "first_seen": D, "last_seen": D,
-        "status": "new", "is_anomaly_cluster": False, "share_traffic": 0.1, "severity": 4,
+        "day": D,
+        "cluster_id": "cl-abc",
+        "label": "refund / duplicate",
+        "top_terms": "[]",
+        "size": 10,
+        "users_affected": 8,
+        "share_users": 8 / 50,
+        "example_ids": json.dumps(["i000", "i001"]),
+        "first_seen": D,
+        "last_seen": D,
+        "status": "new",
+        "is_anomaly_cluster": False,
+        "share_traffic": 0.1,
+        "severity": 4,
         "failure_mix": json.dumps({"judge:faithfulness": 10, "rating_down": 3}),
         "segment_mix": json.dumps({"queue": {"billing": 7, "technical": 3}}),
-        "centroid_json": None, "match_similarity": None,
+        "centroid_json": None,
+        "match_similarity": None,
     }
     row.update(kw)
     return row
 
 
-def alert_row(alert_id: str, kind: str, metric: str, key: str | None, value: str | None,
-              observed: float, expected: float, severity: str) -> dict:
-    return {"alert_id": alert_id, "day": D, "first_seen": D - dt.timedelta(days=2), "last_seen": D,
-            "kind": kind, "severity": severity, "metric": metric, "segment_key": key,
-            "segment_value": value, "observed": observed, "expected": expected, "evidence": "",
-            "consecutive_days": 1, "status": "open"}
+def alert_row(
+    alert_id: str,
+    kind: str,
+    metric: str,
+    key: str | None,
+    value: str | None,
+    observed: float,
+    expected: float,
+    severity: str,
+) -> dict:
+    return {
+        "alert_id": alert_id,
+        "day": D,
+        "first_seen": D - dt.timedelta(days=2),
+        "last_seen": D,
+        "kind": kind,
+        "severity": severity,
+        "metric": metric,
+        "segment_key": key,
+        "segment_value": value,
+        "observed": observed,
+        "expected": expected,
+        "evidence": "",
+        "consecutive_days": 1,
+        "status": "open",
+    }
 
 
 def score(clusters=None, alerts=None, bias=None, fairness=None, first_seen=None, frame=None):
@@ -78,7 +111,9 @@ def test_priority_formula_by_hand() -> None:
     out = score(
         clusters=[cluster_row()],
         alerts=[
-            alert_row("a1", "threshold", "hallucination_rate", "queue", "billing", 0.08, 0.05, "high"),
+            alert_row(
+                "a1", "threshold", "hallucination_rate", "queue", "billing", 0.08, 0.05, "high"
+            ),
             alert_row("a2", "drift", "relevance_mean", "overall", "all", 0.55, 0.70, "low"),
         ],
     )
@@ -107,8 +142,13 @@ def test_priority_formula_by_hand() -> None:
     ranked = out.sort_values("rank")
     assert ranked.index.tolist() == ["alert:a2", "cluster:cl-abc", "alert:a1"]
     assert ranked["rank"].tolist() == [1, 2, 3]
-    assert (ranked["impact"] == ranked["frequency"] * ranked["user_impact"] * ranked["severity"]
-            * ranked["business_weight"]).all()
+    assert (
+        ranked["impact"]
+        == ranked["frequency"]
+        * ranked["user_impact"]
+        * ranked["severity"]
+        * ranked["business_weight"]
+    ).all()
 
 
 def test_categories() -> None:
@@ -117,12 +157,22 @@ def test_categories() -> None:
             cluster_row(),  # high impact, effort 3 -> strategic
             # F 1 x U 2 x S 1 x B 1.5 = 3 < high_impact_min 4; effort 3 -> research
             cluster_row(cluster_id="cl-small", size=1, users_affected=1, severity=1),
-            cluster_row(cluster_id="anomalies", is_anomaly_cluster=True, size=2, users_affected=2,
-                        severity=2, label="anomalies: x"),
+            cluster_row(
+                cluster_id="anomalies",
+                is_anomaly_cluster=True,
+                size=2,
+                users_affected=2,
+                severity=2,
+                label="anomalies: x",
+            ),
         ],
         alerts=[
-            alert_row("a1", "threshold", "hallucination_rate", "queue", "billing", 0.08, 0.05, "high"),
-            alert_row("a3", "threshold", "toxicity_rate", "queue", "technical", 0.001, 0.0, "critical"),
+            alert_row(
+                "a1", "threshold", "hallucination_rate", "queue", "billing", 0.08, 0.05, "high"
+            ),
+            alert_row(
+                "a3", "threshold", "toxicity_rate", "queue", "technical", 0.001, 0.0, "critical"
+            ),
             alert_row("a4", "input_drift", "query_length_psi", "overall", "all", 0.9, 0.2, "high"),
         ],
     )
@@ -139,12 +189,32 @@ def test_categories() -> None:
 
 def test_fairness_gaps_from_audit_and_bias_alerts() -> None:
     audit = [
-        {"week_start": D - dt.timedelta(days=7), "attribute": "language", "group_value": "es",
-         "reference_group": "en", "metric": "resolution_rate", "n": 20, "rate": 0.5,
-         "reference_rate": 0.8, "disparity_ratio": 0.625, "flagged": True, "significant": True},
-        {"week_start": D - dt.timedelta(days=7), "attribute": "language", "group_value": "en",
-         "reference_group": "en", "metric": "resolution_rate", "n": 80, "rate": 0.8,
-         "reference_rate": 0.8, "disparity_ratio": 1.0, "flagged": False, "significant": False},
+        {
+            "week_start": D - dt.timedelta(days=7),
+            "attribute": "language",
+            "group_value": "es",
+            "reference_group": "en",
+            "metric": "resolution_rate",
+            "n": 20,
+            "rate": 0.5,
+            "reference_rate": 0.8,
+            "disparity_ratio": 0.625,
+            "flagged": True,
+            "significant": True,
+        },
+        {
+            "week_start": D - dt.timedelta(days=7),
+            "attribute": "language",
+            "group_value": "en",
+            "reference_group": "en",
+            "metric": "resolution_rate",
+            "n": 80,
+            "rate": 0.8,
+            "reference_rate": 0.8,
+            "disparity_ratio": 1.0,
+            "flagged": False,
+            "significant": False,
+        },
     ]
     out = score(fairness=audit)
     fid = fairness_issue_id("language", "es", "resolution_rate")
@@ -166,16 +236,22 @@ def test_first_seen_carried_and_no_sources() -> None:
     out = score(clusters=[cluster_row()], first_seen={"cluster:cl-abc": D - dt.timedelta(days=9)})
     assert out.loc["cluster:cl-abc", "first_seen"] == D - dt.timedelta(days=9)
     empty = compute_issue_priorities(
-        day=D, clusters=pd.DataFrame(), alerts=pd.DataFrame(), bias_alerts=pd.DataFrame(),
-        fairness=pd.DataFrame(), frame=add_reasons(pd.DataFrame({"interaction_id": []})),
-        first_seen={}, settings=Settings(),
+        day=D,
+        clusters=pd.DataFrame(),
+        alerts=pd.DataFrame(),
+        bias_alerts=pd.DataFrame(),
+        fairness=pd.DataFrame(),
+        frame=add_reasons(pd.DataFrame({"interaction_id": []})),
+        first_seen={},
+        settings=Settings(),
     )
     assert empty.empty and list(empty.columns) == list(PRIORITY_COLUMNS)
 
 
 def test_unresolvable_segment_and_helpers() -> None:
-    out = score(alerts=[alert_row("a9", "threshold", "error_rate", "planet", "mars", 0.2, 0.05,
-                                  "medium")])
+    out = score(
+        alerts=[alert_row("a9", "threshold", "error_rate", "planet", "mars", 0.2, 0.05, "medium")]
+    )
     a = out.loc["alert:a9"]
     assert a["frequency"] == pytest.approx(20.0)  # whole day exposed, effect 0.2
     assert "not found" in a["rationale"]

@@ -20,8 +20,14 @@ from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -36,39 +42,50 @@ def ensure_chromium(timeout_s: float = 900.0) -> str | None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
         try:
-            done = subprocess.run(cmd, env=env, capture_output=True, text=True,
-                                  timeout=timeout_s, check=False)
+            done = subprocess.run(
+                cmd, env=env, capture_output=True, text=True, timeout=timeout_s, check=False
+            )
         except subprocess.TimeoutExpired:
             return f"`{' '.join(cmd)}` timed out after {timeout_s:.0f}s"
         if done.returncode != 0:
             return f"`{' '.join(cmd)}` failed: {done.stderr.strip()[-500:]}"
-    return None if CHROMIUM.exists() else "apt-get installed chromium but /usr/bin/chromium is missing"
+    return (
+        None if CHROMIUM.exists() else "apt-get installed chromium but /usr/bin/chromium is missing"
+    )
 
 
 @dataclass
 class Browser:
     profile: Path
 
-    def _run(self, extra: list[str], url: str, timeout_s: float = 120.0
-             ) -> subprocess.CompletedProcess[str]:
-        cmd = [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}",
-               "--virtual-time-budget=10000", *extra, url]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s,
-                              check=False)
+    def _run(
+        self, extra: list[str], url: str, timeout_s: float = 120.0
+    ) -> subprocess.CompletedProcess[str]:
+        cmd = [
+            str(CHROMIUM),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={self.profile}",
+            "--virtual-time-budget=10000",
+            *extra,
+            url,
+        ]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
 
     def dump_dom(self, page: Path) -> tuple[str, str]:
         """The DOM after scripts ran, serialised, and Chromium's stderr (console log)."""
         done = self._run(["--dump-dom", "--enable-logging=stderr", "--v=0"], page.as_uri())
         if done.returncode != 0 or "<html" not in done.stdout:
-            raise RuntimeError(f"chromium --dump-dom failed ({done.returncode}): "
-                               f"{done.stderr[-2000:]}")
+            raise RuntimeError(
+                f"chromium --dump-dom failed ({done.returncode}): {done.stderr[-2000:]}"
+            )
         return done.stdout, done.stderr
 
     def screenshot(self, page: Path, png: Path, size: str = "1280,2000") -> bytes:
         done = self._run([f"--screenshot={png}", f"--window-size={size}"], page.as_uri())
         if done.returncode != 0 or not png.exists():
-            raise RuntimeError(f"chromium --screenshot failed ({done.returncode}): "
-                               f"{done.stderr[-2000:]}")
+            raise RuntimeError(
+                f"chromium --screenshot failed ({done.returncode}): {done.stderr[-2000:]}"
+            )
         return png.read_bytes()
 
 
@@ -82,7 +99,7 @@ class Image:
 
     def pixel(self, x: int, y: int) -> tuple[int, ...]:
         i = (y * self.width + x) * self.channels
-        return tuple(self.pixels[i: i + self.channels])
+        return tuple(self.pixels[i : i + self.channels])
 
 
 def _paeth(a: int, b: int, c: int) -> int:
@@ -100,9 +117,9 @@ def decode_png(data: bytes) -> Image:
     pos, idat = 8, bytearray()
     width = height = depth = colour = interlace = -1
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos: pos + 4])
-        kind = data[pos + 4: pos + 8]
-        body = data[pos + 8: pos + 8 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, colour, _c, _f, interlace = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
@@ -112,8 +129,9 @@ def decode_png(data: bytes) -> Image:
         pos += 12 + length
     channels = {0: 1, 2: 3, 4: 2, 6: 4}.get(colour)
     if depth != 8 or channels is None or interlace != 0:
-        raise ValueError(f"unsupported PNG: depth {depth}, colour type {colour}, "
-                         f"interlace {interlace}")
+        raise ValueError(
+            f"unsupported PNG: depth {depth}, colour type {colour}, interlace {interlace}"
+        )
     raw = zlib.decompress(bytes(idat))
     stride = width * channels
     out = bytearray(height * stride)
@@ -121,7 +139,7 @@ def decode_png(data: bytes) -> Image:
     for y in range(height):
         start = y * (stride + 1)
         ftype = raw[start]
-        line = bytearray(raw[start + 1: start + 1 + stride])
+        line = bytearray(raw[start + 1 : start + 1 + stride])
         if ftype == 1:
             for i in range(channels, stride):
                 line[i] = (line[i] + line[i - channels]) & 0xFF
@@ -139,7 +157,7 @@ def decode_png(data: bytes) -> Image:
                 line[i] = (line[i] + _paeth(left, prev[i], up_left)) & 0xFF
         elif ftype != 0:
             raise ValueError(f"bad PNG filter type {ftype} on row {y}")
-        out[y * stride: (y + 1) * stride] = line
+        out[y * stride : (y + 1) * stride] = line
         prev = line
     return Image(width, height, channels, bytes(out))
 
@@ -190,12 +208,15 @@ class DomScan(HTMLParser):
         return scan
 
     def has(self, tag: str, **attrs: str) -> bool:
-        return any(t == tag and all(a.get(k) == v for k, v in attrs.items())
-                   for t, a in self.elements)
+        return any(
+            t == tag and all(a.get(k) == v for k, v in attrs.items()) for t, a in self.elements
+        )
 
     def has_class(self, tag: str | None, cls: str) -> bool:
-        return any((tag is None or t == tag) and cls in (a.get("class") or "").split()
-                   for t, a in self.elements)
+        return any(
+            (tag is None or t == tag) and cls in (a.get("class") or "").split()
+            for t, a in self.elements
+        )
 
 
 def add_probe(html: str) -> str:
@@ -205,9 +226,11 @@ def add_probe(html: str) -> str:
     every image error handler). Its hash is added to the report's CSP so only the
     probe itself is allowed in addition to the report's own scripts.
     """
-    probe = ("window.addEventListener('load', function () {"
-             "document.documentElement.setAttribute('data-pwned', String(window.__pwned));"
-             "});")
+    probe = (
+        "window.addEventListener('load', function () {"
+        "document.documentElement.setAttribute('data-pwned', String(window.__pwned));"
+        "});"
+    )
     digest = base64.b64encode(hashlib.sha256(probe.encode()).digest()).decode()
     html = html.replace("script-src ", f"script-src 'sha256-{digest}' ", 1)
     at = html.index("</title>") + len("</title>")  # after the CSP meta, before any script

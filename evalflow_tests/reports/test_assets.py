@@ -20,13 +20,14 @@ def _metadata(result: dg.ExecuteInProcessResult, key: str) -> dict:
     return mats[0].metadata
 
 
-def test_daily_and_weekly_report_assets(seeded_home: Paths, instance: dg.DagsterInstance
-                                        ) -> None:
+def test_daily_and_weekly_report_assets(seeded_home: Paths, instance: dg.DagsterInstance) -> None:
     res = {"evalflow": EvalflowResource()}
-    daily = dg.materialize([daily_report], partition_key=fx.DAY.isoformat(), resources=res,
-                           instance=instance)
-    weekly = dg.materialize([weekly_report], partition_key=fx.WEEK.isoformat(), resources=res,
-                            instance=instance)
+    daily = dg.materialize(
+        [daily_report], partition_key=fx.DAY.isoformat(), resources=res, instance=instance
+    )
+    weekly = dg.materialize(
+        [weekly_report], partition_key=fx.WEEK.isoformat(), resources=res, instance=instance
+    )
     assert daily.success and weekly.success
     d_path = seeded_home.reports / "daily" / "2026-10-05.html"
     w_path = seeded_home.reports / "weekly" / "2026-10-05.html"
@@ -51,15 +52,17 @@ def test_daily_and_weekly_report_assets(seeded_home: Paths, instance: dg.Dagster
     assert json.loads(wrow.loc[0, "sections"])["fairness"] == "rendered"
 
 
-def test_reports_of_an_unprocessed_day_and_week_still_succeed(home: Paths,
-                                                              instance: dg.DagsterInstance
-                                                              ) -> None:
+def test_reports_of_an_unprocessed_day_and_week_still_succeed(
+    home: Paths, instance: dg.DagsterInstance
+) -> None:
     res = {"evalflow": EvalflowResource()}
     day = dt.date(2026, 11, 2)
-    daily = dg.materialize([daily_report], partition_key=day.isoformat(), resources=res,
-                           instance=instance)
-    weekly = dg.materialize([weekly_report], partition_key=day.isoformat(), resources=res,
-                            instance=instance)
+    daily = dg.materialize(
+        [daily_report], partition_key=day.isoformat(), resources=res, instance=instance
+    )
+    weekly = dg.materialize(
+        [weekly_report], partition_key=day.isoformat(), resources=res, instance=instance
+    )
     assert daily.success and weekly.success
     meta = _metadata(daily, "daily_report")
     assert set(meta["sections"].value.values()) == {"no_data"}

@@ -33,9 +33,11 @@ def pages(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
         "daily": render.render_daily(daily_ctx),
         "weekly": render.render_weekly(weekly_ctx),
         "unescaped_no_csp": render.render_daily(
-            daily_ctx, env=render.make_environment(autoescape=False), csp=False),
+            daily_ctx, env=render.make_environment(autoescape=False), csp=False
+        ),
         "unescaped_with_csp": render.render_daily(
-            daily_ctx, env=render.make_environment(autoescape=False)),
+            daily_ctx, env=render.make_environment(autoescape=False)
+        ),
     }
     paths: dict[str, Path] = {}
     for name, text in html.items():
@@ -64,15 +66,17 @@ def _injected(scan: DomScan) -> list[str]:
     found = []
     if scan.has("b", id="injected-marker"):
         found.append("b#injected-marker")
-    found += [f"<img onerror={a['onerror']}>" for t, a in scan.elements
-              if t == "img" and "onerror" in a]
+    found += [
+        f"<img onerror={a['onerror']}>" for t, a in scan.elements if t == "img" and "onerror" in a
+    ]
     found += [f"<script>{s}" for s in scan.script_texts if s.strip() == "window.__pwned=1"]
     return found
 
 
 @pytest.mark.parametrize("kind", ["daily", "weekly"])
-def test_screenshot_is_not_blank(browser: Browser, pages: dict[str, Path], kind: str,
-                                 tmp_path: Path) -> None:
+def test_screenshot_is_not_blank(
+    browser: Browser, pages: dict[str, Path], kind: str, tmp_path: Path
+) -> None:
     png = browser.screenshot(pages[kind], tmp_path / f"{kind}.png", size="1280,2000")
     img = decode_png(png)
     assert (img.width, img.height) == (1280, 2000)
@@ -82,8 +86,9 @@ def test_screenshot_is_not_blank(browser: Browser, pages: dict[str, Path], kind:
 
 
 @pytest.mark.parametrize("kind", ["daily", "weekly"])
-def test_dom_after_scripts(dumps: Callable[[str], tuple[str, str]], pages: dict[str, Path],
-                           kind: str) -> None:
+def test_dom_after_scripts(
+    dumps: Callable[[str], tuple[str, str]], pages: dict[str, Path], kind: str
+) -> None:
     dom, log = dumps(f"{kind}.probe")
     scan = DomScan.of(dom)
     assert scan.has("html", **{"data-pwned": "undefined"}), "probe did not run or payload ran"
@@ -91,8 +96,9 @@ def test_dom_after_scripts(dumps: Callable[[str], tuple[str, str]], pages: dict[
     assert any(fx.PAYLOAD in t for t in scan.texts), "the payload is shown as text"
     n_figures = pages[kind].read_text().count('class="plotly-graph-div"')
     assert n_figures >= 5
-    containers = sum(1 for t, a in scan.elements
-                     if "plot-container" in (a.get("class") or "").split())
+    containers = sum(
+        1 for t, a in scan.elements if "plot-container" in (a.get("class") or "").split()
+    )
     assert containers == n_figures, "plotly drew every chart"
     assert scan.has_class("svg", "main-svg")
     assert "Content Security Policy" not in log and "Refused to" not in log
@@ -100,7 +106,8 @@ def test_dom_after_scripts(dumps: Callable[[str], tuple[str, str]], pages: dict[
 
 
 def test_payload_in_chart_labels_is_displayed_literally(
-        dumps: Callable[[str], tuple[str, str]]) -> None:
+    dumps: Callable[[str], tuple[str, str]],
+) -> None:
     """plotly decodes our escaped labels into SVG text, never into elements."""
     dom, _ = dumps("daily.probe")
     scan = DomScan.of(dom)
@@ -109,7 +116,8 @@ def test_payload_in_chart_labels_is_displayed_literally(
 
 
 def test_negative_control_without_escaping_is_caught(
-        dumps: Callable[[str], tuple[str, str]]) -> None:
+    dumps: Callable[[str], tuple[str, str]],
+) -> None:
     dom, _ = dumps("unescaped_no_csp.probe")
     scan = DomScan.of(dom)
     pwned = next(a.get("data-pwned") for t, a in scan.elements if t == "html")

@@ -17,14 +17,35 @@ from evalflow.definitions import defs
 from evalflow.orchestration.jobs import DAILY_JOB, WEEKLY_JOB
 
 SPEC_ASSETS = {
-    "raw_interactions", "quarantined_records", "interaction_signals", "sampled_interactions",
-    "judge_scores", "judge_calibration", "segment_kpis", "rollout_decisions",
-    "model_comparison", "quality_alerts", "fairness_audit", "failure_clusters",
-    "usage_intents", "issue_priorities", "regression_cases", "daily_report", "weekly_report",
+    "raw_interactions",
+    "quarantined_records",
+    "interaction_signals",
+    "sampled_interactions",
+    "judge_scores",
+    "judge_calibration",
+    "segment_kpis",
+    "rollout_decisions",
+    "model_comparison",
+    "quality_alerts",
+    "fairness_audit",
+    "failure_clusters",
+    "usage_intents",
+    "issue_priorities",
+    "regression_cases",
+    "daily_report",
+    "weekly_report",
 }
 """Assets named by the spec and docs/tables.md (each writes the table of its name)."""
-GROUPS = {"ingest", "online_signals", "judging", "kpis", "alerts", "audits", "improvement",
-          "reports"}
+GROUPS = {
+    "ingest",
+    "online_signals",
+    "judging",
+    "kpis",
+    "alerts",
+    "audits",
+    "improvement",
+    "reports",
+}
 EXPECTED_CHECKS = {
     "raw_interactions": {"raw_interactions_contract", "raw_interactions_value_ranges"},
 }
@@ -38,8 +59,10 @@ def graph() -> dg.AssetGraph:
 
 
 def _materializable(graph: dg.AssetGraph) -> list[dg.AssetKey]:
-    return sorted((k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable),
-                  key=lambda k: k.to_user_string())
+    return sorted(
+        (k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable),
+        key=lambda k: k.to_user_string(),
+    )
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -94,7 +117,9 @@ def test_asset_checks_are_present_and_attached(graph: dg.AssetGraph) -> None:
         assert graph.has(ck.asset_key), f"check {ck.name} targets unknown {ck.asset_key}"
         checks.setdefault(ck.asset_key.to_user_string(), set()).add(ck.name)
     for asset, names in EXPECTED_CHECKS.items():
-        assert names <= checks.get(asset, set()), f"{asset} lacks checks {names - checks.get(asset, set())}"
+        assert names <= checks.get(asset, set()), (
+            f"{asset} lacks checks {names - checks.get(asset, set())}"
+        )
 
 
 def test_report_assets(graph: dg.AssetGraph) -> None:
@@ -107,12 +132,21 @@ def test_report_assets(graph: dg.AssetGraph) -> None:
     assert dg.AssetKey("segment_kpis") in daily.parent_keys
     # a weekly report depends on exactly the seven days of its week
     upstream = graph.get_parent_partition_keys_for_child(
-        "2026-10-05", dg.AssetKey("segment_kpis"), dg.AssetKey("weekly_report"))
+        "2026-10-05", dg.AssetKey("segment_kpis"), dg.AssetKey("weekly_report")
+    )
     assert sorted(upstream.partitions_subset.get_partition_keys()) == [
-        f"2026-10-{d:02d}" for d in range(5, 12)]
-    for parent in ("model_comparison", "fairness_audit", "judge_calibration",
-                   "issue_priorities", "regression_cases"):
+        f"2026-10-{d:02d}" for d in range(5, 12)
+    ]
+    for parent in (
+        "model_comparison",
+        "fairness_audit",
+        "judge_calibration",
+        "issue_priorities",
+        "regression_cases",
+    ):
         assert dg.AssetKey(parent) in weekly.parent_keys
     repo = defs.get_repository_def()
     assert dg.AssetKey("daily_report") in repo.get_job(DAILY_JOB).asset_layer.executable_asset_keys
-    assert dg.AssetKey("weekly_report") in repo.get_job(WEEKLY_JOB).asset_layer.executable_asset_keys
+    assert (
+        dg.AssetKey("weekly_report") in repo.get_job(WEEKLY_JOB).asset_layer.executable_asset_keys
+    )

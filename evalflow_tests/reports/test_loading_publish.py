@@ -16,13 +16,13 @@ from evalflow.storage import Warehouse
 from evalflow_tests.reports import fixtures as fx
 
 
-def test_missing_columns_read_as_null_and_missing_key_columns_are_reported(tmp_path: Path
-                                                                           ) -> None:
+def test_missing_columns_read_as_null_and_missing_key_columns_are_reported(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "evalflow.duckdb")
     old = fx.quality_alerts().drop(columns=["evidence", "consecutive_days"])
     wh.replace_partition("quality_alerts", old, fx.DAY)
-    wh.replace_partition("rollout_decisions", pd.DataFrame({"when": [fx.DAY]}), fx.DAY,
-                         partition_col="when")
+    wh.replace_partition(
+        "rollout_decisions", pd.DataFrame({"when": [fx.DAY]}), fx.DAY, partition_col="when"
+    )
     ctx = load_daily_context(wh, fx.DAY)
     assert len(ctx["alerts"]) == 3 and ctx["alerts"]["evidence"].isna().all()
     assert ctx["rollout"].empty
@@ -37,8 +37,7 @@ def test_example_lookup_is_parameterised(tmp_path: Path) -> None:
     raw = fx.raw_interactions()
     raw.loc[1, "interaction_id"] = "x') OR 1=1 --"
     wh.replace_partition("raw_interactions", raw, fx.DAY)
-    issues = fx.issue_priorities([fx.DAY]).assign(
-        example_ids=json.dumps(["x') OR 1=1 --", "nope"]))
+    issues = fx.issue_priorities([fx.DAY]).assign(example_ids=json.dumps(["x') OR 1=1 --", "nope"]))
     wh.replace_partition("issue_priorities", issues, fx.DAY)
     ctx = load_daily_context(wh, fx.DAY)
     assert ctx["examples"] == {"x') OR 1=1 --": raw.loc[1, "query"]}
@@ -70,8 +69,9 @@ def test_write_atomic_replaces_and_leaves_no_temp_files(tmp_path: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == [target.name]
 
 
-def test_failed_write_keeps_the_previous_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                                ) -> None:
+def test_failed_write_keeps_the_previous_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "r.html"
     write_atomic(target, "previous")
 

@@ -24,8 +24,10 @@ BREAKOUT = "</script><script>alert(1)</script>"
 @pytest.fixture(scope="module")
 def pages(seeded_db: Path) -> dict[str, str]:
     wh = Warehouse(seeded_db)
-    return {"daily": render.render_daily(load_daily_context(wh, fx.DAY)),
-            "weekly": render.render_weekly(load_weekly_context(wh, fx.WEEK))}
+    return {
+        "daily": render.render_daily(load_daily_context(wh, fx.DAY)),
+        "weekly": render.render_weekly(load_weekly_context(wh, fx.WEEK)),
+    }
 
 
 @pytest.mark.parametrize("kind", ["daily", "weekly"])
@@ -71,15 +73,15 @@ def test_plotly_inlined_once_and_nothing_external(pages: dict[str, str], kind: s
         assert not (tag == "script" and attrs.get("src")), "scripts must be inline"
         assert tag != "link", "no external stylesheets or fonts"
     styles = re.findall(r"<style>(.*?)</style>", html, re.S)
-    assert styles and not any("@import" in s or "url(" in s or "@font-face" in s
-                              for s in styles)
+    assert styles and not any("@import" in s or "url(" in s or "@font-face" in s for s in styles)
 
 
 @pytest.mark.parametrize("kind", ["daily", "weekly"])
 def test_csp_allows_exactly_the_reports_own_scripts(pages: dict[str, str], kind: str) -> None:
     html = pages[kind]
-    csp = unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"',
-                             html).group(1))
+    csp = unescape(
+        re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    )
     assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
     assert "default-src 'none'" in csp and "connect-src 'none'" in csp
     bodies = re.findall(r"<script[^>]*>(.*?)</script>", html, re.S)
@@ -97,9 +99,11 @@ def test_figure_fragment_cannot_break_out_of_its_script() -> None:
     assert "\\u003c\\u002fscript\\u003e" in fragment
 
 
-def test_figure_html_refuses_a_fragment_with_a_second_script(monkeypatch: pytest.MonkeyPatch
-                                                            ) -> None:
+def test_figure_html_refuses_a_fragment_with_a_second_script(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """If plotly ever stopped escaping its JSON, rendering fails instead of shipping it."""
+
     def leaky(fig: go.Figure, **kwargs: Any) -> str:
         return f'<div id="x"></div><script>var a = "{BREAKOUT}";</script>'
 
@@ -109,7 +113,9 @@ def test_figure_html_refuses_a_fragment_with_a_second_script(monkeypatch: pytest
 
 
 def test_plot_text_escapes_plotly_pseudo_html() -> None:
-    assert plot_text('<b onmouseover="x">hi</b>') == "&lt;b onmouseover=&quot;x&quot;&gt;hi&lt;/b&gt;"
+    assert (
+        plot_text('<b onmouseover="x">hi</b>') == "&lt;b onmouseover=&quot;x&quot;&gt;hi&lt;/b&gt;"
+    )
     assert plot_text("a" * 100, 10) == "a" * 9 + "…"
     assert plot_text(None) == ""
 
@@ -117,8 +123,19 @@ def test_plot_text_escapes_plotly_pseudo_html() -> None:
 def test_figures_return_none_without_data() -> None:
     import pandas as pd
 
-    empty = pd.DataFrame(columns=["day", "metric", "value", "ci_low", "ci_high", "n",
-                                  "segment_key", "segment_value", "low_count"])
+    empty = pd.DataFrame(
+        columns=[
+            "day",
+            "metric",
+            "value",
+            "ci_low",
+            "ci_high",
+            "n",
+            "segment_key",
+            "segment_value",
+            "low_count",
+        ]
+    )
     assert figures.composite_trend(empty, fx.DAY) is None
     assert figures.segment_heatmap(empty, [("composite_kpi", "C", "higher", True)], []) is None
     assert figures.judge_status_bars(pd.DataFrame()) is None
@@ -132,6 +149,14 @@ def test_figures_return_none_without_data() -> None:
     assert figures.fairness_overview(pd.DataFrame(), (0.8, 1.25)) is None
     assert figures.regression_by_day(pd.DataFrame()) is None
     # all-NULL values are unmeasured, not zero
-    nulls = pd.DataFrame({"day": [fx.DAY], "metric": ["composite_kpi"], "value": [None],
-                          "ci_low": [None], "ci_high": [None], "n": [0]})
+    nulls = pd.DataFrame(
+        {
+            "day": [fx.DAY],
+            "metric": ["composite_kpi"],
+            "value": [None],
+            "ci_low": [None],
+            "ci_high": [None],
+            "n": [0],
+        }
+    )
     assert figures.composite_trend(nulls, fx.DAY) is None

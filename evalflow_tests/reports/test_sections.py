@@ -51,7 +51,8 @@ def _render_one(section: Section) -> str:
     env = make_environment()
     tpl = env.from_string(
         "{% for s in sections %}{% if not s.available %}<p>{{ no_data }}</p>"
-        "<span>{{ s.missing }}</span>{% endif %}{% endfor %}")
+        "<span>{{ s.missing }}</span>{% endif %}{% endfor %}"
+    )
     return tpl.render(sections=[section], no_data=NO_DATA)
 
 
@@ -83,8 +84,11 @@ def test_reports_render_from_an_empty_warehouse(empty_daily: dict, empty_weekly:
 def test_empty_but_present_tables_are_no_data(tmp_path: Path) -> None:
     """A stage that ran on a quiet day leaves an empty partition: still "no data"."""
     wh = Warehouse(tmp_path / "evalflow.duckdb")
-    wh.replace_partition("quality_alerts", fx.quality_alerts(fx.DAY - dt.timedelta(days=1)),
-                         fx.DAY - dt.timedelta(days=1))
+    wh.replace_partition(
+        "quality_alerts",
+        fx.quality_alerts(fx.DAY - dt.timedelta(days=1)),
+        fx.DAY - dt.timedelta(days=1),
+    )
     ctx = load_daily_context(wh, fx.DAY)
     assert "quality_alerts" in ctx["tables_present"]
     assert not ds.alerts_section(ctx).available
@@ -146,15 +150,23 @@ def test_judges(daily_ctx: dict) -> None:
     assert _stat(section, "Spent") == "$0.0001"
     assert _stat(section, "Mean judge noise") == "0.05"
     per_criterion = section.tables[0].rows
-    assert [r[0].text for r in per_criterion] == ["faithfulness", "helpfulness", "relevance",
-                                                  "safety"]
+    assert [r[0].text for r in per_criterion] == [
+        "faithfulness",
+        "helpfulness",
+        "relevance",
+        "safety",
+    ]
     assert per_criterion[0][3].text == "78.6%"  # 11 of 14 ok rows passed
     assert section.tables[1].rows[0][3].text == "2"  # 3 attempts = 2 retries
 
 
 def test_judges_unmeasured_without_calls_or_noise(daily_ctx: dict) -> None:
-    ctx = {**daily_ctx, "judge_calls": pd.DataFrame(), "sampled": pd.DataFrame(),
-           "judge_scores": daily_ctx["judge_scores"].assign(noise_std=None)}
+    ctx = {
+        **daily_ctx,
+        "judge_calls": pd.DataFrame(),
+        "sampled": pd.DataFrame(),
+        "judge_scores": daily_ctx["judge_scores"].assign(noise_std=None),
+    }
     section = ds.judge_section(ctx)
     assert _stat(section, "Mean judge noise") == "—"
     assert _stat(section, "Sampled") == "—"
@@ -206,7 +218,10 @@ def test_week_over_week_pools_like_the_kpi_stage(weekly_ctx: dict) -> None:
     got = float(pooled.set_index("metric").loc["composite_kpi", "value"])
     assert got == pytest.approx(expected, abs=1e-9)
     rows = {r[0].text: r for r in section.tables[0].rows}
-    assert rows["Interactions"][2].text == f"{int(daily[(daily['day'] >= fx.WEEK) & (daily['metric'] == 'volume')]['value'].sum()):,d}"
+    assert (
+        rows["Interactions"][2].text
+        == f"{int(daily[(daily['day'] >= fx.WEEK) & (daily['metric'] == 'volume')]['value'].sum()):,d}"
+    )
     assert rows["Composite KPI"][3].cls.endswith("worse")  # escalation precision fell 5 pp
     assert len(section.figures) == 1
 
@@ -298,8 +313,13 @@ def test_comparison_colours_significant_changes_by_direction(weekly_ctx: dict) -
 
 
 def test_long_alert_lists_are_capped_most_severe_first(daily_ctx: dict) -> None:
-    many = pd.concat([daily_ctx["alerts"].assign(alert_id=lambda d, i=i: d["alert_id"] + str(i))
-                      for i in range(15)], ignore_index=True)
+    many = pd.concat(
+        [
+            daily_ctx["alerts"].assign(alert_id=lambda d, i=i: d["alert_id"] + str(i))
+            for i in range(15)
+        ],
+        ignore_index=True,
+    )
     section = ds.alerts_section({**daily_ctx, "alerts": many})
     rows = section.tables[0].rows
     assert len(rows) == ds.MAX_ALERT_ROWS
@@ -311,9 +331,19 @@ def test_long_alert_lists_are_capped_most_severe_first(daily_ctx: dict) -> None:
 
 def test_fairness_summary_rows_are_a_table_not_points(weekly_ctx: dict) -> None:
     audit = weekly_ctx["fairness"]
-    summary = pd.DataFrame([{**audit.iloc[0].to_dict(), "group_value": "(all groups)",
-                             "metric": "escalation_demographic_parity", "direction": "summary",
-                             "disparity_ratio": 0.62, "disparity_diff": 0.2, "flagged": None}])
+    summary = pd.DataFrame(
+        [
+            {
+                **audit.iloc[0].to_dict(),
+                "group_value": "(all groups)",
+                "metric": "escalation_demographic_parity",
+                "direction": "summary",
+                "disparity_ratio": 0.62,
+                "disparity_diff": 0.2,
+                "flagged": None,
+            }
+        ]
+    )
     section = ws.fairness_section({**weekly_ctx, "fairness": pd.concat([audit, summary])})
     assert len(section.figures) == 2  # no chart for the summary metric
     assert section.tables[-1].caption.startswith("Between-group summaries")

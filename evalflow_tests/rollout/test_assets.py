@@ -19,14 +19,19 @@ MONDAY = dt.date(2026, 10, 5)
 
 def _seed(wh: Warehouse, day: dt.date, arms: dict) -> None:
     frames = arm_day(day, arms, override_every={a: 10 for a in arms})
-    for table, key in (("raw_interactions", "raw"), ("interaction_signals", "signals"),
-                       ("sampled_interactions", "sampled"), ("judge_scores", "judges")):
+    for table, key in (
+        ("raw_interactions", "raw"),
+        ("interaction_signals", "signals"),
+        ("sampled_interactions", "sampled"),
+        ("judge_scores", "judges"),
+    ):
         wh.replace_partition(table, frames[key], day)
 
 
 def _run(assets: list, key: str, instance: dg.DagsterInstance) -> None:
-    res = dg.materialize(assets, partition_key=key, resources={"evalflow": EvalflowResource()},
-                         instance=instance)
+    res = dg.materialize(
+        assets, partition_key=key, resources={"evalflow": EvalflowResource()}, instance=instance
+    )
     assert res.success
 
 
@@ -42,7 +47,9 @@ def test_rollout_assets(home: Paths, instance: dg.DagsterInstance) -> None:
     assert wh.query_df("SELECT count(*) AS n FROM rollout_decisions")["n"][0] == 0
 
     _run([segment_kpis, rollout_decisions], str(tuesday), instance)
-    _run([segment_kpis, rollout_decisions], str(MONDAY + dt.timedelta(days=2)), instance)  # empty day
+    _run(
+        [segment_kpis, rollout_decisions], str(MONDAY + dt.timedelta(days=2)), instance
+    )  # empty day
     dec = wh.query_df("SELECT * FROM rollout_decisions")
     assert len(dec) == 1
     row = dec.iloc[0]

@@ -24,26 +24,49 @@ def _week(start: dt.date, arms: dict, **kw: dict) -> tuple[pd.DataFrame, pd.Data
     for i in range(7):
         d = start + dt.timedelta(days=i)
         f = arm_day(d, arms, **kw)
-        kpis.append(compute_segment_kpis(f["raw"], f["signals"], f["sampled"], f["judges"],
-                                         segments=["queue"], criteria=["faithfulness"],
-                                         kpi=SETTINGS.kpis, day=d).frame)
-        counts.append(f["raw"].groupby(["rollout_arm", "model_version", "traffic_share"],
-                                       dropna=False).size().rename("n").reset_index())
+        kpis.append(
+            compute_segment_kpis(
+                f["raw"],
+                f["signals"],
+                f["sampled"],
+                f["judges"],
+                segments=["queue"],
+                criteria=["faithfulness"],
+                kpi=SETTINGS.kpis,
+                day=d,
+            ).frame
+        )
+        counts.append(
+            f["raw"]
+            .groupby(["rollout_arm", "model_version", "traffic_share"], dropna=False)
+            .size()
+            .rename("n")
+            .reset_index()
+        )
         raw.append(f["raw"])
     return pd.concat(kpis), pd.concat(counts), {"raw": pd.concat(raw)}
 
 
 def _decisions(*decisions: str) -> pd.DataFrame:
-    return pd.DataFrame({
-        "day": [WEEK + dt.timedelta(days=i) for i in range(len(decisions))],
-        "decision": list(decisions),
-        "reasons": [json.dumps([f"reason {i} with 1.0%"]) for i in range(len(decisions))],
-    })
+    return pd.DataFrame(
+        {
+            "day": [WEEK + dt.timedelta(days=i) for i in range(len(decisions))],
+            "decision": list(decisions),
+            "reasons": [json.dumps([f"reason {i} with 1.0%"]) for i in range(len(decisions))],
+        }
+    )
 
 
 def _composite(diff: float, lo: float, hi: float) -> pd.Series:
-    return pd.Series({"diff": diff, "diff_ci_low": lo, "diff_ci_high": hi,
-                      "new_value": 0.8 + diff, "baseline_value": 0.8})
+    return pd.Series(
+        {
+            "diff": diff,
+            "diff_ci_low": lo,
+            "diff_ci_high": hi,
+            "new_value": 0.8 + diff,
+            "baseline_value": 0.8,
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,10 +81,12 @@ def _composite(diff: float, lo: float, hi: float) -> pd.Series:
         ((), (0.0, -0.01, 0.01), "expand"),
     ],
 )
-def test_weekly_recommendation(decisions: tuple[str, ...], composite: tuple[float, ...],
-                               expected: str) -> None:
-    rec, reasons = weekly_recommendation(_decisions(*decisions), _composite(*composite),
-                                         SETTINGS.rollout)
+def test_weekly_recommendation(
+    decisions: tuple[str, ...], composite: tuple[float, ...], expected: str
+) -> None:
+    rec, reasons = weekly_recommendation(
+        _decisions(*decisions), _composite(*composite), SETTINGS.rollout
+    )
     assert rec == expected, reasons
     assert any("weekly composite KPI" in r for r in reasons)
 
@@ -77,10 +102,12 @@ def test_build_model_comparison() -> None:
     def fetch(version: str, days: list[dt.date]) -> pd.DataFrame:
         r = raw["raw"]
         return r[(r.model_version == version) & r.day.isin(days)][
-            ["latency_ms", "outcome_resolution_minutes"]]
+            ["latency_ms", "outcome_resolution_minutes"]
+        ]
 
-    out = build_model_comparison(WEEK, kpis, counts, _decisions("GO", "GO"), SETTINGS,
-                                 fetch_percentiles=fetch)
+    out = build_model_comparison(
+        WEEK, kpis, counts, _decisions("GO", "GO"), SETTINGS, fetch_percentiles=fetch
+    )
     assert list(out.columns) == list(COLUMNS)
     m = out.set_index("metric")
     assert set(m["baseline_version"]) == {"copilot-v1"} and set(m["new_version"]) == {"copilot-v2"}
@@ -93,7 +120,9 @@ def test_build_model_comparison() -> None:
     assert (ovr.n_baseline, ovr.n_new) == (2100, 700)
     assert m.loc["volume", "diff"] == 700 - 2100 and np.isnan(m.loc["volume", "diff_ci_low"])
     # Exact weekly percentile from raw: latency is 100 + row index within an arm each day.
-    assert m.loc["latency_ms_p50", "new_value"] == pytest.approx(np.quantile(100 + np.arange(100), 0.5))
+    assert m.loc["latency_ms_p50", "new_value"] == pytest.approx(
+        np.quantile(100 + np.arange(100), 0.5)
+    )
     assert out["metric"].iloc[-1] == "composite_kpi"
     assert m.loc["composite_kpi", "diff"] == pytest.approx(-0.25 * 0.1)
     # The composite is not non-inferior (−0.025 < −0.02): pause despite two GO days.
@@ -109,8 +138,15 @@ def test_no_new_model_no_rows() -> None:
 def test_full_rollout_week_uses_previous_baseline() -> None:
     hist_kpis, hist_counts, _ = _week(WEEK - dt.timedelta(days=7), ARMS)
     kpis, counts, _ = _week(WEEK, {"treatment": ("copilot-v2", 400, 1.0)})
-    out = build_model_comparison(WEEK, kpis, counts, _decisions("GO"), SETTINGS,
-                                 kpis_history=hist_kpis, counts_history=hist_counts)
+    out = build_model_comparison(
+        WEEK,
+        kpis,
+        counts,
+        _decisions("GO"),
+        SETTINGS,
+        kpis_history=hist_kpis,
+        counts_history=hist_counts,
+    )
     m = out.set_index("metric")
     assert set(m["baseline_version"]) == {"copilot-v1"}
     assert m.loc["volume", "baseline_value"] == 7 * 300

@@ -18,16 +18,26 @@ SETTINGS = Settings(rollout=RolloutSettings(min_samples=50))
 
 
 def _kpis(frames: dict[str, pd.DataFrame], day: dt.date) -> pd.DataFrame:
-    return compute_segment_kpis(frames["raw"], frames["signals"], frames["sampled"],
-                                frames["judges"], segments=["queue"],
-                                criteria=["faithfulness", "safety", "relevance"],
-                                kpi=SETTINGS.kpis, day=day).frame
+    return compute_segment_kpis(
+        frames["raw"],
+        frames["signals"],
+        frames["sampled"],
+        frames["judges"],
+        segments=["queue"],
+        criteria=["faithfulness", "safety", "relevance"],
+        kpi=SETTINGS.kpis,
+        day=day,
+    ).frame
 
 
 def _counts(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     raw = frames["raw"]
-    return (raw.groupby(["rollout_arm", "model_version", "traffic_share"], dropna=False)
-            .size().rename("n").reset_index())
+    return (
+        raw.groupby(["rollout_arm", "model_version", "traffic_share"], dropna=False)
+        .size()
+        .rename("n")
+        .reset_index()
+    )
 
 
 def _decide(arms: dict, day: dt.date = DAY, **kw: dict) -> pd.DataFrame:
@@ -78,8 +88,9 @@ def test_no_treatment_no_row() -> None:
 
 
 def test_share_derived_from_traffic_when_not_logged() -> None:
-    row = _decide({"control": ("copilot-v1", 300, None),
-                   "treatment": ("copilot-v2", 100, None)}).iloc[0]
+    row = _decide(
+        {"control": ("copilot-v1", 300, None), "treatment": ("copilot-v2", 100, None)}
+    ).iloc[0]
     assert row.traffic_share == pytest.approx(0.25)
 
 
@@ -97,10 +108,10 @@ def test_full_rollout_against_pooled_control_history() -> None:
         f = arm_day(d, BOTH, override_every={"control": 10, "treatment": 10})
         history.append(_kpis(f, d))
         versions.append(_counts(f))
-    frames = arm_day(DAY, {"treatment": ("copilot-v2", 400, 1.0)},
-                     override_every={"treatment": 10})
-    out = rollout_decision_for_day(DAY, _kpis(frames, DAY), _counts(frames), SETTINGS,
-                                   pd.concat(history), pd.concat(versions))
+    frames = arm_day(DAY, {"treatment": ("copilot-v2", 400, 1.0)}, override_every={"treatment": 10})
+    out = rollout_decision_for_day(
+        DAY, _kpis(frames, DAY), _counts(frames), SETTINGS, pd.concat(history), pd.concat(versions)
+    )
     row = out.iloc[0]
     assert row.control_version == "copilot-v1"
     assert row.n_control == 7 * 400  # the last 7 days with control traffic

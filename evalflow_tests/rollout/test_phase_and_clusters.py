@@ -23,16 +23,27 @@ SETTINGS = Settings(rollout=RolloutSettings(min_samples=200))
 
 
 def _kpis(frames: dict[str, pd.DataFrame], day: dt.date) -> pd.DataFrame:
-    return compute_segment_kpis(frames["raw"], frames["signals"], frames["sampled"],
-                                frames["judges"], segments=["queue"],
-                                criteria=["faithfulness", "safety", "relevance"],
-                                kpi=SETTINGS.kpis, day=day).frame
+    return compute_segment_kpis(
+        frames["raw"],
+        frames["signals"],
+        frames["sampled"],
+        frames["judges"],
+        segments=["queue"],
+        criteria=["faithfulness", "safety", "relevance"],
+        kpi=SETTINGS.kpis,
+        day=day,
+    ).frame
 
 
 def _counts(frames: dict[str, pd.DataFrame], day: dt.date) -> pd.DataFrame:
     raw = frames["raw"]
-    return (raw.groupby(["rollout_arm", "model_version", "traffic_share"], dropna=False)
-            .size().rename("n").reset_index().assign(day=day))
+    return (
+        raw.groupby(["rollout_arm", "model_version", "traffic_share"], dropna=False)
+        .size()
+        .rename("n")
+        .reset_index()
+        .assign(day=day)
+    )
 
 
 def _history(days: int, arms: dict, **kw: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -53,8 +64,9 @@ def test_a_phase_earns_its_go_over_several_days() -> None:
     alone = rollout_decision_for_day(DAY, _kpis(today, DAY), _counts(today, DAY), SETTINGS)
     assert alone.iloc[0].decision == "HOLD"  # 100 treatment rows < min_samples 200
     history, counts = _history(3, SMALL, override_every={"control": 10, "treatment": 10})
-    row = rollout_decision_for_day(DAY, _kpis(today, DAY), _counts(today, DAY), SETTINGS,
-                                   history, None, counts).iloc[0]
+    row = rollout_decision_for_day(
+        DAY, _kpis(today, DAY), _counts(today, DAY), SETTINGS, history, None, counts
+    ).iloc[0]
     assert row.decision == "GO", row.reasons
     assert row.phase_days == 4 and row.n_treatment == 400 and row.n_control == 3600
     assert json.loads(row.details_json)["phase_days"][0] == str(DAY - dt.timedelta(days=3))
@@ -63,15 +75,19 @@ def test_a_phase_earns_its_go_over_several_days() -> None:
 
 def test_harm_on_the_day_is_not_averaged_away() -> None:
     history, counts = _history(3, SMALL, override_every={"control": 10, "treatment": 10})
-    today = arm_day(DAY, {"control": ("copilot-v1", 900, 0.10),
-                          "treatment": ("copilot-v2", 300, 0.10)},
-                    override_every={"control": 10, "treatment": 10},
-                    fail_every={"treatment": 4})  # 25% hallucination today only
-    row = rollout_decision_for_day(DAY, _kpis(today, DAY), _counts(today, DAY), SETTINGS,
-                                   history, None, counts).iloc[0]
+    today = arm_day(
+        DAY,
+        {"control": ("copilot-v1", 900, 0.10), "treatment": ("copilot-v2", 300, 0.10)},
+        override_every={"control": 10, "treatment": 10},
+        fail_every={"treatment": 4},
+    )  # 25% hallucination today only
+    row = rollout_decision_for_day(
+        DAY, _kpis(today, DAY), _counts(today, DAY), SETTINGS, history, None, counts
+    ).iloc[0]
     assert row.decision == "ROLLBACK", row.reasons
-    assert any(r.startswith("today alone:") and "hallucination" in r
-               for r in json.loads(row.reasons))
+    assert any(
+        r.startswith("today alone:") and "hallucination" in r for r in json.loads(row.reasons)
+    )
 
 
 def test_a_new_phase_or_model_starts_a_fresh_pool() -> None:
@@ -90,21 +106,27 @@ def _conversations(n_conv: int, turns: int, p_bad_conv: float, seed: int) -> pd.
     """Every turn of a conversation shares its outcome (the realistic worst case)."""
     rng = np.random.default_rng(seed)
     bad = rng.random(n_conv) < p_bad_conv
-    return pd.DataFrame({
-        "day": DAY, "interaction_id": [f"i{c}-{t}" for c in range(n_conv) for t in range(turns)],
-        "conversation_id": np.repeat([f"c{c}" for c in range(n_conv)], turns),
-        "user_id": np.repeat([f"u{c}" for c in range(n_conv)], turns),
-        "rollout_arm": "treatment",
-        "outcome_analyst_override": np.repeat(bad, turns),
-        "outcome_escalated": True, "outcome_escalation_correct": np.repeat(~bad, turns),
-        "outcome_sla_met": True,
-    })
+    return pd.DataFrame(
+        {
+            "day": DAY,
+            "interaction_id": [f"i{c}-{t}" for c in range(n_conv) for t in range(turns)],
+            "conversation_id": np.repeat([f"c{c}" for c in range(n_conv)], turns),
+            "user_id": np.repeat([f"u{c}" for c in range(n_conv)], turns),
+            "rollout_arm": "treatment",
+            "outcome_analyst_override": np.repeat(bad, turns),
+            "outcome_escalated": True,
+            "outcome_escalation_correct": np.repeat(~bad, turns),
+            "outcome_sla_met": True,
+        }
+    )
 
 
 def test_clustered_errors_grow_with_shared_outcomes() -> None:
     raw = _conversations(n_conv=40, turns=5, p_bad_conv=0.3, seed=1)
-    built = clustered_sql(["override_rate", "escalation_precision", "sla_hit_rate",
-                           "latency_ms_p50"], set(raw.columns))
+    built = clustered_sql(
+        ["override_rate", "escalation_precision", "sla_hit_rate", "latency_ms_p50"],
+        set(raw.columns),
+    )
     assert built is not None
     sql, covered = built
     assert covered == ["override_rate", "escalation_precision", "sla_hit_rate"]
@@ -125,8 +147,14 @@ def test_clustered_errors_grow_with_shared_outcomes() -> None:
 
 
 def test_wider_errors_widen_the_arm_but_never_narrow_it() -> None:
-    arm = ArmSummary("v", 100, {"override_rate": Metric(0.1, 0.03, 0.04, 0.16, 100),
-                                "sla_hit_rate": Metric(0.9, 0.03, 0.84, 0.96, 100)})
+    arm = ArmSummary(
+        "v",
+        100,
+        {
+            "override_rate": Metric(0.1, 0.03, 0.04, 0.16, 100),
+            "sla_hit_rate": Metric(0.9, 0.03, 0.84, 0.96, 100),
+        },
+    )
     wider = arm.with_standard_errors({"override_rate": 0.06, "sla_hit_rate": 0.01}, 1.96)
     assert wider.metrics["override_rate"].se == 0.06
     assert wider.metrics["override_rate"].ci_low == pytest.approx(0.0)

@@ -19,9 +19,12 @@ DAY = dt.date(2026, 10, 5)
 
 def _rows(n_clean: int) -> list[dict]:
     clean = [
-        dict(BASE_ROWS[0], interaction_id=f"clean-{i:03d}",
-             seg_urgency=["low", "medium", "high"][i % 3],
-             seg_queue=["billing", "technical"][i % 2])
+        dict(
+            BASE_ROWS[0],
+            interaction_id=f"clean-{i:03d}",
+            seg_urgency=["low", "medium", "high"][i % 3],
+            seg_queue=["billing", "technical"][i % 2],
+        )
         for i in range(n_clean)
     ]
     return BASE_ROWS + clean
@@ -29,12 +32,16 @@ def _rows(n_clean: int) -> list[dict]:
 
 def _materialize(instance: dg.DagsterInstance, day: dt.date) -> dg.ExecuteInJobResult:
     return dg.materialize(
-        [interaction_signals, sampled_interactions], partition_key=day.isoformat(),
-        resources={"evalflow": EvalflowResource()}, instance=instance,
+        [interaction_signals, sampled_interactions],
+        partition_key=day.isoformat(),
+        resources={"evalflow": EvalflowResource()},
+        instance=instance,
     )
 
 
-def test_sample_materialises_with_must_review_rows(home: Paths, instance: dg.DagsterInstance) -> None:
+def test_sample_materialises_with_must_review_rows(
+    home: Paths, instance: dg.DagsterInstance
+) -> None:
     wh = Warehouse(home.database)
     wh.replace_partition("raw_interactions", raw_frame(_rows(60), DAY), DAY, schema=RAW_SCHEMA)
     result = _materialize(instance, DAY)
@@ -66,13 +73,18 @@ def test_sample_materialises_with_must_review_rows(home: Paths, instance: dg.Dag
     assert sorted(again["interaction_id"]) == sorted(sample["interaction_id"])
 
 
-def test_empty_day_writes_an_empty_typed_partition(home: Paths, instance: dg.DagsterInstance) -> None:
+def test_empty_day_writes_an_empty_typed_partition(
+    home: Paths, instance: dg.DagsterInstance
+) -> None:
     result = _materialize(instance, DAY)
     assert result.success
     wh = Warehouse(home.database)
     assert wh.table_exists("sampled_interactions")
     assert wh.read_partition("sampled_interactions", DAY).empty
-    types = dict(wh.query_df(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
-        ["sampled_interactions"]).itertuples(index=False))
+    types = dict(
+        wh.query_df(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+            ["sampled_interactions"],
+        ).itertuples(index=False)
+    )
     assert types["inclusion_prob"] == "DOUBLE" and types["day"] == "DATE"

@@ -32,33 +32,39 @@ def population(n: int = 2000, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame
     risk[high] = rng.uniform(0.6, 0.95, high.sum())
     failure = rng.random(n) < 0.005 + 0.5 * risk**2
     ids = np.array([f"r{i:06d}" for i in range(n)])
-    signals = pd.DataFrame({
-        "day": DAY,
-        "interaction_id": ids,
-        "toxic": rng.random(n) < 0.004,
-        "pii_in_response": rng.random(n) < 0.006,
-        "has_error": rng.random(n) < 0.008,
-        "rating_down": rng.random(n) < 0.05,
-        "comment_sentiment": np.where(rng.random(n) < 0.3, -0.5, np.nan),
-        "risk_score": risk,
-    })
-    raw = pd.DataFrame({
-        "interaction_id": ids,
-        "seg_queue": rng.choice(QUEUES, n, p=[0.3, 0.3, 0.2, 0.05, 0.15]),
-        "seg_urgency": rng.choice(URGENCIES, n, p=[0.4, 0.35, 0.2, 0.05]),
-        "outcome_analyst_override": pd.array(
-            np.where(rng.random(n) < 0.1, None, rng.random(n) < 0.01), dtype="boolean"
-        ),
-        "query_chars": rng.integers(20, 300, n),
-        "response_chars": rng.integers(0, 1500, n),
-        "context_chars": rng.integers(0, 4000, n),
-    })
+    signals = pd.DataFrame(
+        {
+            "day": DAY,
+            "interaction_id": ids,
+            "toxic": rng.random(n) < 0.004,
+            "pii_in_response": rng.random(n) < 0.006,
+            "has_error": rng.random(n) < 0.008,
+            "rating_down": rng.random(n) < 0.05,
+            "comment_sentiment": np.where(rng.random(n) < 0.3, -0.5, np.nan),
+            "risk_score": risk,
+        }
+    )
+    raw = pd.DataFrame(
+        {
+            "interaction_id": ids,
+            "seg_queue": rng.choice(QUEUES, n, p=[0.3, 0.3, 0.2, 0.05, 0.15]),
+            "seg_urgency": rng.choice(URGENCIES, n, p=[0.4, 0.35, 0.2, 0.05]),
+            "outcome_analyst_override": pd.array(
+                np.where(rng.random(n) < 0.1, None, rng.random(n) < 0.01), dtype="boolean"
+            ),
+            "query_chars": rng.integers(20, 300, n),
+            "response_chars": rng.integers(0, 1500, n),
+            "context_chars": rng.integers(0, 4000, n),
+        }
+    )
     return signals, raw, failure
 
 
 SIG, RAW, FAIL = population()
 MUST = (
-    SIG["toxic"] | SIG["pii_in_response"] | SIG["has_error"]
+    SIG["toxic"]
+    | SIG["pii_in_response"]
+    | SIG["has_error"]
     | (SIG["rating_down"] & SIG["comment_sentiment"].notna())
     | RAW["outcome_analyst_override"].fillna(False).to_numpy(dtype=bool)
 ).to_numpy()
@@ -70,7 +76,11 @@ def test_output_shape_probabilities_and_weights() -> None:
     assert out["interaction_id"].is_unique
     assert ((out["inclusion_prob"] > 0) & (out["inclusion_prob"] <= 1)).all()
     np.testing.assert_allclose(out["weight"], 1 / out["inclusion_prob"])
-    assert set(out["reason"].str.split(":").str[0]) <= {"must_review", "stratified", "risk_weighted"}
+    assert set(out["reason"].str.split(":").str[0]) <= {
+        "must_review",
+        "stratified",
+        "risk_weighted",
+    }
     assert out["stratum"].str.fullmatch(r"queue=\w+\|urgency=\w+").all()
     assert (out["day"] == DAY).all()
 
@@ -98,7 +108,9 @@ def test_budgets_are_never_exceeded(settings: SamplingSettings) -> None:
 
 def test_dollar_budget_shrinks_the_plan() -> None:
     rich = draw_sample(SIG, RAW, SamplingSettings(daily_budget_rows=600), seed=3)
-    poor = draw_sample(SIG, RAW, SamplingSettings(daily_budget_rows=600, daily_budget_usd=0.05), seed=3)
+    poor = draw_sample(
+        SIG, RAW, SamplingSettings(daily_budget_rows=600, daily_budget_usd=0.05), seed=3
+    )
     assert poor.attrs["plan"].budget_rows < rich.attrs["plan"].budget_rows
     assert poor.attrs["plan"].worst_case_usd <= 0.05
     assert len(poor) < len(rich)
@@ -145,7 +157,9 @@ def test_must_review_reason_priority() -> None:
     sig2.loc[5, "comment_sentiment"] = -1.0
     sig2.loc[6, "rating_down"] = True
     sig2.loc[6, "comment_sentiment"] = np.nan  # thumbs-down without a comment: not must-review
-    out2 = draw_sample(sig2, raw, SamplingSettings(daily_budget_rows=600), seed=0).set_index("interaction_id")
+    out2 = draw_sample(sig2, raw, SamplingSettings(daily_budget_rows=600), seed=0).set_index(
+        "interaction_id"
+    )
     assert out2.loc["r000005", "reason"] == "must_review:negative_feedback"
     assert "r000006" not in out2.index or not out2.loc["r000006", "reason"].startswith("must")
 
@@ -196,8 +210,12 @@ def test_risk_component_respects_the_cap() -> None:
 def test_deterministic_for_seed_and_independent_of_row_order() -> None:
     settings = SamplingSettings(daily_budget_rows=250)
     a = draw_sample(SIG, RAW, settings, seed=day_seed(17, DAY))
-    b = draw_sample(SIG.sample(frac=1, random_state=1), RAW.sample(frac=1, random_state=2),
-                    settings, seed=day_seed(17, DAY))
+    b = draw_sample(
+        SIG.sample(frac=1, random_state=1),
+        RAW.sample(frac=1, random_state=2),
+        settings,
+        seed=day_seed(17, DAY),
+    )
     pd.testing.assert_frame_equal(a, b)
     c = draw_sample(SIG, RAW, settings, seed=day_seed(17, DAY + dt.timedelta(days=1)))
     assert set(a["interaction_id"]) != set(c["interaction_id"])
@@ -268,8 +286,12 @@ def test_systematic_pps_has_exact_first_order_probabilities() -> None:
 
 
 def test_estimate_judge_cost() -> None:
-    judges = JudgeSettings(criteria=["faithfulness", "relevance"], noise_repeat_share=0.1,
-                           usd_per_1k_input_tokens=1.0, usd_per_1k_output_tokens=2.0)
+    judges = JudgeSettings(
+        criteria=["faithfulness", "relevance"],
+        noise_repeat_share=0.1,
+        usd_per_1k_input_tokens=1.0,
+        usd_per_1k_output_tokens=2.0,
+    )
     cost = estimate_judge_cost(np.array([400]), np.array([400]), np.array([0]), judges)
     # (200 text + 350 prompt) tokens in, 120 out, two criteria, 10% judged twice
     assert cost[0] == pytest.approx(2 * ((200 + 350) * 1.0 + 120 * 2.0) / 1000 * 1.1)

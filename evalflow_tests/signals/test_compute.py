@@ -59,8 +59,11 @@ def test_null_semantics() -> None:
 
 
 def test_pii_numbers_do_not_count_as_fabricated_facts() -> None:
-    row = dict(BASE_ROWS[0], interaction_id="pii-ctx",
-               response=BASE_ROWS[0]["response"] + " The card on file is 4111 1111 1111 1111.")
+    row = dict(
+        BASE_ROWS[0],
+        interaction_id="pii-ctx",
+        response=BASE_ROWS[0]["response"] + " The card on file is 4111 1111 1111 1111.",
+    )
     out = compute_signals(raw_frame([BASE_ROWS[0], row], DAY))
     assert out["pii_in_response"].tolist() == [False, True]
     assert out["unsupported_numbers"].tolist() == [0, 0]

@@ -14,12 +14,28 @@ Q = "How long does a refund take for my order A48213?"
 
 def test_tokens_rows_numbers_and_markers() -> None:
     toks = tokenize(
-        ["Refunds take 1,299.00 days — ¿Cómo?", None, "1. Open Settings\n2) Rückerstattung 5 días", ""]
+        [
+            "Refunds take 1,299.00 days — ¿Cómo?",
+            None,
+            "1. Open Settings\n2) Rückerstattung 5 días",
+            "",
+        ]
     )
     assert toks.n_rows == 4
     assert toks.row.tolist() == [0, 0, 0, 0, 0, 2, 2, 2, 2, 2]
     # "1,299.00" is one number; "¿" and "—" are separators; list markers 1. and 2) are skipped
-    assert toks.is_num.tolist() == [False, False, True, False, False, False, False, False, True, False]
+    assert toks.is_num.tolist() == [
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
     assert toks.length.tolist() == [7, 4, 6, 4, 5, 4, 8, 15, 1, 5]
 
 
@@ -50,10 +66,26 @@ def _signals(queries: list[str], answers: list[str], contexts: list[str | None] 
 
 def test_relevance_orders_relevant_above_irrelevant_in_each_language() -> None:
     pairs = [
-        ("How long does a refund take?", "Refunds take 5 business days.", "Our office opens at nine on Mondays."),
-        ("¿Cuánto tarda el reembolso?", "El reembolso tarda 5 días hábiles.", "Nuestra oficina abre el lunes."),
-        ("Wie lange dauert die Rückerstattung?", "Die Rückerstattung dauert 5 Werktage.", "Unser Büro öffnet montags."),
-        ("Combien de temps prend le remboursement ?", "Le remboursement prend 5 jours.", "Notre bureau ouvre le lundi."),
+        (
+            "How long does a refund take?",
+            "Refunds take 5 business days.",
+            "Our office opens at nine on Mondays.",
+        ),
+        (
+            "¿Cuánto tarda el reembolso?",
+            "El reembolso tarda 5 días hábiles.",
+            "Nuestra oficina abre el lunes.",
+        ),
+        (
+            "Wie lange dauert die Rückerstattung?",
+            "Die Rückerstattung dauert 5 Werktage.",
+            "Unser Büro öffnet montags.",
+        ),
+        (
+            "Combien de temps prend le remboursement ?",
+            "Le remboursement prend 5 jours.",
+            "Notre bureau ouvre le lundi.",
+        ),
     ]
     for q, good, bad in pairs:
         sig = _signals([q, q], [good, bad], None)
@@ -72,7 +104,9 @@ def test_relevance_null_without_query_content_and_zero_for_empty_answer() -> Non
 def test_grounded_answer_beats_fabricated_and_off_topic_ones() -> None:
     grounded = "Your refund for order A48213 is returned to the original payment method within 5 business days."
     fabricated = "Your refund for order A48213 is returned to the original payment method within 30 business days."
-    two_fabricated = "Your refund for order A48213 is returned within 30 business days plus a 12 EUR fee."
+    two_fabricated = (
+        "Your refund for order A48213 is returned within 30 business days plus a 12 EUR fee."
+    )
     off_topic = "Our premium plan includes unlimited storage and priority phone lines."
     sig = _signals([Q] * 4, [grounded, fabricated, two_fabricated, off_topic], [CTX] * 4)
     g = sig.grounding
@@ -84,7 +118,9 @@ def test_grounded_answer_beats_fabricated_and_off_topic_ones() -> None:
 
 
 def test_grounding_null_without_context_or_answer_content() -> None:
-    sig = _signals([Q, Q, Q], ["Refunds take 5 days.", "", "Refunds take 5 days."], [None, CTX, "   "])
+    sig = _signals(
+        [Q, Q, Q], ["Refunds take 5 days.", "", "Refunds take 5 days."], [None, CTX, "   "]
+    )
     assert np.isnan(sig.grounding).all()
     assert sig.unsupported_numbers.tolist() == [0, 0, 0]
 

@@ -36,8 +36,14 @@ VOCAB = {
     "customer_tier": {"free", "pro", "enterprise"},
 }
 FEEDBACK_BOOLS = ("copied", "edited", "retried")
-OUTCOME_BOOLS = ("escalated", "escalation_correct", "analyst_override", "resolved", "sla_met",
-                 "incident_missed")
+OUTCOME_BOOLS = (
+    "escalated",
+    "escalation_correct",
+    "analyst_override",
+    "resolved",
+    "sla_met",
+    "incident_missed",
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +56,8 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _digest(root: Path) -> dict[str, str]:
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*")) if p.is_file()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -72,8 +79,12 @@ def _all_records(root: Path) -> list[tuple[str, dict]]:
             df["context"] = df["context"].map(list)
             out += [(rel, r) for r in df.to_dict("records")]
         elif path.suffix == ".csv":
-            df = pd.read_csv(path, dtype={"error": "string"}, keep_default_na=False,
-                             na_values={"error": [""], "conversation_id": [""]})
+            df = pd.read_csv(
+                path,
+                dtype={"error": "string"},
+                keep_default_na=False,
+                na_values={"error": [""], "conversation_id": [""]},
+            )
             for col in ("segment", "context", "feedback", "outcome"):
                 df[col] = df[col].map(json.loads)
             df["error"] = df["error"].astype(object).where(df["error"].notna(), None)
@@ -131,7 +142,9 @@ def test_every_record_matches_the_spec_schema(landing: Path) -> None:
         assert isinstance(r["conversation_id"], str) and int(r["turn"]) >= 1
         assert isinstance(r["user_id"], str)
         assert (r["model_version"], r["rollout_arm"]) in {
-            ("copilot-v1", "control"), ("copilot-v2", "treatment")}
+            ("copilot-v1", "control"),
+            ("copilot-v2", "treatment"),
+        }
         assert r["traffic_share"] in PHASES
         assert set(r["segment"]) == set(VOCAB)
         for key, value in r["segment"].items():
@@ -224,9 +237,13 @@ def test_dirty_injects_recorded_malformed_lines(tmp_path: Path) -> None:
             record = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             continue
-        usable = (isinstance(record, dict) and isinstance(record.get("query"), str)
-                  and "interaction_id" in record and "timestamp" in record
-                  and record["timestamp"] != "yesterday afternoon")
+        usable = (
+            isinstance(record, dict)
+            and isinstance(record.get("query"), str)
+            and "interaction_id" in record
+            and "timestamp" in record
+            and record["timestamp"] != "yesterday afternoon"
+        )
         assert not usable, f"{entry} is a usable record"
     per_file = {f["path"]: f["malformed"] for f in manifest["files"]}
     assert sum(per_file.values()) == len(bad)
@@ -237,12 +254,26 @@ def test_incidents_truth_file(landing: Path) -> None:
     assert set(frame["kind"]) >= {"bias", "rollout_regression"}
     assert (frame["start_day"] <= frame["end_day"]).all()
     incidents = json.loads((landing / "_truth" / "incidents.json").read_text())
-    required = {"id", "kind", "start_day", "end_day", "segment_key", "segment_value", "metric",
-                "magnitude", "description"}
+    required = {
+        "id",
+        "kind",
+        "start_day",
+        "end_day",
+        "segment_key",
+        "segment_value",
+        "metric",
+        "magnitude",
+        "description",
+    }
     assert incidents and all(required <= set(i) for i in incidents)
     kinds = {i["kind"] for i in incidents}
-    assert kinds == {"bias", "toxicity_burst", "new_failure_theme", "rollout_regression",
-                     "hallucination_spike"}
+    assert kinds == {
+        "bias",
+        "toxicity_burst",
+        "new_failure_theme",
+        "rollout_regression",
+        "hallucination_spike",
+    }
     for inc in incidents:
         assert START.isoformat() <= inc["start_day"] <= inc["end_day"]
         assert inc["end_day"] <= (START + dt.timedelta(days=DAYS - 1)).isoformat()
@@ -254,9 +285,16 @@ def test_rerun_replaces_outputs_and_summary_prints(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "_truth" / "incidents.json").read_text()) == []
     assert len(list((tmp_path / "app=copilot").rglob("part-*"))) == 3
     assert "interactions" in str(summary) and summary.files
-    assert set(SCENARIOS) >= {"quiet", "hallucination_spike", "toxicity_burst",
-                              "rollout_regression", "new_failure_theme", "bias", "input_drift",
-                              "demo"}
+    assert set(SCENARIOS) >= {
+        "quiet",
+        "hallucination_spike",
+        "toxicity_burst",
+        "rollout_regression",
+        "new_failure_theme",
+        "bias",
+        "input_drift",
+        "demo",
+    }
     assert all(isinstance(s.description, str) and s.description for s in SCENARIOS.values())
 
 

@@ -23,8 +23,16 @@ ONSET = 6  # round(0.6 * 10)
 @functools.cache
 def period(scenario: str, per_day: int = PER_DAY, days: int = DAYS, seed: int = 21) -> pd.DataFrame:
     frames = [
-        generate_day(START + dt.timedelta(days=i), per_day, seed, scenario, start=START,
-                     days=days, layout="raw", with_truth=True).assign(day_index=i)
+        generate_day(
+            START + dt.timedelta(days=i),
+            per_day,
+            seed,
+            scenario,
+            start=START,
+            days=days,
+            layout="raw",
+            with_truth=True,
+        ).assign(day_index=i)
         for i in range(days)
     ]
     return pd.concat(frames, ignore_index=True)
@@ -40,7 +48,15 @@ def rate(df: pd.DataFrame, col: str) -> float:
 
 def test_rollout_phases_follow_quarters() -> None:
     assert [traffic_share(i, 28) for i in (0, 6, 7, 13, 14, 20, 21, 27)] == [
-        0.10, 0.10, 0.25, 0.25, 0.50, 0.50, 1.0, 1.0]
+        0.10,
+        0.10,
+        0.25,
+        0.25,
+        0.50,
+        0.50,
+        1.0,
+        1.0,
+    ]
     df = period("quiet")
     for i, day in df.groupby("day_index"):
         share = traffic_share(i, DAYS)
@@ -69,8 +85,11 @@ def test_conversations_are_multi_turn_with_follow_ups() -> None:
     assert (turns["min"] == 1).all() and (turns["max"] == turns["count"]).all()
     assert (turns["count"] > 1).mean() > 0.2
     ordered = df.sort_values(["conversation_id", "turn"])
-    assert ordered.groupby("conversation_id")["timestamp"].apply(
-        lambda s: s.is_monotonic_increasing).all()
+    assert (
+        ordered.groupby("conversation_id")["timestamp"]
+        .apply(lambda s: s.is_monotonic_increasing)
+        .all()
+    )
     assert ordered.groupby("conversation_id")["seg_queue"].nunique().max() == 1
 
 
@@ -82,10 +101,13 @@ def test_quiet_is_healthy() -> None:
     by_queue = df.groupby("seg_queue")["truth_hallucinated"].mean()
     assert by_queue.max() < 0.04
     shared = df[df.traffic_share < 1.0]
-    arm = shared.groupby("rollout_arm")[["outcome_analyst_override", "truth_hallucinated",
-                                         "outcome_incident_missed"]].mean()
-    assert arm.loc["treatment", "outcome_analyst_override"] <= arm.loc[
-        "control", "outcome_analyst_override"] * 1.25
+    arm = shared.groupby("rollout_arm")[
+        ["outcome_analyst_override", "truth_hallucinated", "outcome_incident_missed"]
+    ].mean()
+    assert (
+        arm.loc["treatment", "outcome_analyst_override"]
+        <= arm.loc["control", "outcome_analyst_override"] * 1.25
+    )
     assert (df.seg_customer_tier == "free").any()
     tier = df.groupby("seg_customer_tier")["outcome_resolved"].mean()
     assert tier.max() - tier.min() < 0.06
@@ -119,8 +141,10 @@ def test_feedback_and_outcomes_follow_quality() -> None:
     rated = df.feedback_rating.notna()
     down = df.feedback_rating.eq("down")
     assert down[bad & rated].mean() > 3 * down[~bad & rated].mean()
-    assert df.loc[bad, "outcome_analyst_override"].mean() > 3 * df.loc[
-        ~bad, "outcome_analyst_override"].mean()
+    assert (
+        df.loc[bad, "outcome_analyst_override"].mean()
+        > 3 * df.loc[~bad, "outcome_analyst_override"].mean()
+    )
     assert df.loc[~bad, "feedback_copied"].mean() > df.loc[bad, "feedback_copied"].mean()
     assert df.loc[~bad, "outcome_resolved"].mean() > df.loc[bad, "outcome_resolved"].mean() + 0.2
     sla = df.groupby("seg_urgency")["outcome_sla_met"].mean()
@@ -200,15 +224,18 @@ def test_new_failure_theme_appears_at_onset() -> None:
     rated = rows[rows.feedback_rating.notna()]
     assert (rated.feedback_rating == "down").mean() > 0.6
     comments = rows.feedback_comment.dropna()
-    assert len(comments) > 5 and comments.str.contains(
-        "loyalty|fidelidad|Treuepunkte|fidélité").mean() > 0.8
+    assert (
+        len(comments) > 5
+        and comments.str.contains("loyalty|fidelidad|Treuepunkte|fidélité").mean() > 0.8
+    )
     assert rows.feedback_retried.mean() > 3 * df[~themed].feedback_retried.mean()
 
 
 def test_bias_disadvantages_free_tier_throughout() -> None:
     df = period("bias")
-    assert all(i.segment_key == "customer_tier" and i.segment_value == "free"
-               for i in incidents("bias"))
+    assert all(
+        i.segment_key == "customer_tier" and i.segment_value == "free" for i in incidents("bias")
+    )
     assert (df.truth_biased == (df.seg_customer_tier == "free")).all()
     free, paid = df[df.seg_customer_tier == "free"], df[df.seg_customer_tier != "free"]
     assert rate(free, "outcome_resolved") < rate(paid, "outcome_resolved") - 0.1
@@ -218,8 +245,10 @@ def test_bias_disadvantages_free_tier_throughout() -> None:
     assert down[free.index].mean() > 1.5 * down[paid.index].mean()
     first, last = df[df.day_index < 3], df[df.day_index >= DAYS - 3]
     for part in (first, last):  # systematic: present at the start and at the end
-        assert rate(part[part.seg_customer_tier == "free"], "outcome_resolved") < rate(
-            part[part.seg_customer_tier != "free"], "outcome_resolved") - 0.08
+        assert (
+            rate(part[part.seg_customer_tier == "free"], "outcome_resolved")
+            < rate(part[part.seg_customer_tier != "free"], "outcome_resolved") - 0.08
+        )
 
 
 def test_input_drift_shifts_mix_and_length() -> None:
@@ -250,8 +279,13 @@ def test_demo_combines_incidents_at_different_times() -> None:
     starts = {}
     for inc in incs:
         starts.setdefault(inc.kind, inc.start_day)
-    assert set(starts) == {"bias", "toxicity_burst", "new_failure_theme", "rollout_regression",
-                           "hallucination_spike"}
+    assert set(starts) == {
+        "bias",
+        "toxicity_burst",
+        "new_failure_theme",
+        "rollout_regression",
+        "hallucination_spike",
+    }
     assert len(set(starts.values())) == 5
     assert starts["rollout_regression"] == phase_start(2, 28) == 14
     df = period("demo")
@@ -260,14 +294,27 @@ def test_demo_combines_incidents_at_different_times() -> None:
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_every_scenario_generates_and_truth_columns_are_typed(scenario: str) -> None:
-    df = generate_day(START + dt.timedelta(days=5), 200, 3, scenario, start=START, days=DAYS,
-                      with_truth=True)
+    df = generate_day(
+        START + dt.timedelta(days=5), 200, 3, scenario, start=START, days=DAYS, with_truth=True
+    )
     assert len(df) > 100
-    for col in ("truth_hallucinated", "truth_toxic", "truth_pii", "truth_refusal",
-                "truth_biased", "truth_error"):
+    for col in (
+        "truth_hallucinated",
+        "truth_toxic",
+        "truth_pii",
+        "truth_refusal",
+        "truth_biased",
+        "truth_error",
+    ):
         assert df[col].dtype == bool
     assert set(df.truth_theme.dropna()) <= {
-        "hallucinated_policy", "refusal", "toxic_reply", "pii_leak", "app_error", THEME_NAME}
+        "hallucinated_policy",
+        "refusal",
+        "toxic_reply",
+        "pii_leak",
+        "app_error",
+        THEME_NAME,
+    }
     assert df["interaction_id"].is_unique
 
 
@@ -275,15 +322,48 @@ def test_generate_day_is_deterministic_and_raw_layout_matches_the_table_contract
     a = generate_day(START, 300, 9, "demo", layout="raw")
     b = generate_day(START, 300, 9, "demo", layout="raw")
     pd.testing.assert_frame_equal(a, b)
-    expected = ["day", "interaction_id", "timestamp", "query", "response", "conversation_id",
-                "turn", "user_id", "model_version", "prompt_version", "rollout_arm",
-                "traffic_share", "segment_json", "seg_queue", "seg_urgency", "seg_region",
-                "seg_language", "seg_channel", "seg_customer_tier", "context", "latency_ms",
-                "tokens_in", "tokens_out", "cost_usd", "feedback_rating", "feedback_comment",
-                "feedback_copied", "feedback_edited", "feedback_retried", "outcome_escalated",
-                "outcome_escalation_correct", "outcome_analyst_override", "outcome_resolved",
-                "outcome_sla_met", "outcome_incident_missed", "outcome_resolution_minutes",
-                "error", "extra_json", "source_file", "source_line"]
+    expected = [
+        "day",
+        "interaction_id",
+        "timestamp",
+        "query",
+        "response",
+        "conversation_id",
+        "turn",
+        "user_id",
+        "model_version",
+        "prompt_version",
+        "rollout_arm",
+        "traffic_share",
+        "segment_json",
+        "seg_queue",
+        "seg_urgency",
+        "seg_region",
+        "seg_language",
+        "seg_channel",
+        "seg_customer_tier",
+        "context",
+        "latency_ms",
+        "tokens_in",
+        "tokens_out",
+        "cost_usd",
+        "feedback_rating",
+        "feedback_comment",
+        "feedback_copied",
+        "feedback_edited",
+        "feedback_retried",
+        "outcome_escalated",
+        "outcome_escalation_correct",
+        "outcome_analyst_override",
+        "outcome_resolved",
+        "outcome_sla_met",
+        "outcome_incident_missed",
+        "outcome_resolution_minutes",
+        "error",
+        "extra_json",
+        "source_file",
+        "source_line",
+    ]
     assert list(a.columns) == expected
     assert (pd.to_datetime(a["day"]) == pd.Timestamp(START)).all()
     assert a["timestamp"].dt.tz is None and np.issubdtype(a["timestamp"].dtype, np.datetime64)

@@ -14,9 +14,13 @@ def test_replace_partition_is_idempotent_and_scoped(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "w.duckdb")
     d1, d2 = dt.date(2026, 10, 5), dt.date(2026, 10, 6)
     schema = {"day": "DATE", "x": "BIGINT", "s": "VARCHAR"}
-    wh.replace_partition("t", pd.DataFrame({"day": [d1, d1], "x": [1, 2], "s": ["a", "b"]}), d1, schema=schema)
+    wh.replace_partition(
+        "t", pd.DataFrame({"day": [d1, d1], "x": [1, 2], "s": ["a", "b"]}), d1, schema=schema
+    )
     wh.replace_partition("t", pd.DataFrame({"day": [d2], "x": [3], "s": ["c"]}), d2, schema=schema)
-    wh.replace_partition("t", pd.DataFrame({"day": [d1, d1], "x": [1, 2], "s": ["a", "b"]}), d1, schema=schema)
+    wh.replace_partition(
+        "t", pd.DataFrame({"day": [d1, d1], "x": [1, 2], "s": ["a", "b"]}), d1, schema=schema
+    )
     out = wh.query_df("SELECT day, x FROM t ORDER BY x")
     assert out["x"].tolist() == [1, 2, 3]
     assert wh.read_partition("t", d2)["s"].tolist() == ["c"]
@@ -24,10 +28,19 @@ def test_replace_partition_is_idempotent_and_scoped(tmp_path: Path) -> None:
 
 def test_empty_first_partition_creates_typed_table(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "w.duckdb")
-    wh.replace_partition("t", pd.DataFrame(columns=["day", "x"]), dt.date(2026, 1, 1),
-                         schema={"day": "DATE", "x": "DOUBLE"})
-    types = wh.query_df("SELECT column_name, data_type FROM information_schema.columns WHERE table_name='t'")
-    assert dict(zip(types.column_name, types.data_type, strict=True)) == {"day": "DATE", "x": "DOUBLE"}
+    wh.replace_partition(
+        "t",
+        pd.DataFrame(columns=["day", "x"]),
+        dt.date(2026, 1, 1),
+        schema={"day": "DATE", "x": "DOUBLE"},
+    )
+    types = wh.query_df(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name='t'"
+    )
+    assert dict(zip(types.column_name, types.data_type, strict=True)) == {
+        "day": "DATE",
+        "x": "DOUBLE",
+    }
 
 
 def test_new_columns_are_added(tmp_path: Path) -> None:
@@ -42,8 +55,12 @@ def test_extra_where_keeps_other_rows(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "w.duckdb")
     d = dt.date(2026, 1, 1)
     wh.replace_partition("t", pd.DataFrame({"day": [d, d], "kind": ["bias", "drift"]}), d)
-    wh.replace_partition("t", pd.DataFrame({"day": [d], "kind": ["threshold"]}), d,
-                         extra_where=("kind <> ?", ["bias"]))
+    wh.replace_partition(
+        "t",
+        pd.DataFrame({"day": [d], "kind": ["threshold"]}),
+        d,
+        extra_where=("kind <> ?", ["bias"]),
+    )
     assert sorted(wh.query_df("SELECT kind FROM t")["kind"]) == ["bias", "threshold"]
 
 

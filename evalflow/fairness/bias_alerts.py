@@ -20,6 +20,13 @@ at a weekly step:
   group or reference below ``min_group_size``) → carried open with its old
   ``last_seen`` (no data is not a recovery) and ``consecutive_days`` + 7.
 
+Intersections are folded into their parent group's alert when the parent explains them:
+``language×customer_tier=es×free`` firing on the same metric as ``customer_tier=free``,
+and not significantly worse than the rest of the free tier (one-sided Fisher test at
+``fairness.alpha``), is one line of the free tier's evidence, not an alert of its own.
+An intersection that is worse than its parent group stays an alert and says so. This
+keeps one bias (the free tier) one alert instead of one per language.
+
 Severity: ``high`` for judge-measured quality/safety metrics (judge pass rates,
 hallucination, toxicity) or a ratio beyond ``fairness.severe_ratio_bounds``
 (0.6 / 1.67 by default, or an infinite ratio against a zero reference rate); else
@@ -34,11 +41,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import fisher_exact
 
 from evalflow.alerts.common import COLUMNS as ALERT_COLUMNS
 from evalflow.alerts.common import make_alert_id
 from evalflow.config.settings import Settings
-from evalflow.fairness.schema import JUDGE_FAILURE_METRICS, PASS_RATE_PREFIX
+from evalflow.fairness.schema import INTERSECTION_SEP, JUDGE_FAILURE_METRICS, PASS_RATE_PREFIX
 
 KIND = "bias"
 WEEK_DAYS = 7
@@ -100,6 +108,86 @@ def evidence_text(
     )
 
 
+def _counts(r: dict[str, Any]) -> tuple[float, float] | None:
+    """(events, observations) behind a row's rate; None when unmeasured."""
+    rate, n = _num(r.get("rate")), _num(r.get("n"))
+    if rate is None or n is None or n <= 0:
+        return None
+    return rate * n, n
+
+
+def worse_than_parent(child: dict[str, Any], parent: dict[str, Any], alpha: float) -> float | None:
+    """One-sided p-value that the intersection is worse than the rest of its parent group.
+
+    The intersection is a subset of the parent, so it is compared with the parent's
+    other rows (parent minus child), on the adverse side of the metric's direction.
+    Returns None when the counts do not allow the comparison (the child is kept).
+    """
+    c, p = _counts(child), _counts(parent)
+    if c is None or p is None:
+        return None
+    rest_events, rest_n = p[0] - c[0], p[1] - c[1]
+    if rest_n < 1:
+        return None
+    table = [
+        [round(c[0]), round(c[1] - c[0])],
+        [max(round(rest_events), 0), max(round(rest_n - rest_events), 0)],
+    ]
+    direction = str(child.get("direction"))
+    alternative = {"lower": "greater", "higher": "less"}.get(direction, "two-sided")
+    return float(fisher_exact(table, alternative=alternative).pvalue)
+
+
+def fold_intersections(
+    firing: list[dict[str, Any]], alpha: float
+) -> tuple[list[dict[str, Any]], dict[str, list[str]], dict[str, str]]:
+    """Split firing rows into kept ones and intersections their parent group explains.
+
+    Returns the kept rows, per kept parent ``alert_id`` the evidence lines of the
+    intersections folded into it, and per folded ``alert_id`` its parent's label.
+    """
+    by_cell = {
+        (str(r["metric"]), str(r["attribute"]), str(r["group_value"])): r
+        for r in firing
+        if INTERSECTION_SEP not in str(r["attribute"])
+    }
+    kept: list[dict[str, Any]] = []
+    folded_into: dict[str, list[str]] = {}
+    parent_of: dict[str, str] = {}
+    for r in firing:
+        attribute = str(r["attribute"])
+        if INTERSECTION_SEP not in attribute:
+            kept.append(r)
+            continue
+        keys = attribute.split(INTERSECTION_SEP)
+        values = str(r["group_value"]).split(INTERSECTION_SEP)
+        parent = None
+        notes: list[str] = []
+        for key, value in zip(keys, values, strict=False):
+            candidate = by_cell.get((str(r["metric"]), key, value))
+            if candidate is None:
+                continue
+            pv = worse_than_parent(r, candidate, alpha)
+            if pv is not None and pv >= alpha:
+                parent = candidate
+                break
+            if pv is not None:
+                notes.append(
+                    f"worse than {key}={str(value)[:60]} as a whole "
+                    f"({_fmt_rate(_num(candidate.get('rate')))}), one-sided Fisher p={pv:.3g}"
+                )
+        if parent is None:
+            kept.append({**r, "_notes": notes})
+            continue
+        line = (
+            f"{attribute}={str(r['group_value'])[:120]} {_fmt_rate(_num(r.get('rate')))} "
+            f"(n={r['n']})"
+        )
+        folded_into.setdefault(parent["alert_id"], []).append(line)
+        parent_of[r["alert_id"]] = f"{parent['attribute']}={str(parent['group_value'])[:120]}"
+    return kept, folded_into, parent_of
+
+
 def _previous_open(previous: pd.DataFrame, sunday: dt.date) -> pd.DataFrame:
     if previous is None or previous.empty:
         return empty_alerts()
@@ -132,6 +220,7 @@ def build_bias_alerts(
     prev = _previous_open(previous, sunday).set_index("alert_id", drop=False)
     rows: list[dict[str, Any]] = []
     evaluated: set[str] = set()
+    parent_of: dict[str, str] = {}
     if not audit.empty:
         a = audit.copy()
         ids = [
@@ -142,7 +231,17 @@ def build_bias_alerts(
         significant = a["significant"].astype("boolean")
         evaluated = set(a.loc[significant.notna().to_numpy(bool), "alert_id"])
         firing = a[a["flagged"].astype(bool).to_numpy() & significant.fillna(False).to_numpy(bool)]
-        for r in firing.to_dict("records"):
+        kept, folded_into, parent_of = fold_intersections(firing.to_dict("records"), fs.alpha)
+        for r in kept:
+            evidence = evidence_text(r, week_start, sunday, fs.ratio_bounds)
+            if r.get("_notes"):
+                evidence += "; " + "; ".join(r["_notes"])
+            if folded_into.get(r["alert_id"]):
+                lines = sorted(folded_into[r["alert_id"]])
+                evidence += (
+                    f"; the same gap in {len(lines)} intersection(s) it explains "
+                    f"(folded into this alert): " + "; ".join(lines)
+                )
             carried = r["alert_id"] in prev.index
             p = prev.loc[r["alert_id"]] if carried else None
             rows.append(
@@ -164,7 +263,7 @@ def build_bias_alerts(
                     "segment_value": r["group_value"],
                     "observed": _num(r["rate"]),
                     "expected": _num(r["reference_rate"]),
-                    "evidence": evidence_text(r, week_start, sunday, fs.ratio_bounds),
+                    "evidence": evidence,
                     "consecutive_days": (
                         int(p["consecutive_days"]) + WEEK_DAYS if p is not None else WEEK_DAYS
                     ),
@@ -177,7 +276,14 @@ def build_bias_alerts(
             continue
         row = {c: p[c] for c in ALERT_COLUMNS}
         row["day"] = sunday
-        if alert_id in evaluated:
+        if alert_id in parent_of:
+            row["status"] = "resolved"
+            row["evidence"] = (
+                f"folded on {sunday} into the {parent_of[alert_id]} alert: the gap is its "
+                f"parent group's, not worse in this intersection (open {p['first_seen']}.."
+                f"{p['last_seen']}); last evidence: {p['evidence']}"
+            )
+        elif alert_id in evaluated:
             row["status"] = "resolved"
             row["evidence"] = (
                 f"resolved on {sunday}: no longer flagged and significant in the week "

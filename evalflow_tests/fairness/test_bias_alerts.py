@@ -91,13 +91,28 @@ def test_only_flagged_and_significant_findings_become_alerts() -> None:
     alerts = build_bias_alerts(audit, pd.DataFrame(), MONDAY, SETTINGS)
     assert list(alerts.columns) == list(ALERT_COLUMNS)
     findings = audit[audit["flagged"] & audit["significant"].fillna(False)]
-    assert len(alerts) == len(findings) > 0
-    assert set(alerts["alert_id"]) == {
+    ids = {
         expected_id(m, a, g)
         for m, a, g in zip(
             findings["metric"], findings["attribute"], findings["group_value"], strict=True
         )
     }
+    assert set(alerts["alert_id"]) <= ids
+    # Every finding is an alert, or an intersection named in its parent group's alert.
+    marginal = findings[~findings["attribute"].str.contains("×")]
+    assert len(marginal) and {
+        expected_id(m, a, g)
+        for m, a, g in zip(
+            marginal["metric"], marginal["attribute"], marginal["group_value"], strict=True
+        )
+    } <= set(alerts["alert_id"])
+    evidence = " ".join(alerts["evidence"])
+    for r in findings.to_dict("records"):
+        if expected_id(r["metric"], r["attribute"], r["group_value"]) not in set(
+            alerts["alert_id"]
+        ):
+            assert "×" in r["attribute"]
+            assert f"{r['attribute']}={r['group_value']} " in evidence
     assert (alerts["kind"] == "bias").all() and (alerts["status"] == "open").all()
     assert (alerts["day"] == SUNDAY).all() and (alerts["first_seen"] == SUNDAY).all()
     assert (alerts["last_seen"] == SUNDAY).all() and (alerts["consecutive_days"] == 7).all()
@@ -178,3 +193,49 @@ def test_lifecycle_carry_resolve_and_not_evaluated() -> None:
 def test_nothing_to_report() -> None:
     out = build_bias_alerts(pd.DataFrame(), pd.DataFrame(), MONDAY, SETTINGS)
     assert out.empty and list(out.columns) == list(ALERT_COLUMNS)
+
+
+def _cell(group: str, metric: str, rate: float, n: int, attribute: str) -> dict:
+    return audit_row(group, metric, rate, 0.1, attribute=attribute) | {"n": n}
+
+
+def test_an_intersection_its_parent_explains_is_folded_into_the_parent() -> None:
+    audit = frame(
+        _cell("free", "override_rate", 0.23, 2000, "customer_tier"),
+        _cell("es×free", "override_rate", 0.24, 400, "language×customer_tier"),
+        _cell("en×free", "override_rate", 0.22, 1200, "language×customer_tier"),
+    )
+    alerts = build_bias_alerts(audit, pd.DataFrame(), MONDAY, SETTINGS)
+    assert list(alerts["segment_value"]) == ["free"]
+    evidence = alerts["evidence"].iloc[0]
+    assert "2 intersection(s) it explains" in evidence
+    assert "language×customer_tier=es×free 24.0% (n=400)" in evidence
+    assert "language×customer_tier=en×free 22.0% (n=1200)" in evidence
+
+
+def test_an_intersection_worse_than_its_parent_stays_an_alert() -> None:
+    audit = frame(
+        _cell("free", "override_rate", 0.23, 2000, "customer_tier"),
+        _cell("de×free", "override_rate", 0.45, 300, "language×customer_tier"),
+        _cell("de×pro", "override_rate", 0.30, 300, "language×customer_tier"),  # no parent firing
+    )
+    alerts = build_bias_alerts(audit, pd.DataFrame(), MONDAY, SETTINGS).set_index("segment_value")
+    assert set(alerts.index) == {"free", "de×free", "de×pro"}
+    assert "worse than customer_tier=free as a whole (23.0%)" in alerts.loc["de×free", "evidence"]
+    assert "intersection(s) it explains" not in alerts.loc["free", "evidence"]
+    assert "worse than" not in alerts.loc["de×pro", "evidence"]
+
+
+def test_a_previously_open_intersection_now_explained_is_resolved_as_folded() -> None:
+    audit = frame(
+        _cell("free", "override_rate", 0.23, 2000, "customer_tier"),
+        _cell("es×free", "override_rate", 0.24, 400, "language×customer_tier"),
+    )
+    earlier = previous_alert("override_rate", "es×free") | {
+        "alert_id": expected_id("override_rate", "language×customer_tier", "es×free"),
+        "segment_key": "language×customer_tier",
+    }
+    alerts = build_bias_alerts(audit, pd.DataFrame([earlier]), MONDAY, SETTINGS)
+    folded = alerts.set_index("alert_id").loc[earlier["alert_id"]]
+    assert folded["status"] == "resolved"
+    assert "folded on 2026-10-11 into the customer_tier=free alert" in folded["evidence"]

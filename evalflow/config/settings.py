@@ -223,6 +223,11 @@ class DiscoverySettings(_Section):
     """Top-term Jaccard at or above which two themes are the same."""
     match_cosine: Fraction = 0.5
     """Centroid cosine (hashing space) at or above which two themes are the same."""
+    merge_jaccard: Fraction = 0.2
+    """Two coherent themes of one day are one theme split by KMeans if their top terms
+    overlap at least this much (Jaccard) ..."""
+    merge_cosine: Fraction = 0.4
+    """... and their centroids are at least this similar (cosine)."""
     emerging_days: Annotated[int, Field(ge=0)] = 2
     emerging_growth: Annotated[float, Field(gt=1.0)] = 2.0
     """Size at least this multiple of the trailing average marks a theme emerging."""

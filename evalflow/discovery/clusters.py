@@ -33,13 +33,14 @@ from evalflow.discovery.inputs import (
 from evalflow.discovery.textspace import (
     TOKEN_PATTERN,
     centroid_to_json,
+    cosine,
     distinctive_terms,
     fit_themes,
     make_label,
     normalize_text,
     sparse_centroids,
 )
-from evalflow.discovery.tracking import Theme, match_themes, theme_status
+from evalflow.discovery.tracking import Theme, jaccard, match_themes, theme_status
 
 ANOMALY_CLUSTER_ID = "anomalies"
 DOMINANT_REASON_SHARE = 0.2
@@ -101,6 +102,9 @@ def empty_frame(columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
 
 
 LABEL_TERMS = 3
+COHERENT = 0.5
+"""Coherence at which a theme is about its label (below: a mixed group); only coherent
+themes are merged (``split_themes``), so a catch-all never swallows a real theme."""
 """Terms in a theme's label (``textspace.make_label``), the ones coherence is measured on."""
 
 
@@ -129,6 +133,40 @@ def label_coherence(docs: pd.Series, terms: list[str]) -> float | None:
     )
     hits = vec.transform(docs.fillna("").astype(str).tolist())
     return float((np.asarray(hits.sum(axis=1)).ravel() > 0).mean())
+
+
+def split_themes(
+    terms: dict[int, list[str]],
+    centroids: dict[int, dict[int, float]],
+    coherence: dict[int, float | None],
+    settings: DiscoverySettings,
+) -> dict[int, int]:
+    """Groups of one day that are one theme KMeans split in two; ``{group: representative}``.
+
+    KMeans picks k by silhouette, and on a few hundred failing rows it often cuts one
+    theme along its phrasings ("how do I transfer my loyalty points" / "my points
+    transfer has been pending"). Two coherent groups whose top terms overlap
+    (``merge_jaccard``) and whose centroids are close (``merge_cosine``) are joined,
+    transitively; the representative is the smallest group key. Both tests are needed:
+    shared generic terms alone ("account") or similar phrasing alone does not merge.
+    """
+    keys = sorted(k for k, c in coherence.items() if c is not None and c >= COHERENT)
+    parent = {k: k for k in terms}
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            if jaccard(tuple(terms.get(a, [])), tuple(terms.get(b, []))) < settings.merge_jaccard:
+                continue
+            if cosine(centroids.get(a, {}), centroids.get(b, {})) < settings.merge_cosine:
+                continue
+            ra, rb = root(a), root(b)
+            parent[max(ra, rb)] = min(ra, rb)
+    return {k: root(k) for k in parent}
 
 
 def label_terms(label: str, terms: tuple[str, ...]) -> list[str]:
@@ -281,6 +319,29 @@ def _themes(
         query_docs[fit_mask], labels[fit_mask], background, settings.top_terms
     )
     centroids = sparse_centroids(x_fit, labels_u[fit_codes])
+    member_docs = normalize_text(_docs(ids, text, with_comment=True))
+    coherence = {
+        g: label_coherence(member_docs[labels == g], label_terms(make_label(t), tuple(t)))
+        for g, t in terms.items()
+        if g in keep
+    }
+    merged = split_themes(
+        {g: t for g, t in terms.items() if g in keep}, centroids, coherence, settings
+    )
+    if any(g != r for g, r in merged.items()):
+        # One theme KMeans split: relabel, then describe the joined groups afresh.
+        # Distances stay those to each row's own KMeans centre (examples' order).
+        remap = np.arange(max(int(labels_u.max()), max(merged)) + 1)
+        for g, r in merged.items():
+            remap[g] = r
+        labels_u = remap[labels_u]
+        labels = labels_u[codes]
+        sizes = pd.Series(labels).value_counts()
+        keep = {merged[g] for g in keep}
+        terms = distinctive_terms(
+            query_docs[fit_mask], labels[fit_mask], background, settings.top_terms
+        )
+        centroids = sparse_centroids(x_fit, labels_u[fit_codes])
 
     themes: list[Theme] = []
     for g in sorted(keep):
@@ -307,7 +368,6 @@ def _themes(
         tolerance=settings.trend_tolerance,
     )
     rows, members = [], []
-    member_docs = normalize_text(_docs(ids, text, with_comment=True))
     for th in themes:
         m = matches[th.key]
         mask = labels == th.key

@@ -101,7 +101,7 @@ def run_range(
     quiet: bool = False,
     after_day: Callable[[dt.date], None] | None = None,
 ) -> list[str]:
-    """Materialise every daily partition in the range, then the whole weeks inside it.
+    """Materialise every daily partition in the range, each whole week after its Sunday.
 
     Runs execute in this process (one DuckDB writer) but are recorded in the
     project's Dagster instance, so they show in the UI. Returns failure messages.
@@ -143,16 +143,32 @@ def run_range(
         if status != "ok":
             failures.append(f"{job_name} {key}: {status}{extra if not quiet else ''}")
 
+    has_weekly = any(j.name == WEEKLY_JOB for j in defs.jobs or [])
+    for job_name, key in run_plan(start, end, weekly=has_weekly):
+        _run(job_name, key)
+        if job_name == DAILY_JOB and after_day is not None:
+            after_day(dt.date.fromisoformat(key))
+    return failures
+
+
+def run_plan(start: dt.date, end: dt.date, weekly: bool = True) -> list[tuple[str, str]]:
+    """(job, partition) in the order the schedules would have run them.
+
+    Every day in order; a whole week's audit right after its Sunday, so the following
+    days' issue lists and reports see its findings (as in production, where the weekly
+    schedule runs on Monday).
+    """
+    from evalflow.orchestration.jobs import DAILY_JOB, WEEKLY_JOB
+
+    week_after = {m + dt.timedelta(days=6): m for m in _weeks_within(start, end)}
+    plan: list[tuple[str, str]] = []
     day = start
     while day <= end:
-        _run(DAILY_JOB, day.isoformat())
-        if after_day is not None:
-            after_day(day)
+        plan.append((DAILY_JOB, day.isoformat()))
+        if weekly and day in week_after:
+            plan.append((WEEKLY_JOB, week_after[day].isoformat()))
         day += dt.timedelta(days=1)
-    if any(j.name == WEEKLY_JOB for j in defs.jobs or []):
-        for monday in _weeks_within(start, end):
-            _run(WEEKLY_JOB, monday.isoformat())
-    return failures
+    return plan
 
 
 def _summary(paths: Paths) -> list[str]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from evalflow.cli import _weeks_within, main
+from evalflow.cli import _weeks_within, main, run_plan
 from evalflow.config import Paths
 
 
@@ -39,3 +39,20 @@ def test_weeks_within_whole_weeks_only() -> None:
         "2026-10-26",
     ]
     assert _weeks_within(dt.date(2026, 10, 6), dt.date(2026, 10, 12)) == []
+
+
+def test_run_plan_audits_each_whole_week_right_after_its_sunday() -> None:
+    import datetime as dt
+
+    plan = run_plan(dt.date(2026, 10, 8), dt.date(2026, 10, 20))
+    keys = [f"{job}:{key}" for job, key in plan]
+    assert keys[0] == "daily_evaluation:2026-10-08"
+    assert [k for k in keys if k.startswith("weekly")] == ["weekly_audit:2026-10-12"]
+    sunday = keys.index("daily_evaluation:2026-10-18")
+    assert keys[sunday + 1] == "weekly_audit:2026-10-12"
+    assert keys[sunday + 2] == "daily_evaluation:2026-10-19"
+    assert sum(k.startswith("daily") for k in keys) == 13
+    assert all(
+        j == "daily_evaluation"
+        for j, _ in run_plan(dt.date(2026, 10, 12), dt.date(2026, 10, 18), weekly=False)
+    )

@@ -42,6 +42,7 @@ import pandas as pd
 
 from evalflow.config.settings import Settings
 from evalflow.discovery.clusters import DOMINANT_REASON_SHARE, empty_frame
+from evalflow.fairness.bias_alerts import fold_intersections
 
 PRIORITY_COLUMNS: dict[str, tuple[str, str]] = {
     "day": ("DATE", "UTC day (partition)"),
@@ -580,7 +581,7 @@ def _fairness_rows(
     day: dt.date,
     settings: Settings,
 ) -> list[dict]:
-    """Flagged audit rows not already reported as bias alerts."""
+    """Flagged audit rows not already reported as bias alerts, nor explained by a parent."""
     if fairness is None or fairness.empty:
         return []
     ps = settings.priorities
@@ -591,9 +592,16 @@ def _fairness_rows(
     totals = f.groupby(["attribute", "metric"])["n"].transform("sum")
     f["_share"] = f["n"] / totals.where(totals > 0)
     f = f[f["flagged"].astype("boolean").fillna(False).astype(bool)]
+    flagged = [
+        {**r, "alert_id": fairness_issue_id(r["attribute"], r["group_value"], r["metric"])}
+        for r in f.to_dict("records")
+    ]
+    # An intersection its flagged parent group explains is the parent's gap (as in the
+    # bias alerts), not an issue of its own.
+    kept, _, _ = fold_intersections(flagged, settings.fairness.alpha)
     rows = []
-    for r in f.to_dict("records"):
-        issue_id = fairness_issue_id(r["attribute"], r["group_value"], r["metric"])
+    for r in kept:
+        issue_id = r["alert_id"]
         if issue_id in seen:
             continue
         rate, ref = _num(r.get("rate")), _num(r.get("reference_rate"))

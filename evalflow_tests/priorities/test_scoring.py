@@ -231,6 +231,23 @@ def test_fairness_gaps_from_audit_and_bias_alerts() -> None:
     both = score(fairness=audit, bias=bias)
     assert len(both) == 1 and both.index[0] == fid and both.iloc[0]["source"] == "fairness"
 
+    # An intersection its flagged parent explains is the parent's gap, not a second issue;
+    # one worse than its parent is listed.
+    def cross(group: str, n: int, rate: float) -> dict:
+        return audit[0] | {
+            "attribute": "language×customer_tier",
+            "group_value": group,
+            "reference_group": "en×pro",
+            "n": n,
+            "rate": rate,
+            "direction": "higher",
+        }
+
+    audit[0] |= {"n": 400, "rate": 0.5, "direction": "higher"}
+    nested = score(fairness=[*audit, cross("es×free", 100, 0.48), cross("es×pro", 100, 0.2)])
+    listed = set(nested["segment_value"])
+    assert "es" in listed and "es×pro" in listed and "es×free" not in listed
+
 
 def test_first_seen_carried_and_no_sources() -> None:
     out = score(clusters=[cluster_row()], first_seen={"cluster:cl-abc": D - dt.timedelta(days=9)})

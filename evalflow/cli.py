@@ -214,7 +214,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     paths = Paths.from_env()
     ensure_home(paths)
     end = DEMO_START + dt.timedelta(days=DEMO_DAYS - 1)
-    print(f"evalflow demo: {DEMO_DAYS} days x ~{DEMO_PER_DAY} interactions into {paths.home}")
+    print(f"evalflow demo: {DEMO_DAYS} days x ~{args.per_day} interactions into {paths.home}")
     cmd_simulate(
         argparse.Namespace(
             start=DEMO_START,

@@ -83,6 +83,11 @@ def numeric_sample(wh: Warehouse, start: dt.date, end: dt.date, max_rows: int) -
     """Query/response lengths and latency of at most ``max_rows`` rows of ``start..end``.
 
     Ordered by a hash of the interaction id: a deterministic, unbiased subsample.
+    Sorting a 28-day window (28M rows at production scale) and measuring every text
+    first is what made this the slowest read of the alerts stage, so rows whose hash
+    lies above a cut-off expected to keep ``OVERSAMPLE`` × ``max_rows`` of them are
+    dropped before the sort. The smallest hashes all lie below the cut-off, so the
+    result is the same rows; when the cut-off keeps too few, the full sort runs.
     """
     cols = table_columns(wh, "raw_interactions")
     if not cols:
@@ -94,11 +99,31 @@ def numeric_sample(wh: Warehouse, start: dt.date, end: dt.date, max_rows: int) -
         if "latency_ms" in cols
         else "NULL AS latency_ms",
     ]
-    return wh.query_df(
-        f"SELECT {', '.join(select)} FROM raw_interactions WHERE day BETWEEN ? AND ? "
-        f"ORDER BY hash(interaction_id) LIMIT ?",
-        [start, end, int(max_rows)],
+    query = (
+        f"SELECT {', '.join(select)} FROM raw_interactions WHERE day BETWEEN ? AND ? {{cut}}"
+        f"ORDER BY hash(interaction_id) LIMIT ?"
     )
+    total = int(
+        wh.query_df(
+            "SELECT count(*) AS n FROM raw_interactions WHERE day BETWEEN ? AND ?", [start, end]
+        )["n"].iloc[0]
+    )
+    if total > OVERSAMPLE * max_rows:
+        cutoff = int(HASH_SPACE * OVERSAMPLE * max_rows / total)
+        sample = wh.query_df(
+            query.format(cut="AND hash(interaction_id) < ? "),
+            [start, end, cutoff, int(max_rows)],
+        )
+        if len(sample) == max_rows:
+            return sample
+    return wh.query_df(query.format(cut=""), [start, end, int(max_rows)])
+
+
+OVERSAMPLE = 1.5
+"""Expected rows kept by the hash cut-off, per row wanted (a shortfall is ~10 SDs away at
+50k rows)."""
+HASH_SPACE = 2**64
+"""DuckDB's ``hash`` is a UBIGINT, uniform over this range."""
 
 
 ARM_COLUMNS: tuple[str, ...] = ("model_version", "rollout_arm")

@@ -28,6 +28,7 @@ STAGE_BENCHMARKS: dict[str, list[str]] = {
     "evalflow.judges.bench": [],
     "evalflow.judges.benchmark": [],  # heuristic judges vs human labels -> docs/judges.md
     "evalflow.kpis.bench": ["100000", "3"] if QUICK else ["1000000", "28"],
+    "evalflow.alerts.bench": ["50000", "10"] if QUICK else ["1000000", "28"],
 }
 
 

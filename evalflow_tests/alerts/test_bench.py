@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from evalflow.alerts.bench import AFTER, END, START, bench, default_shifts
+from evalflow.alerts.bench import AFTER, END, START, bench, default_shifts, write_benchmark_doc
 
 REAL_DOC = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 STEPS = (
@@ -35,7 +35,7 @@ def test_bench_tiny_run_flags_injected_days_and_writes_only_its_section(tmp_path
     before = doc.read_text(encoding="utf-8")
     before_outside = before.split(START)[0] + (before.split(END)[1] if END in before else "")
 
-    result = bench(5_000, 9, doc=doc)
+    result = bench(5_000, 8, doc=doc)
 
     for step in STEPS:
         figures = result[step]
@@ -44,10 +44,13 @@ def test_bench_tiny_run_flags_injected_days_and_writes_only_its_section(tmp_path
     assert result["daily_s"]["total"] > 0
     assert all(v > 0 for v in result["peak_rss_mb"].values())
     assert result["kpi_rows_per_day"] > 0
-    assert len(result["alerts_per_day"]) == 9
-    assert set(result["read_breakdown_last_day"]) >= {"mix_counts", "signal_rates"}
+    assert len(result["alerts_per_day"]) == 8
+    breakdown = result["read_breakdown_last_day"]
+    assert set(breakdown) >= {"mix_counts", "signal_rates", "numeric_sample (28-day baseline)"}
+    assert all(v["s"] >= 0 and v["peak_mb"] > 0 for v in breakdown.values())
+    assert result["capped_read_last_day"]["peak_mb"] > 0
 
-    shifts = default_shifts(9)
+    shifts = default_shifts(8)
     assert len(result["shifts_flagged"]) == len(shifts) == 2
     for shift, flagged in zip(shifts, result["shifts_flagged"], strict=True):
         assert flagged["alerts"] >= 1, flagged
@@ -67,6 +70,8 @@ def test_bench_tiny_run_flags_injected_days_and_writes_only_its_section(tmp_path
     if AFTER in before:
         assert text.index(AFTER) < text.index(START)
 
-    bench(5_000, 3, doc=doc, shifts=[])  # rerun replaces the section, never duplicates it
+    # A rerun replaces the section, never duplicates it.
+    write_benchmark_doc({**result, "n_per_day": 7_000}, doc)
     again = doc.read_text(encoding="utf-8")
-    assert again.count(START) == 1 and "3 days × 5,000" in again
+    assert again.count(START) == 1 and "7,000 interactions" in again
+    assert "5,000 interactions" not in again

@@ -10,28 +10,14 @@ import datetime as dt
 
 import pandas as pd
 
+from evalflow.alerts.common import COLUMNS as ALERT_COLUMNS
 from evalflow.config.settings import Settings
 from evalflow.discovery.inputs import load_day_frame, table_columns
 from evalflow.orchestration.metadata import duckdb_types
 from evalflow.priorities.scoring import PRIORITY_COLUMNS, compute_issue_priorities
 from evalflow.storage.warehouse import Warehouse, ident
 
-ALERT_FIELDS = [
-    "alert_id",
-    "day",
-    "first_seen",
-    "last_seen",
-    "kind",
-    "severity",
-    "metric",
-    "segment_key",
-    "segment_value",
-    "observed",
-    "expected",
-    "evidence",
-    "consecutive_days",
-    "status",
-]
+ALERT_FIELDS = list(ALERT_COLUMNS)
 
 
 def _select(con_cols: list[str], wanted: list[str]) -> str:

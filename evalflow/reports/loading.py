@@ -18,39 +18,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from evalflow.alerts.common import COLUMNS as ALERT_COLUMNS
 from evalflow.config.settings import Settings
+from evalflow.kpis.metrics import COLUMNS as KPI_COLUMNS
 from evalflow.reports.model import json_list
 from evalflow.storage.warehouse import Warehouse, ident
 
-KPI_FIELDS = [
-    "day",
-    "segment_key",
-    "segment_value",
-    "metric",
-    "value",
-    "ci_low",
-    "ci_high",
-    "se",
-    "n",
-    "estimator",
-    "low_count",
-]
-ALERT_FIELDS = [
-    "alert_id",
-    "day",
-    "first_seen",
-    "last_seen",
-    "kind",
-    "severity",
-    "metric",
-    "segment_key",
-    "segment_value",
-    "observed",
-    "expected",
-    "evidence",
-    "consecutive_days",
-    "status",
-]
+KPI_FIELDS = list(KPI_COLUMNS)
+ALERT_FIELDS = list(ALERT_COLUMNS)
 ROLLOUT_FIELDS = [
     "day",
     "treatment_version",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import dagster as dg
 import pandas as pd
 
+from evalflow.kpis.metrics import COLUMNS as KPI_COLUMNS
 from evalflow.orchestration.metadata import duckdb_types, md_preview, table_metadata
 from evalflow.partitions import daily_partitions, day_of, week_days, weekly_partitions
 from evalflow.resources import EvalflowResource
@@ -24,21 +25,7 @@ def _arm_counts(wh: Warehouse, start: dt.date, end: dt.date) -> pd.DataFrame:
 def _kpis(wh: Warehouse, start: dt.date, end: dt.date, keys: Sequence[str]) -> pd.DataFrame:
     """segment_kpis rows of some cells over a day range (small: a few hundred per day)."""
     if not wh.table_exists("segment_kpis"):
-        return pd.DataFrame(
-            columns=[
-                "day",
-                "segment_key",
-                "segment_value",
-                "metric",
-                "value",
-                "ci_low",
-                "ci_high",
-                "se",
-                "n",
-                "estimator",
-                "low_count",
-            ]
-        )
+        return pd.DataFrame(columns=list(KPI_COLUMNS))
     df = wh.read_range("segment_kpis", start, end)
     return df[df["segment_key"].isin(list(keys))]
 

@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from evalflow.judges.schema import verdict_of
 from evalflow.judges.text import (
     bigrams,
     content_terms,
@@ -46,11 +47,18 @@ THRESHOLDS: dict[str, float] = {
 
 @dataclass(frozen=True)
 class HeuristicVerdict:
+    """``passed=None`` with ``status='ok'`` means *uncertain*: the judge looked and found no
+    evidence either way, so the row is unmeasured in KPIs rather than a guessed verdict."""
+
     score: float | None
     passed: bool | None
     label: str
     rationale: str
     status: str = "ok"
+
+    @property
+    def verdict(self) -> str | None:
+        return verdict_of(self.status, self.passed)
 
 
 @dataclass(frozen=True)

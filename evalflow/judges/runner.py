@@ -44,7 +44,13 @@ from evalflow.judges.prompting import (
     load_prompt,
 )
 from evalflow.judges.redaction import redact_pii
-from evalflow.judges.schema import CACHE_COLUMNS, CALL_COLUMNS, COLUMNS, CORE_CRITERIA
+from evalflow.judges.schema import (
+    CACHE_COLUMNS,
+    CALL_COLUMNS,
+    COLUMNS,
+    CORE_CRITERIA,
+    verdict_of,
+)
 from evalflow.judges.store import read_cache, read_inputs, write_results
 from evalflow.storage.warehouse import Warehouse
 
@@ -289,6 +295,7 @@ def _base_row(
         "status": "ok",
         "score": None,
         "passed": None,
+        "verdict": None,
         "label": None,
         "rationale": None,
         "content_hash": None,
@@ -372,7 +379,11 @@ def judge_heuristic(items: Sequence[Item], settings: JudgeSettings, day: dt.date
             row["latency_ms"] = (time.perf_counter() - started) * 1000.0
             row.update(status=v.status, label=v.label, rationale=v.rationale)
             if v.status == "ok":
-                row.update(score=float(v.score), passed=bool(v.passed))  # type: ignore[arg-type]
+                row.update(
+                    score=None if v.score is None else float(v.score),
+                    passed=None if v.passed is None else bool(v.passed),
+                    verdict=v.verdict,
+                )
             rows.append(row)
     return JudgeRun(
         scores=_frame(rows, COLUMNS),
@@ -459,6 +470,7 @@ def judge_openai(
             status=res.status,
             score=res.score,
             passed=res.passed,
+            verdict=verdict_of(res.status, res.passed),
             label=res.label,
             rationale=res.rationale,
             error=res.error,
@@ -498,6 +510,7 @@ def judge_openai(
                 status="ok",
                 score=float(hit["score"]),
                 passed=bool(hit["passed"]),
+                verdict=verdict_of("ok", bool(hit["passed"])),
                 label=hit["label"],
                 rationale=hit["rationale"],
                 cached=True,

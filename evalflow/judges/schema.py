@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 CORE_CRITERIA = ("faithfulness", "relevance", "safety", "helpfulness")
 STATUSES = ("ok", "error", "over_budget", "not_applicable")
+VERDICTS = ("pass", "fail", "uncertain")
 
 COLUMNS: dict[str, tuple[str, str]] = {
     "day": ("DATE", "UTC day of the judged interaction (the partition)"),
@@ -23,7 +24,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "judge_version": ("VARCHAR", "criterion + prompt/heuristic version + hash of its text"),
     "status": ("VARCHAR", "ok | error | over_budget | not_applicable"),
     "score": ("DOUBLE", "0-1, higher is better; NULL unless status = ok"),
-    "passed": ("BOOLEAN", "score meets the criterion's threshold; NULL unless status = ok"),
+    "passed": (
+        "BOOLEAN",
+        "the judge found evidence either way; NULL unless status = ok and verdict != uncertain",
+    ),
+    "verdict": (
+        "VARCHAR",
+        "pass | fail | uncertain (no evidence either way: unmeasured in KPIs, reviewed first);"
+        " NULL unless status = ok",
+    ),
     "label": ("VARCHAR", "short verdict label from the judge"),
     "rationale": ("VARCHAR", "why, in one or two sentences (or why not judged)"),
     "content_hash": ("VARCHAR", "sha256 of the redacted inputs the judge saw"),
@@ -77,6 +86,15 @@ CACHE_COLUMNS: dict[str, tuple[str, str]] = {
     "created_at": ("TIMESTAMP", ""),
 }
 CACHE_KEY = ("content_hash", "criterion", "judge_version", "model", "sample")
+
+
+def verdict_of(status: str, passed: bool | None) -> str | None:
+    """The three-way verdict of a judged row: NULL unless judged, ``uncertain`` when no evidence."""
+    if status != "ok":
+        return None
+    if passed is None:
+        return "uncertain"
+    return "pass" if passed else "fail"
 
 
 class JudgeVerdict(BaseModel):

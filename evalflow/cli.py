@@ -70,15 +70,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     paths = Paths.from_env()
     out = Path(args.out).resolve() if args.out else paths.landing
     out.mkdir(parents=True, exist_ok=True)
-    summary = simulate(
-        start=args.start,
-        days=args.days,
-        per_day=args.per_day,
-        seed=args.seed,
-        scenario=args.scenario,
-        out_dir=out,
-    )
-    print(f"simulated {args.days} day(s) of '{args.scenario}' traffic into {out}")
+    try:
+        summary = simulate(
+            start=args.start,
+            days=args.days,
+            per_day=args.per_day,
+            seed=args.seed,
+            scenario=args.scenario,
+            out_dir=out,
+            style=args.style,
+        )
+    except ValueError as err:  # a scenario the style does not define
+        raise UserError(str(err)) from None
+    print(f"simulated {args.days} day(s) of '{args.scenario}' {args.style} traffic into {out}")
     print(f"  {summary}")
     print(f"  ground truth (never read by the pipeline): {out / '_truth'}")
     return 0
@@ -290,6 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--per-day", type=_positive, required=True)
     sim.add_argument("--seed", type=int, required=True)
     sim.add_argument("--scenario", default="demo")
+    sim.add_argument(
+        "--style",
+        default="support",
+        choices=["support", "chat"],
+        help="support copilot traffic (default) or open-domain chat with paraphrased answers",
+    )
     sim.add_argument("--out", default=None, help="folder (default $EVALFLOW_HOME/landing)")
     sim.set_defaults(func=cmd_simulate)
 

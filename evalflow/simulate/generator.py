@@ -342,6 +342,7 @@ class Period:
     per_day: int
     seed: int
     scenario: str = "demo"
+    style: str = "support"
     incidents: list[Incident] = field(init=False)
     _users: Users | None = field(default=None, init=False, repr=False)
 

@@ -63,6 +63,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from evalflow.simulate.chat import chat_incidents, generate_chat
 from evalflow.simulate.generator import DayBatch, Period, generate
 from evalflow.simulate.scenarios import BIAS_KEY, BIAS_VALUE, PHASES, SCENARIOS, phase_start
 from evalflow.simulate.writer import Format, inject_malformed, write_table
@@ -147,18 +148,20 @@ def simulate(
     out_dir: Path | None = None,
     dirty: bool = False,
     max_rows_per_file: int = MAX_ROWS_PER_FILE,
+    style: str = "support",
 ) -> SimulationSummary:
     """Write ``days`` days of synthetic copilot logs to ``out_dir`` and the truth beside them.
 
     Same arguments, same bytes: every random draw comes from ``seed`` and the day.
     ``dirty`` adds a handful of malformed JSONL lines (listed in the manifest) to
-    exercise the quarantine; by default every line is a valid record.
+    exercise the quarantine; by default every line is a valid record. ``style`` is
+    ``support`` (the copilot) or ``chat`` (open-domain chat, see ``simulate/chat.py``).
     """
     if out_dir is None:
         raise ValueError("out_dir is required (the landing folder to write into)")
     began = time.perf_counter()
     out_dir = Path(out_dir)
-    period = Period(start, days, per_day, seed, scenario)
+    period = _period(start, days, per_day, seed, scenario, style)
     _clear_previous(out_dir, period)
     truth_dir = out_dir / TRUTH_FOLDER
     (truth_dir / "interactions").mkdir(parents=True, exist_ok=True)
@@ -168,7 +171,7 @@ def simulate(
     carried: pa.Table | None = None
     totals = {"interactions": 0, "lines": 0, "duplicates": 0, "late": 0}
     for i in range(days):
-        batch = generate(period, i)
+        batch = generate_chat(period, i) if style == "chat" else generate(period, i)
         day = batch.day
         rng = np.random.default_rng(np.random.SeedSequence([seed, day.toordinal(), 2]))
         n = batch.records.num_rows
@@ -247,6 +250,26 @@ def simulate(
     )
 
 
+STYLES = ("support", "chat")
+CHAT_DESCRIPTION = (
+    "Open-domain chat from three bots (aria, bolt, echo): paraphrased answers, no outcomes, "
+    "thumbs on a minority of turns, one degenerate bot."
+)
+
+
+def _period(
+    start: dt.date, days: int, per_day: int, seed: int, scenario: str, style: str
+) -> Period:
+    """The simulated period in the requested traffic style (its incidents follow the style)."""
+    if style not in STYLES:
+        raise ValueError(f"unknown style {style!r}; choose one of: {', '.join(STYLES)}")
+    period = Period(start, days, per_day, seed, scenario)
+    period.style = style
+    if style == "chat":
+        period.incidents = chat_incidents(scenario, days)
+    return period
+
+
 def _write_truth(truth_dir: Path, batch: DayBatch, late: np.ndarray, resend: np.ndarray) -> None:
     truth = batch.truth.append_column("late", pa.array(late)).append_column(
         "resends", pa.array(resend.astype(np.int32) * (~late))
@@ -278,7 +301,10 @@ def _write_manifest(
             )
     manifest = {
         "scenario": period.scenario,
-        "description": SCENARIOS[period.scenario].description,
+        "style": period.style,
+        "description": (
+            CHAT_DESCRIPTION if period.style == "chat" else SCENARIOS[period.scenario].description
+        ),
         "start": period.start.isoformat(),
         "days": period.days,
         "per_day": period.per_day,

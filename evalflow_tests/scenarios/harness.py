@@ -152,26 +152,30 @@ def run_scenario(
     seed: int = 11,
     config: dict[str, Any] | None = None,
     start: dt.date = START,
+    style: str = "support",
+    settings: dict[str, Any] | None = None,
 ) -> ScenarioRun:
     """Simulate ``scenario`` into a fresh home under ``root`` and materialise every day.
 
     ``config`` overrides top-level sections of the default configuration (merged
     one level deep), for scenarios that need it; the default is the committed file.
+    ``settings`` replaces the whole configuration (for a traffic style with other segments).
     """
     import time
 
     import yaml
 
-    home = root / scenario
+    home = root / f"{style}-{scenario}"
     if home.exists():
         shutil.rmtree(home)
     (home / "dagster_home").mkdir(parents=True)
-    settings = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    if settings is None:
+        settings = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     for section, values in (config or {}).items():
         settings[section] = {**settings.get(section, {}), **values}
     (home / "evalflow.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
     began = time.perf_counter()
-    simulate(start, days, per_day, seed, scenario, out_dir=home / "landing")
+    simulate(start, days, per_day, seed, scenario, out_dir=home / "landing", style=style)
     run = ScenarioRun(
         home,
         scenario,

@@ -27,6 +27,8 @@ STAGE_BENCHMARKS: dict[str, list[str]] = {
     "evalflow.sampling.bench": ["--write"],
     "evalflow.judges.bench": [],
     "evalflow.judges.benchmark": [],  # heuristic judges vs human labels -> docs/judges.md
+    # every judge on every shared set beside word-overlap / TF-IDF / bad-word baselines
+    "evalflow_tests.benchmarks.judges_vs_humans": [],
     "evalflow.kpis.bench": ["100000", "3"] if QUICK else ["1000000", "28"],
     "evalflow.alerts.bench": ["50000", "10"] if QUICK else ["1000000", "28"],
 }

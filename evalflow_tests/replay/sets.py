@@ -167,3 +167,32 @@ def wikiqa_rows() -> Iterator[RelevancePair]:
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
             yield RelevancePair(row["question"], row["sentence"], row["label"].strip() == "1")
+
+
+@dataclass(frozen=True)
+class Comment:
+    text: str
+    toxic: bool
+
+
+def surge_rows() -> Iterator[Comment]:
+    """surge-ai toxicity: social-media comments labelled Toxic / Not Toxic."""
+    path = locate("surge_toxicity", "toxicity_en.csv")
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            yield Comment(row["text"], row["is_toxic"].strip() == "Toxic")
+
+
+def halueval_general_rows() -> Iterator[Grounded]:
+    """HaluEval general: ChatGPT answers with human hallucination labels and no context."""
+    path = locate("halueval_general", "general_data.jsonl")
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            yield Grounded(
+                "halueval_general",
+                str(row["user_query"]),
+                "",
+                str(row["chatgpt_response"]),
+                faithful=str(row["hallucination"]).strip().lower() != "yes",
+            )

@@ -101,3 +101,10 @@ def test_an_incident_day_is_a_readable_list(demo: ScenarioRun, alerts: pd.DataFr
         for d in pd.date_range(i["start_day"], i["end_day"] + dt.timedelta(days=1)).date
     }
     assert set(critical["day"]) <= burst, critical[["day", "metric", "segment_key"]].to_string()
+
+
+def test_every_stored_table_matches_the_catalogue(demo: ScenarioRun) -> None:
+    """What the assets wrote is what evalflow/storage/catalog.py (and docs/tables.md) say."""
+    from evalflow_tests.storage.contracts import catalogue_mismatches
+
+    assert catalogue_mismatches(demo.database) == []

@@ -35,6 +35,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -321,24 +322,38 @@ def cluster_improvement(
     return "prompt_optimisation", why
 
 
+DOMINANT_SHARE = 0.5
+"""A theme is pinned to a segment value only when that value holds at least half its rows."""
+
+
 def _dominant_segment(
-    segment_mix: object, weights: dict[str, dict[str, float]]
+    segment_mix: object, weights: dict[str, dict[str, float]], segments: Sequence[str] = ()
 ) -> tuple[str | None, str | None, float]:
-    """The (key, value) behind the theme's business weight, and that weight."""
+    """The (key, value) a theme concentrates in, with the business weight it carries.
+
+    Only the configured segment keys (and those with business weights) are looked at,
+    and a value counts only when it holds ``DOMINANT_SHARE`` of the theme's rows: a
+    theme spread over every queue is not "a billing issue". Of several, the highest
+    weight wins, then the larger share.
+    """
     try:
         mix = json.loads(segment_mix) if isinstance(segment_mix, str) else {}
     except json.JSONDecodeError:
         mix = {}
     best: tuple[str | None, str | None, float] = (None, None, 1.0)
-    keys = list(weights) + [k for k in ("queue",) if k not in weights]
-    for key in keys:
-        counts = mix.get(key) or {}
-        if not counts:
+    best_share = 0.0
+    for key in dict.fromkeys([*weights, *segments]):
+        counts = {str(v): float(n) for v, n in (mix.get(key) or {}).items()}
+        total = sum(counts.values())
+        if not total:
             continue
-        value = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        value, top = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        share = top / total
+        if share < DOMINANT_SHARE or value in ("(missing)", "unknown", ""):
+            continue
         w = business_weight(weights, key, value)
-        if best[0] is None or w > best[2]:
-            best = (key, value, w)
+        if best[0] is None or (w, share) > (best[2], best_share):
+            best, best_share = (key, value, w), share
     return best
 
 
@@ -363,140 +378,156 @@ def compute_issue_priorities(
     ``members``: ``failure_cluster_members`` of the day (which interactions each theme
     holds), used to recognise a theme and an alert that are the same problem.
     """
-    ps = settings.priorities
-    k = settings.discovery.max_examples
     exp = Exposure(frame)
-    n_day, users_day = exp.n, exp.users
-    rows: list[dict] = []
     affected_ids: dict[str, frozenset[str]] = {}
     if members is not None and len(members) and {"cluster_id", "interaction_id"} <= set(members):
         for cid, ids in members.groupby("cluster_id")["interaction_id"]:
             affected_ids[f"cluster:{cid}"] = frozenset(ids.astype(str))
-
-    for c in clusters.to_dict("records") if len(clusters) else []:
-        is_anom = bool(c.get("is_anomaly_cluster"))
-        # A mixed group (its rows mostly do not mention its label) is not one issue: only
-        # the share of its rows that do is the theme's reach.
-        coherence = None if is_anom else _num(c.get("coherence"))
-        reach = 1.0 if coherence is None else coherence
-        size = round(int(c["size"]) * reach)
-        users = (
-            None if pd.isna(c.get("users_affected")) else round(int(c["users_affected"]) * reach)
-        )
-        freq = _pct(size, n_day)
-        user_impact = _pct(users, users_day) if users is not None and users_day else freq
-        seg_key, seg_val, weight = _dominant_segment(c.get("segment_mix"), ps.business_weights)
-        fs = pd.Timestamp(c["first_seen"]).date() if not pd.isna(c.get("first_seen")) else day
-        age = (day - fs).days
-        if is_anom:
-            improvement, why = (
-                "investigation",
-                "statistical outliers in the day's signals; cause unknown",
-            )
-        else:
-            improvement, why = cluster_improvement(
-                c.get("failure_mix"), int(c["size"]), str(c["status"]), age, ps.persistent_days
-            )
-        mixed = coherence is not None and coherence < MIXED_GROUP_COHERENCE
-        if coherence is not None:
-            why += f"; {coherence:.0%} of its {int(c['size'])} rows mention its label terms"
-        rows.append(
-            {
-                "issue_id": f"cluster:{c['cluster_id']}",
-                "source": "cluster",
-                "title": (
-                    f"{c['label']} [{c['status']}]"
-                    if is_anom
-                    else f"theme [{c['status']}]: {c['label']}"
-                    + (
-                        f" (mixed group: {coherence:.0%} of its rows mention these terms)"
-                        if mixed
-                        else ""
-                    )
-                ),
-                "frequency": freq,
-                "user_impact": user_impact,
-                "severity": float(c.get("severity") or 1),
-                "business_weight": weight,
-                "effort": float(ps.effort.get("cluster", 1.0)),
-                "suggested_improvement": improvement,
-                "example_ids": c.get("example_ids") or "[]",
-                "first_seen": fs,
-                "affected": size,
-                "users_affected": users,
-                "segment_key": seg_key,
-                "segment_value": seg_val,
-                "status": c["status"],
-                "cluster_id": c["cluster_id"],
-                "alert_id": None,
-                "rationale": why,
-                "_unknown_cause": is_anom,
-            }
-        )
-
+    rows = [
+        _cluster_row(c, day, exp, settings)
+        for c in (clusters.to_dict("records") if len(clusters) else [])
+    ]
     for a in _records(alerts) + _records(bias_alerts):
-        kind = str(a.get("kind") or "threshold")
-        source = SOURCE_OF_KIND.get(kind, "kpi_alert")
-        metric = str(a.get("metric") or "")
-        key, value = a.get("segment_key"), a.get("segment_value")
-        n_seg, users_seg, resolved = exp.of(key, value)
-        eff = effect_size(metric, a.get("observed"), a.get("expected"), kind)
-        if not n_day:
-            n_seg, n_day_eff = 1, 1
-        else:
-            n_day_eff = n_day
-        freq = _pct(n_seg * eff, n_day_eff)
-        user_impact = (
-            _pct(users_seg * eff, users_day) if users_seg is not None and users_day else freq
-        )
-        metric_sev, improvement = _rule(metric)
-        sev = max(metric_sev, ALERT_SEVERITY.get(str(a.get("severity") or "").lower(), 1))
-        if source == "fairness":
-            improvement = "fine_tuning_data"
-        if kind in UNKNOWN_CAUSE_KINDS:
-            improvement = "investigation"
-        mask = exp.mask(key, value)
-        issue_id = (
-            fairness_issue_id(key, value, metric)
-            if source == "fairness"
-            else f"alert:{a.get('alert_id')}"
-        )
-        shown = _showing(frame, mask, metric) if source != "fairness" else None
-        if shown is not None and len(shown):
-            affected_ids[issue_id] = frozenset(shown["interaction_id"].astype(str))
-        seg = "overall" if key in (None, "", "overall") or pd.isna(key) else f"{key}={value}"
-        rows.append(
-            {
-                "issue_id": issue_id,
-                "source": source,
-                "title": f"{kind} alert: {metric} in {seg} observed {_fmt(a.get('observed'))} "
-                f"vs expected {_fmt(a.get('expected'))}",
-                "frequency": freq,
-                "user_impact": user_impact,
-                "severity": float(sev),
-                "business_weight": business_weight(ps.business_weights, key, value),
-                "effort": float(ps.effort.get(source, 1.0)),
-                "suggested_improvement": improvement,
-                "example_ids": json.dumps(_examples(frame, mask, metric, k)),
-                "first_seen": _date(a.get("first_seen")) or day,
-                "affected": round(n_seg * eff) if n_day else None,
-                "users_affected": round(users_seg * eff) if users_seg is not None else None,
-                "segment_key": None if seg == "overall" else str(key),
-                "segment_value": None if seg == "overall" else str(value),
-                "status": a.get("status"),
-                "cluster_id": None,
-                "alert_id": a.get("alert_id"),
-                "rationale": f"{kind} alert severity {a.get('severity')}; effect size {eff:.3g}"
-                + ("" if resolved else "; segment not found in the day's traffic, whole day used"),
-                "_unknown_cause": kind in UNKNOWN_CAUSE_KINDS,
-            }
-        )
-
+        row, shown = _alert_row(a, day, exp, frame, settings)
+        if shown:
+            affected_ids[row["issue_id"]] = shown
+        rows.append(row)
     rows += _fairness_rows(fairness, bias_alerts, exp, day, settings)
-
     if not rows:
         return empty_frame(PRIORITY_COLUMNS)
-    out = pd.DataFrame(rows)
+    return _rank(pd.DataFrame(rows), affected_ids, first_seen, day, settings)
+
+
+def _cluster_row(c: dict, day: dt.date, exp: Exposure, settings: Settings) -> dict:
+    """A failure theme (or anomaly group) as an issue: its reach is the rows it really holds."""
+    ps = settings.priorities
+    is_anom = bool(c.get("is_anomaly_cluster"))
+    # A mixed group (its rows mostly do not mention its label) is not one issue: only
+    # the share of its rows that do is the theme's reach.
+    coherence = None if is_anom else _num(c.get("coherence"))
+    reach = 1.0 if coherence is None else coherence
+    size = round(int(c["size"]) * reach)
+    users = None if pd.isna(c.get("users_affected")) else round(int(c["users_affected"]) * reach)
+    freq = _pct(size, exp.n)
+    user_impact = _pct(users, exp.users) if users is not None and exp.users else freq
+    seg_key, seg_val, weight = _dominant_segment(
+        c.get("segment_mix"), ps.business_weights, settings.segments
+    )
+    fs = pd.Timestamp(c["first_seen"]).date() if not pd.isna(c.get("first_seen")) else day
+    if is_anom:
+        improvement, why = (
+            "investigation",
+            "statistical outliers in the day's signals; cause unknown",
+        )
+    else:
+        improvement, why = cluster_improvement(
+            c.get("failure_mix"), int(c["size"]), str(c["status"]), (day - fs).days,
+            ps.persistent_days,
+        )  # fmt: skip
+    mixed = coherence is not None and coherence < MIXED_GROUP_COHERENCE
+    if coherence is not None:
+        why += f"; {coherence:.0%} of its {int(c['size'])} rows mention its label terms"
+    title = (
+        f"{c['label']} [{c['status']}]"
+        if is_anom
+        else f"theme [{c['status']}]: {c['label']}"
+        + (f" (mixed group: {coherence:.0%} of its rows mention these terms)" if mixed else "")
+    )
+    return {
+        "issue_id": f"cluster:{c['cluster_id']}",
+        "source": "cluster",
+        "title": title,
+        "frequency": freq,
+        "user_impact": user_impact,
+        "severity": float(c.get("severity") or 1),
+        "business_weight": weight,
+        "effort": float(ps.effort.get("cluster", 1.0)),
+        "suggested_improvement": improvement,
+        "example_ids": c.get("example_ids") or "[]",
+        "first_seen": fs,
+        "affected": size,
+        "users_affected": users,
+        "segment_key": seg_key,
+        "segment_value": seg_val,
+        "status": c["status"],
+        "cluster_id": c["cluster_id"],
+        "alert_id": None,
+        "rationale": why,
+        "_unknown_cause": is_anom,
+    }
+
+
+def _alert_row(
+    a: dict, day: dt.date, exp: Exposure, frame: pd.DataFrame, settings: Settings
+) -> tuple[dict, frozenset[str] | None]:
+    """An open alert as an issue, and the interactions it shows (to merge same issues)."""
+    ps = settings.priorities
+    kind = str(a.get("kind") or "threshold")
+    source = SOURCE_OF_KIND.get(kind, "kpi_alert")
+    metric = str(a.get("metric") or "")
+    key, value = a.get("segment_key"), a.get("segment_value")
+    n_seg, users_seg, resolved = exp.of(key, value)
+    eff = effect_size(metric, a.get("observed"), a.get("expected"), kind)
+    n_day = exp.n
+    if not n_day:
+        n_seg, n_day_eff = 1, 1
+    else:
+        n_day_eff = n_day
+    freq = _pct(n_seg * eff, n_day_eff)
+    user_impact = _pct(users_seg * eff, exp.users) if users_seg is not None and exp.users else freq
+    metric_sev, improvement = _rule(metric)
+    sev = max(metric_sev, ALERT_SEVERITY.get(str(a.get("severity") or "").lower(), 1))
+    if source == "fairness":
+        improvement = "fine_tuning_data"
+    if kind in UNKNOWN_CAUSE_KINDS:
+        improvement = "investigation"
+    mask = exp.mask(key, value)
+    issue_id = (
+        fairness_issue_id(key, value, metric)
+        if source == "fairness"
+        else f"alert:{a.get('alert_id')}"
+    )
+    shown = _showing(frame, mask, metric) if source != "fairness" else None
+    ids = (
+        frozenset(shown["interaction_id"].astype(str)) if shown is not None and len(shown) else None
+    )
+    seg = "overall" if key in (None, "", "overall") or pd.isna(key) else f"{key}={value}"
+    row = {
+        "issue_id": issue_id,
+        "source": source,
+        "title": f"{kind} alert: {metric} in {seg} observed {_fmt(a.get('observed'))} "
+        f"vs expected {_fmt(a.get('expected'))}",
+        "frequency": freq,
+        "user_impact": user_impact,
+        "severity": float(sev),
+        "business_weight": business_weight(ps.business_weights, key, value),
+        "effort": float(ps.effort.get(source, 1.0)),
+        "suggested_improvement": improvement,
+        "example_ids": json.dumps(_examples(frame, mask, metric, settings.discovery.max_examples)),
+        "first_seen": _date(a.get("first_seen")) or day,
+        "affected": round(n_seg * eff) if n_day else None,
+        "users_affected": round(users_seg * eff) if users_seg is not None else None,
+        "segment_key": None if seg == "overall" else str(key),
+        "segment_value": None if seg == "overall" else str(value),
+        "status": a.get("status"),
+        "cluster_id": None,
+        "alert_id": a.get("alert_id"),
+        "rationale": f"{kind} alert severity {a.get('severity')}; effect size {eff:.3g}"
+        + ("" if resolved else "; segment not found in the day's traffic, whole day used"),
+        "_unknown_cause": kind in UNKNOWN_CAUSE_KINDS,
+    }
+    return row, ids
+
+
+def _rank(
+    out: pd.DataFrame,
+    affected_ids: dict[str, frozenset[str]],
+    first_seen: dict[str, dt.date],
+    day: dt.date,
+    settings: Settings,
+) -> pd.DataFrame:
+    """Priority = F x U x S x B / effort, a category from impact and effort, then the rank."""
+    ps = settings.priorities
     out = out.drop_duplicates("issue_id", keep="first")
     out["impact"] = out["frequency"] * out["user_impact"] * out["severity"] * out["business_weight"]
     out["priority"] = out["impact"] / out["effort"]

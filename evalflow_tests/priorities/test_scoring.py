@@ -276,3 +276,17 @@ def test_unresolvable_segment_and_helpers() -> None:
     assert effect_size("composite_kpi", None, 0.7) == 1.0
     assert business_weight({"queue": {"outage": 2.0}}, "queue×region", "outage×na") == 2.0
     assert business_weight({"queue": {"outage": 2.0}}, "region", "na") == 1.0
+
+
+def test_a_theme_is_pinned_only_to_a_segment_it_concentrates_in() -> None:
+    from evalflow.priorities.scoring import _dominant_segment
+
+    spread = json.dumps({"queue": {"billing": 30, "shipping": 35, "account": 35}})
+    assert _dominant_segment(spread, {}, ["queue"]) == (None, None, 1.0)
+    mostly_echo = json.dumps({"bot": {"echo": 80, "aria": 20}, "queue": {"unknown": 100}})
+    assert _dominant_segment(mostly_echo, {}, ["bot"]) == ("bot", "echo", 1.0)
+    weighted = json.dumps({"queue": {"outage": 60, "billing": 40}, "bot": {"aria": 90, "x": 10}})
+    assert _dominant_segment(weighted, {"queue": {"outage": 2.0}}, ["bot"])[:2] == (
+        "queue",
+        "outage",
+    )

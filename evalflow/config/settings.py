@@ -140,6 +140,9 @@ class JudgeSettings(_Section):
     requests_per_minute: Annotated[int, Field(ge=1)] = 600
     max_calls_per_day: Annotated[int, Field(ge=0)] = 5000
     max_usd_per_day: Annotated[float, Field(ge=0.0)] = 10.0
+    max_requests_per_day: Annotated[int, Field(ge=0)] | None = None
+    """HTTP requests per day, retries and repairs included (the provider bills these).
+    Unset: ``max_calls_per_day * (1 + max_retries)``, the most the call cap can cause."""
     timeout_s: Positive = 30.0
     max_retries: Annotated[int, Field(ge=0, le=10)] = 4
     usd_per_1k_input_tokens: Annotated[float, Field(ge=0.0)] = 0.00015
@@ -148,6 +151,13 @@ class JudgeSettings(_Section):
     """Share of judged rows scored twice to measure the judge's own noise."""
     conversation_turns: Annotated[int, Field(ge=1, le=50)] = 6
     """Earlier turns of the same conversation shown to the judge."""
+
+    @property
+    def request_cap(self) -> int:
+        """The effective daily request cap (see ``max_requests_per_day``)."""
+        if self.max_requests_per_day is not None:
+            return self.max_requests_per_day
+        return self.max_calls_per_day * (1 + self.max_retries)
 
 
 class CalibrationSettings(_Section):

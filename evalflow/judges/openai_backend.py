@@ -40,6 +40,7 @@ from aiolimiter import AsyncLimiter
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from evalflow.judges.journal import CallJournal
 from evalflow.judges.prompting import PromptSpec, repair_messages
 from evalflow.judges.schema import JudgeVerdict, normalise_score
 
@@ -96,33 +97,60 @@ class OpenAIJudgeConfig:
 
 
 class Budget:
-    """The day's hard cap, shared by all concurrent calls of one run.
+    """The day's hard caps, shared by all concurrent calls of one run.
 
-    ``spent_*`` start from what ``judge_calls`` already holds for the day. A call
-    reserves its worst-case cost before it is sent and settles the real cost after,
-    so the cap holds under any concurrency. Single event loop: no awaits happen
-    between the check and the reservation, so no lock is needed.
+    Two units: logical *calls* (``max_calls_per_day``, the documented unit; a repair
+    is its own call) and HTTP *requests* (``max_requests_per_day``: every attempt,
+    retries included), so the provider's bill is bounded by the config alone.
+    ``spent_*`` start from what ``judge_calls`` holds for the day, after the crash
+    journal has been folded in. A call reserves its first request and its worst-case
+    cost before it is sent and settles the real cost after, so the caps hold under any
+    concurrency. Single event loop: no awaits happen between a check and its
+    reservation, so no lock is needed.
     """
 
     def __init__(
-        self, max_calls: int, max_usd: float, spent_calls: int = 0, spent_usd: float = 0.0
+        self,
+        max_calls: int,
+        max_usd: float,
+        spent_calls: int = 0,
+        spent_usd: float = 0.0,
+        max_requests: int | None = None,
+        spent_requests: int = 0,
     ):
         self.max_calls = max_calls
         self.max_usd = max_usd
+        self.max_requests = max_requests
         self.calls = spent_calls
         self.usd = spent_usd
+        self.requests = spent_requests
         self.reserved = 0.0
         self.denied = 0
+        self.requests_denied = 0
+
+    def _request_room(self) -> bool:
+        return self.max_requests is None or self.requests + 1 <= self.max_requests
 
     def try_reserve(self, worst_usd: float) -> bool:
+        """Reserve one call, its first request and its worst-case cost, or refuse."""
         if (
             self.calls + 1 > self.max_calls
+            or not self._request_room()
             or self.usd + self.reserved + worst_usd > self.max_usd + 1e-12
         ):
             self.denied += 1
             return False
         self.calls += 1
+        self.requests += 1
         self.reserved += worst_usd
+        return True
+
+    def try_request(self) -> bool:
+        """Reserve one more HTTP request (a retry of an already reserved call)."""
+        if not self._request_room():
+            self.requests_denied += 1
+            return False
+        self.requests += 1
         return True
 
     def settle(self, worst_usd: float, actual_usd: float) -> None:
@@ -130,9 +158,11 @@ class Budget:
         self.usd += actual_usd
 
     def describe(self) -> str:
+        requests = f", {self.max_requests} requests" if self.max_requests is not None else ""
         return (
-            f"daily judge budget exhausted ({self.max_calls} calls / ${self.max_usd:.2f} per day; "
-            f"used {self.calls} calls, ${self.usd:.4f})"
+            f"daily judge budget exhausted ({self.max_calls} calls{requests} / "
+            f"${self.max_usd:.2f} per day; used {self.calls} calls, {self.requests} requests, "
+            f"${self.usd:.4f})"
         )
 
 
@@ -182,6 +212,10 @@ class RunStats:
 
 class _Malformed(Exception):
     pass
+
+
+class _RequestCap(Exception):
+    """The day's request cap leaves no room for another retry of this call."""
 
 
 class _Fatal(Exception):
@@ -258,8 +292,12 @@ class OpenAIJudge:
         day: dt.date,
         logger: LogLike | None = None,
         client_factory: Callable[[OpenAIJudgeConfig], openai.AsyncOpenAI] | None = None,
+        journal: CallJournal | None = None,
+        on_done: Callable[[Job, JobResult], None] | None = None,
     ):
         self.cfg = cfg
+        self.journal = journal
+        self._on_done = on_done
         self.budget = budget
         self.day = day
         self.logger: LogLike = logger or log
@@ -287,6 +325,12 @@ class OpenAIJudge:
 
     # -- one judgement: a call, and possibly one repair call ------------------------------
     async def _judge(self, client: openai.AsyncOpenAI, job: Job) -> JobResult:
+        result = await self._judge_once(client, job)
+        if self._on_done is not None:  # e.g. journal the verdict the moment it exists
+            self._on_done(job, result)
+        return result
+
+    async def _judge_once(self, client: openai.AsyncOpenAI, job: Job) -> JobResult:
         result = JobResult(status="error")
         first = await self._call(client, job, job.messages, job.purpose, result)
         if first is None:
@@ -346,6 +390,7 @@ class OpenAIJudge:
         blob = json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")
         worst = self.cfg.cost(len(blob), self.cfg.max_tokens)
         call_id = uuid.uuid4().hex
+        digest = hashlib.sha256(blob).hexdigest()
         async with self._sem:
             if self._fatal:  # checked after waiting for a slot: it may have been set meanwhile
                 result.status, result.error = "error", self._fatal
@@ -372,7 +417,26 @@ class OpenAIJudge:
                     with attempt:
                         if self._fatal:
                             raise _Fatal(self._fatal)
+                        if attempts and not self.budget.try_request():
+                            raise _RequestCap(
+                                f"retries stopped after {attempts} attempt(s): "
+                                f"{self.budget.describe()}"
+                            )
                         attempts += 1
+                        if self.journal is not None:  # durable before the bytes leave
+                            self.journal.request(
+                                {
+                                    "call_id": call_id,
+                                    "day": self.day,
+                                    "interaction_id": job.interaction_id,
+                                    "criterion": job.criterion,
+                                    "model": self.cfg.model,
+                                    "purpose": purpose,
+                                    "request_sha256": digest,
+                                },
+                                attempts,
+                                worst,
+                            )
                         async with self._limiter:
                             completion = await client.chat.completions.create(
                                 **body, timeout=self.cfg.timeout_s
@@ -403,7 +467,7 @@ class OpenAIJudge:
         if last_exc is not None:
             error = (
                 str(last_exc)
-                if isinstance(last_exc, _Fatal)
+                if isinstance(last_exc, _Fatal | _RequestCap)
                 else scrub(f"{type(last_exc).__name__}: {last_exc}", self._secrets)
             )
             status = "error"
@@ -416,26 +480,27 @@ class OpenAIJudge:
                 )
         elif content is None:
             status, error = "malformed", "the reply had no message content"
-        result.calls.append(
-            {
-                "call_id": call_id,
-                "day": self.day,
-                "interaction_id": job.interaction_id,
-                "criterion": job.criterion,
-                "model": self.cfg.model,
-                "purpose": purpose,
-                "status": status,
-                "attempts": attempts,
-                "http_status": _http_status(last_exc) if last_exc else 200,
-                "tokens_in": tokens_in if usage_known else None,
-                "tokens_out": tokens_out if usage_known else None,
-                "cost_usd": cost,
-                "latency_ms": latency_ms,
-                "error": error,
-                "request_sha256": hashlib.sha256(blob).hexdigest(),
-                "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            }
-        )
+        row = {
+            "call_id": call_id,
+            "day": self.day,
+            "interaction_id": job.interaction_id,
+            "criterion": job.criterion,
+            "model": self.cfg.model,
+            "purpose": purpose,
+            "status": status,
+            "attempts": attempts,
+            "http_status": _http_status(last_exc) if last_exc else 200,
+            "tokens_in": tokens_in if usage_known else None,
+            "tokens_out": tokens_out if usage_known else None,
+            "cost_usd": cost,
+            "latency_ms": latency_ms,
+            "error": error,
+            "request_sha256": digest,
+            "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        }
+        if self.journal is not None:
+            self.journal.call(row)
+        result.calls.append(row)
         result.attempts += attempts
         result.tokens_in += tokens_in
         result.tokens_out += tokens_out

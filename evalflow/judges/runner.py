@@ -25,6 +25,7 @@ import pandas as pd
 
 from evalflow.config.settings import CustomRubric, JudgeSettings
 from evalflow.judges import heuristics as H
+from evalflow.judges.journal import CallJournal, journal_dir, replay
 from evalflow.judges.openai_backend import (
     Budget,
     Job,
@@ -411,11 +412,17 @@ def judge_openai(
     cfg: OpenAIJudgeConfig,
     *,
     cache_lookup: Callable[[pd.DataFrame], pd.DataFrame],
-    spent: tuple[int, float],
+    spent: tuple[int, float] | tuple[int, float, int],
     home: Path | None = None,
     logger: LogLike | None = None,
+    journal: CallJournal | None = None,
 ) -> JudgeRun:
-    """Judge with a model: cache first, then calls under the budget, then noise repeats."""
+    """Judge with a model: cache first, then calls under the budget, then noise repeats.
+
+    ``spent`` is (calls, dollars[, requests]) already spent today; ``journal``, when
+    given, records every request before it is sent and every verdict as it arrives,
+    so a killed run's spend and results survive for the next run to fold in.
+    """
     model = cfg.model
     pendings: list[_Pending] = []
     rows: list[dict[str, Any]] = []
@@ -455,11 +462,21 @@ def judge_openai(
         for r in cached.to_dict("records")
     }
 
+    keys_by_job: dict[int, tuple[tuple[str, str, str, str], int]] = {}
     judge = OpenAIJudge(
         cfg,
-        Budget(settings.max_calls_per_day, settings.max_usd_per_day, spent[0], spent[1]),
+        Budget(
+            settings.max_calls_per_day,
+            settings.max_usd_per_day,
+            spent[0],
+            spent[1],
+            max_requests=settings.request_cap,
+            spent_requests=spent[2] if len(spent) > 2 else 0,
+        ),
         day,
         logger,
+        journal=journal,
+        on_done=_journal_verdict(journal, keys_by_job),
     )
     cache_hits = 0
     calls: list[dict[str, Any]] = []
@@ -484,21 +501,7 @@ def judge_openai(
 
     def remember(key: tuple[str, str, str, str], sample: int, res: JobResult) -> None:
         if res.status == "ok":
-            new_cache.append(
-                {
-                    "content_hash": key[0],
-                    "criterion": key[1],
-                    "judge_version": key[2],
-                    "model": key[3],
-                    "sample": sample,
-                    "score": res.score,
-                    "passed": res.passed,
-                    "label": res.label,
-                    "rationale": res.rationale,
-                    "call_id": res.call_id,
-                    "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                }
-            )
+            new_cache.append(_cache_row(key, sample, res))
 
     # 2. primary judgements: cached, or one call per distinct key
     to_call: dict[tuple[str, str, str, str], list[_Pending]] = {}
@@ -522,6 +525,7 @@ def judge_openai(
         Job(ps[0].row["interaction_id"], k[1], ps[0].spec, ps[0].messages, "primary", 0.0, 0)
         for k, ps in to_call.items()
     ]
+    keys_by_job.update({id(j): (k, 0) for j, k in zip(primary_jobs, to_call, strict=True)})
     for (k, ps), res in zip(
         to_call.items(), judge.run(primary_jobs) if primary_jobs else [], strict=True
     ):
@@ -557,6 +561,7 @@ def judge_openai(
         Job(ps[0].row["interaction_id"], k[1], ps[0].spec, ps[0].messages, "repeat", 0.7, 1)
         for k, ps in repeat_todo.items()
     ]
+    keys_by_job.update({id(j): (k, 1) for j, k in zip(repeat_jobs, repeat_todo, strict=True)})
     for (k, ps), res in zip(
         repeat_todo.items(), judge.run(repeat_jobs) if repeat_jobs else [], strict=True
     ):
@@ -580,6 +585,37 @@ def judge_openai(
     )
 
 
+def _cache_row(key: tuple[str, str, str, str], sample: int, res: JobResult) -> dict[str, Any]:
+    return {
+        "content_hash": key[0],
+        "criterion": key[1],
+        "judge_version": key[2],
+        "model": key[3],
+        "sample": sample,
+        "score": res.score,
+        "passed": res.passed,
+        "label": res.label,
+        "rationale": res.rationale,
+        "call_id": res.call_id,
+        "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+    }
+
+
+def _journal_verdict(
+    journal: CallJournal | None, keys: dict[int, tuple[tuple[str, str, str, str], int]]
+) -> Callable[[Job, JobResult], None] | None:
+    """Journal each successful verdict as it arrives, so a killed run's work is kept."""
+    if journal is None:
+        return None
+
+    def done(job: Job, res: JobResult) -> None:
+        found = keys.get(id(job))
+        if found is not None and res.status == "ok":
+            journal.verdict(_cache_row(found[0], found[1], res))
+
+    return done
+
+
 # --- one partition, end to end ----------------------------------------------------------
 def judge_partition(
     wh: Warehouse,
@@ -591,8 +627,19 @@ def judge_partition(
     home: Path | None = None,
     logger: LogLike | None = None,
 ) -> JudgeRun:
-    """Read (short connection), judge (no connection held), write (short connection)."""
-    inputs = read_inputs(wh, day)
+    """Read (short connection), judge (no connection held), write (short connection).
+
+    The openai backend journals each request before sending it (see
+    :mod:`evalflow.judges.journal`); the journal of earlier, possibly killed runs of
+    the day is folded in first, so the daily caps hold across crashes.
+    """
+    journal = CallJournal(journal_dir(wh.path), day) if backend == "openai" else None
+    inputs = read_inputs(wh, day, replay(journal.path) if journal else None)
+    if inputs.recovered is not None and inputs.recovered.interrupted and logger is not None:
+        logger.warning(
+            f"{inputs.recovered.interrupted} judge call(s) of an earlier run of {day} were "
+            "sent but never recorded (the run was killed?): counted against today's budget"
+        )
     items = build_items(inputs.sampled, inputs.raw, settings.conversation_turns)
     if backend == "openai":
         if openai_cfg is None:
@@ -603,9 +650,10 @@ def judge_partition(
             day,
             openai_cfg,
             cache_lookup=lambda keys: read_cache(wh, keys),
-            spent=(inputs.spent_calls, inputs.spent_usd),
+            spent=(inputs.spent_calls, inputs.spent_usd, inputs.spent_requests),
             home=home,
             logger=logger,
+            journal=journal,
         )
     elif backend == "heuristic":
         run = judge_heuristic(items, settings, day)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from evalflow.judges.journal import Replay
 from evalflow.judges.schema import CACHE_COLUMNS, CACHE_KEY, CALL_COLUMNS, COLUMNS
 from evalflow.storage.warehouse import Warehouse, ident
 
@@ -37,21 +38,69 @@ class DayInputs:
     spent_calls: int
     spent_usd: float
     """What ``judge_calls`` says this partition day has already spent."""
+    spent_requests: int = 0
+    """HTTP requests (attempts, retries included) ``judge_calls`` counts for the day."""
+    recovered: Replay | None = None
+    """What the crash journal held (folded into ``judge_calls``/``judge_cache`` first)."""
 
 
-def read_inputs(wh: Warehouse, day: dt.date) -> DayInputs:
+def read_inputs(wh: Warehouse, day: dt.date, journal: Replay | None = None) -> DayInputs:
     """Everything the stage reads before judging, in one short connection.
 
+    The crash journal (``journal``) is folded into ``judge_calls`` and ``judge_cache``
+    first, in the same connection and transaction, so what an interrupted run spent
+    counts against today's budget and what it learned is not paid for twice.
     Missing upstream tables mean an empty day (the asset still writes its empty,
     typed partition).
     """
     with wh.connect() as con:
-        spent_calls, spent_usd = _spend(con, day)
+        if journal is not None and (journal.calls or journal.verdicts):
+            _fold(con, journal)
+        spent_calls, spent_usd, spent_requests = _spend(con, day)
         sampled, raw = _sampled_and_raw(con, day)
     for c in (*RAW_REQUIRED, *RAW_OPTIONAL):
         if c not in raw.columns:
             raw[c] = None
-    return DayInputs(sampled, raw, spent_calls, spent_usd)
+    return DayInputs(sampled, raw, spent_calls, spent_usd, spent_requests, journal)
+
+
+def _fold(con, journal: Replay) -> None:  # type: ignore[no-untyped-def]
+    """Insert journaled calls and verdicts not yet in the warehouse (idempotent)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _ensure(con, "judge_calls", CALL_COLUMNS)
+        _ensure(con, "judge_cache", CACHE_COLUMNS, key=CACHE_KEY)
+        _insert_new_calls(con, _typed(journal.calls, CALL_COLUMNS))
+        if journal.verdicts:
+            con.register("journal_cache", _typed(journal.verdicts, CACHE_COLUMNS))
+            con.execute("INSERT OR IGNORE INTO judge_cache BY NAME SELECT * FROM journal_cache")
+            con.unregister("journal_cache")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _typed(rows: list[dict], columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for c, (t, _) in columns.items():
+        if t == "DATE":
+            frame[c] = pd.to_datetime(frame[c]).dt.date
+        elif t == "TIMESTAMP":
+            frame[c] = pd.to_datetime(frame[c])
+    return frame
+
+
+def _insert_new_calls(con, calls: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    """Append call rows whose ``call_id`` is not there yet (journal and run may overlap)."""
+    if calls.empty:
+        return
+    con.register("incoming_calls", calls[list(CALL_COLUMNS)].drop_duplicates("call_id"))
+    con.execute(
+        "INSERT INTO judge_calls BY NAME SELECT * FROM incoming_calls i "
+        "WHERE i.call_id NOT IN (SELECT call_id FROM judge_calls WHERE call_id IS NOT NULL)"
+    )
+    con.unregister("incoming_calls")
 
 
 def _sampled_and_raw(con, day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:  # type: ignore[no-untyped-def]
@@ -89,13 +138,16 @@ def _sampled_and_raw(con, day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:  #
     return sampled, raw
 
 
-def _spend(con, day: dt.date) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+def _spend(con, day: dt.date) -> tuple[int, float, int]:  # type: ignore[no-untyped-def]
+    """Calls, dollars and HTTP requests the day has spent (a NULL attempts counts 1)."""
     if not _columns(con, "judge_calls"):
-        return 0, 0.0
+        return 0, 0.0, 0
     row = con.execute(
-        "SELECT count(*), coalesce(sum(cost_usd), 0) FROM judge_calls WHERE day = ?", [day]
+        "SELECT count(*), coalesce(sum(cost_usd), 0), coalesce(sum(coalesce(attempts, 1)), 0) "
+        "FROM judge_calls WHERE day = ?",
+        [day],
     ).fetchone()
-    return (int(row[0]), float(row[1])) if row else (0, 0.0)
+    return (int(row[0]), float(row[1]), int(row[2])) if row else (0, 0.0, 0)
 
 
 def read_cache(wh: Warehouse, keys: pd.DataFrame) -> pd.DataFrame:
@@ -132,10 +184,7 @@ def write_results(
             _ensure(con, "judge_calls", CALL_COLUMNS)
             _ensure(con, "judge_cache", CACHE_COLUMNS, key=CACHE_KEY)
             _ensure(con, "judge_scores", COLUMNS)
-            if len(calls):
-                con.register("incoming_calls", calls[list(CALL_COLUMNS)])
-                con.execute("INSERT INTO judge_calls BY NAME SELECT * FROM incoming_calls")
-                con.unregister("incoming_calls")
+            _insert_new_calls(con, calls)
             if len(cache_rows):
                 frame = cache_rows[list(CACHE_COLUMNS)].drop_duplicates(
                     subset=list(CACHE_KEY), keep="last"

@@ -31,7 +31,7 @@ OPEN_TABLE_COLUMNS = [
     group_name="alerts",
     kinds={"duckdb", "pandas"},
     owners=["team:ml-quality"],
-    deps=["segment_kpis", "raw_interactions", "interaction_signals"],
+    deps=["segment_kpis", "raw_interactions", "interaction_signals", "judge_scores"],
     pool="duckdb",
     description=(
         "The day's quality alerts: threshold breaches (any toxicity or PII, hallucination "

@@ -26,7 +26,7 @@ SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
 """Lower rank = more severe; used to keep the worst of several findings for one alert."""
 
-KINDS: tuple[str, ...] = ("threshold", "drift", "input_drift", "freshness")
+KINDS: tuple[str, ...] = ("threshold", "drift", "input_drift", "freshness", "judge_coverage")
 """Kinds this stage writes. ``bias`` rows belong to ``fairness_audit`` and are never touched."""
 
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -42,7 +42,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     ),
     "kind": (
         "VARCHAR",
-        "threshold | drift | input_drift | freshness | bias (bias rows come from fairness_audit)",
+        "threshold | drift | input_drift | freshness | judge_coverage | bias "
+        "(bias rows come from fairness_audit)",
     ),
     "severity": ("VARCHAR", "critical | high | medium | low"),
     "metric": ("VARCHAR", "KPI or input feature the alert is about"),

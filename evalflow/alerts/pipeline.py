@@ -24,6 +24,7 @@ from evalflow.alerts.dedup import finalize_alerts
 from evalflow.alerts.drift import ewma_tests, kpi_drift_tests, select_significant
 from evalflow.alerts.freshness import freshness_alerts
 from evalflow.alerts.input_drift import MAX_SAMPLE_ROWS, mix_drift_tests, numeric_drift_tests
+from evalflow.alerts.judge_coverage import judge_coverage_alerts
 from evalflow.alerts.sources import (
     joint_segment_counts,
     mix_counts,
@@ -59,6 +60,8 @@ class AlertInputs:
     examples: dict[str, list[str]] = field(default_factory=dict)
     joint: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Day D's rows counted by every segment key at once (for root-cause attribution)."""
+    judge_status: pd.DataFrame | None = None
+    """Day D's ``judge_scores`` ``status, verdict``; None when the table does not exist."""
 
 
 def load_alert_inputs(wh: Warehouse, day: dt.date, settings: Settings) -> AlertInputs:
@@ -71,6 +74,8 @@ def load_alert_inputs(wh: Warehouse, day: dt.date, settings: Settings) -> AlertI
     inputs = AlertInputs(
         day=day, kpis=kpis, raw_counts=counts, previous=previous_day_alerts(wh, day)
     )
+    if wh.table_exists("judge_scores"):
+        inputs.judge_status = wh.read_partition("judge_scores", day, columns=["status", "verdict"])
     if int(counts.get(day, 0)) > 0:
         inputs.mix = mix_counts(wh, start, day, settings.segments)
         inputs.numeric_today = numeric_sample(wh, day, day, MAX_SAMPLE_ROWS)
@@ -148,14 +153,21 @@ def build_alerts(inputs: AlertInputs, settings: Settings) -> AlertRun:
     baseline_counts = inputs.raw_counts[[d != day for d in inputs.raw_counts.index]]
     found.append(freshness_alerts(day, day_rows, baseline_counts))
 
+    if inputs.judge_status is not None:
+        found.append(judge_coverage_alerts(inputs.judge_status))
+
     evaluated = ["freshness"]
+    if inputs.judge_status is not None:
+        evaluated.append("judge_coverage")
     if not threshold_input.empty:
         evaluated.append("threshold")
     if not kpis_day.empty:
         evaluated.append("drift")
     if day_rows > 0:
         evaluated.append("input_drift")
-    unevaluated = [k for k in ("threshold", "drift", "input_drift") if k not in evaluated]
+    unevaluated = [
+        k for k in ("threshold", "drift", "input_drift", "judge_coverage") if k not in evaluated
+    ]
 
     candidates = (
         pd.concat([f for f in found if not f.empty], ignore_index=True)

@@ -7,10 +7,12 @@ resolves the backend from :class:`JudgeResource`, and reports what happened.
 """
 
 import json
+import warnings
 
 import dagster as dg
 
 from evalflow.config.settings import load_settings
+from evalflow.judges.coverage import coverage_of
 from evalflow.judges.prompting import PROMPTS_DIR
 from evalflow.judges.resource import JudgeResource, default_judge_resource
 from evalflow.judges.runner import code_version, judge_partition
@@ -114,3 +116,44 @@ def judge_scores(
     if backend == "heuristic":
         meta["noise_note"] = "heuristic judges are deterministic: noise is 0 by construction"
     return dg.MaterializeResult(metadata=meta)
+
+
+with warnings.catch_warnings():
+    # Partitioned asset checks are a preview feature; they let the check look at
+    # exactly the partition its run materialised.
+    warnings.simplefilter("ignore", category=dg.PreviewWarning)
+
+    @dg.asset_check(
+        asset="judge_scores",
+        name="judge_coverage",
+        partitions_def=daily_partitions,
+        description=(
+            "Did the judges measure the day? Fails (ERROR) when no applicable judgement got a "
+            "pass/fail verdict or at least half ended in error; warns on more than 5% errors, "
+            "more than 20% over budget or more than half uncertain. Not blocking: the alerts "
+            "downstream must still run and raise a judge_coverage alert."
+        ),
+    )
+    def judge_coverage(
+        context: dg.AssetCheckExecutionContext, evalflow: EvalflowResource
+    ) -> dg.AssetCheckResult:
+        day = day_of(context.partition_key)
+        scores = evalflow.warehouse().read_partition(
+            "judge_scores", day, columns=["status", "verdict"]
+        )
+        cov = coverage_of(scores)
+        findings = cov.findings()
+        worst = findings[0][0] if findings else None
+        return dg.AssetCheckResult(
+            passed=not findings,
+            severity=dg.AssetCheckSeverity.ERROR
+            if worst == "error"
+            else dg.AssetCheckSeverity.WARN,
+            description="; ".join(f for _, f in findings)
+            or (
+                f"{cov.measured} of {cov.applicable} applicable judgements measured"
+                if cov.applicable
+                else "nothing applicable to judge this day"
+            ),
+            metadata=cov.as_metadata(),
+        )

@@ -2,25 +2,35 @@
 
 Detected types and how false positives are kept down:
 
-* ``email`` — the usual ``local@domain.tld`` shape.
-* ``card`` — 13–19 digits (optionally grouped by spaces or hyphens), first digit 2–6
+* ``email`` — the usual ``local@domain.tld`` shape, Unicode letters included
+  (``josé.núñez@correo.es``, internationalised domains): an ASCII-only pattern masks
+  only the tail of such an address and leaks the name.
+* ``card`` — 13–19 digits (optionally grouped by spaces, dots or hyphens, one kind of
+  separator per number), first digit 2–6
   (the major networks' IIN ranges), and a valid **Luhn** checksum; an order number
   of 16 digits passes the Luhn test one time in ten, so the IIN rule matters too.
-* ``iban`` — two letters, two check digits, then the BBAN; the candidate is cut to
+* ``iban`` — two letters, two check digits, then the BBAN, in any case (people type
+  ``fr14 2004 …``); the candidate is upper-cased and cut to
   the country's registered IBAN length (ISO 13616 registry) and must satisfy the
-  **mod-97** check, so capitalised reference codes are not taken for accounts.
+  **mod-97** check (``python-stdnum``'s validator, which also checks the country's
+  BBAN format), so capitalised reference codes are not taken for accounts.
 * ``national_id`` — formats that are either checksummed or unmistakable:
   US SSN written ``AAA-GG-SSSS`` (area not 000/666/9xx, group not 00, serial not
   0000); Spanish DNI/NIE (``12345678Z``, ``X1234567L``) with its **mod-23 check
   letter**; French NIR (sécurité sociale, 15 digits) with its **mod-97 key**; UK
   National Insurance number (two letters from the allowed set, six digits, A–D).
-  Germany's Steuer-ID and identity-card numbers have no shape distinct enough from
-  order numbers in free text and are not claimed.
+  German Steuer-ID (11 digits) only next to its name (``Steuer-ID``, ``IdNr``,
+  ``Steueridentifikationsnummer``) and with its ISO 7064 check digit
+  (``stdnum.de.idnr``): alone, 11 digits look like any order number.
 * ``phone`` — international (``+`` or ``00`` prefix), North American
   (``(555) 123-4567``, ``555-123-4567``), national numbers with a trunk ``0``
   (``030 1234 5678``, ``06 12 34 56 78``) and Spanish 9-digit numbers
   (``612 345 678``); 8–15 digits in total (E.164 allows at most 15) and not a
-  date (``05.10.2026``).
+  date (``05.10.2026``). Then Google's ``phonenumbers`` matcher (leniency VALID:
+  the number must exist in the numbering plan) for the simulator's regions (US, GB,
+  ES, DE, FR) catches what the shapes miss, notably bare digit runs such as
+  ``4155550177``; a run right after an id word (order, invoice, ticket, pedido,
+  Bestellung, commande, ``#`` …) is left alone, since order numbers are not PII.
 
 Order of application: email, IBAN, national ids, card, phone. Each validated match is
 replaced by its placeholder before the next detector runs, so the digits of an IBAN
@@ -40,6 +50,9 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import phonenumbers
+from stdnum import iban as stdnum_iban
+from stdnum.de import idnr as stdnum_de_idnr
 
 from evalflow.signals.arrow_text import matches, to_arrow
 
@@ -128,9 +141,13 @@ _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 _NINO_BAD_PREFIXES = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 
 # --- precise (Python) patterns -----------------------------------------------------
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,32}\b")
-CARD_RE = re.compile(r"(?<![\d\-])(?:\d[ \-]?){12,18}\d(?![\d\-])")
+EMAIL_RE = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}")
+IBAN_RE = re.compile(r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,32}\b")
+CARD_RE = re.compile(r"(?<![\d\-.])(?:\d[ .\-]?){12,18}\d(?![\d\-]|\.\d)")
+STEUER_ID_RE = re.compile(
+    r"(?i)\b(steuer-?id(?:entifikationsnummer)?|steuer-?idnr|idnr)\.?(\s*[:#]?\s*)"
+    r"(\d{2} ?\d{3} ?\d{3} ?\d{3})\b"
+)
 SSN_RE = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
 DNI_RE = re.compile(r"\b([XYZ]?)(\d{7,8})-?([A-Z])\b")
 NIR_RE = re.compile(
@@ -147,13 +164,22 @@ PHONE_RE = re.compile(
     r")(?![\w])"
 )
 _DATE_RE = re.compile(r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}")
+PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "ES", "DE", "FR")
+"""Numbering plans checked by ``phonenumbers``: the simulator's languages' countries."""
+_PHONE_HINT = re.compile(r"\d(?:[\s.\-/()]{0,2}\d){6,}")
+_ID_WORD_BEFORE = re.compile(
+    r"(?i)(?:order|invoice|ticket|ref(?:erence)?|tracking|case|account|sku|"
+    r"pedido|factura|referencia|bestellung|rechnung|auftrag|commande|facture|"
+    r"n[º°o]|nr|#)\.?\s*[:#]?\s*$"
+)
 
 # --- candidate filter (RE2): a superset of all of the above -------------------------
 _CANDIDATES = "|".join(
     [
-        r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+\.[A-Za-z]",  # email
-        r"\b[A-Z]{2}\d{2} ?[A-Z0-9]{4}",  # iban
-        r"(?:\d[ \-]?){12,18}\d",  # card / long digit runs
+        r"@",  # email (any script: RE2's \w is ASCII-only)
+        r"\b[A-Za-z]{2}\d{2} ?[A-Za-z0-9]{4}",  # iban, any case
+        r"(?:\d[ .\-]?){12,18}\d",  # card / long digit runs
+        r"\d(?:[\s.\-/()]{0,2}\d){6,}",  # anything phonenumbers may take for a number
         r"\b\d{3}-\d{2}-\d{4}\b",  # ssn
         r"\b[XYZ]?\d{7,8}-?[A-Z]\b",  # dni / nie
         r"\b[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b",  # nir
@@ -199,25 +225,23 @@ def luhn_valid_many(numbers: pd.Series | list[str]) -> np.ndarray:
 
 
 def card_valid(number: str) -> bool:
-    """A plausible payment card: 13–19 digits, IIN starting 2–6, Luhn-valid."""
+    """A plausible payment card: 13–19 digits, IIN starting 2–6, Luhn-valid, and at
+    most one kind of separator (``4012.8888.8888.1881`` yes, ``12.30-4 …`` no)."""
+    if len(set(re.findall(r"[ .\-]", number))) > 1:
+        return False
     digits = re.sub(r"\D", "", number)
     return 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits)
 
 
 def iban_valid(candidate: str) -> bool:
-    """ISO 13616: registered length for the country (if known) and mod-97 == 1."""
+    """ISO 13616 via ``python-stdnum``: country length, BBAN format and mod-97, any case."""
     s = re.sub(r"\s", "", candidate).upper()
     if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", s):
         return False
     expected = IBAN_LENGTHS.get(s[:2])
     if expected is not None and len(s) != expected:
         return False
-    rearranged = s[4:] + s[:4]
-    remainder = 0
-    for ch in rearranged:  # piecewise mod-97 keeps integers small
-        value = int(ch, 36)
-        remainder = (remainder * (100 if value > 9 else 10) + value) % 97
-    return remainder == 1
+    return bool(stdnum_iban.is_valid(s))
 
 
 def dni_valid(prefix: str, number: str, letter: str) -> bool:
@@ -241,7 +265,7 @@ def nir_valid(match: re.Match[str]) -> bool:
 
 def _iban_sub(m: re.Match[str]) -> str:
     raw = m.group(0)
-    compact = raw.replace(" ", "")
+    compact = raw.replace(" ", "").upper()
     expected = IBAN_LENGTHS.get(compact[:2])
     if expected is None:
         return PLACEHOLDERS["iban"] if iban_valid(compact) else raw
@@ -255,6 +279,13 @@ def _iban_sub(m: re.Match[str]) -> str:
         if seen == expected:
             return PLACEHOLDERS["iban"] + raw[pos + 1 :]
     return raw  # pragma: no cover - expected <= len(compact) guarantees a return above
+
+
+def _steuer_id_sub(m: re.Match[str]) -> str:
+    number = m.group(3).replace(" ", "")
+    if not stdnum_de_idnr.is_valid(number):
+        return m.group(0)
+    return m.group(1) + m.group(2) + PLACEHOLDERS["national_id"]
 
 
 def _card_sub(m: re.Match[str]) -> str:
@@ -291,9 +322,42 @@ _STEPS: tuple[tuple[str, re.Pattern[str], _Repl], ...] = (
     ("national_id", DNI_RE, _dni_sub),
     ("national_id", NIR_RE, _nir_sub),
     ("national_id", NINO_RE, _nino_sub),
+    ("national_id", STEUER_ID_RE, _steuer_id_sub),
     ("card", CARD_RE, _card_sub),
     ("phone", PHONE_RE, _phone_sub),
 )
+
+
+def _phone_spans(text: str) -> list[tuple[int, int]]:
+    """Spans ``phonenumbers`` finds valid in any of ``PHONE_REGIONS`` (dates, ids skipped)."""
+    spans: set[tuple[int, int]] = set()
+    for region in PHONE_REGIONS:
+        for m in phonenumbers.PhoneNumberMatcher(
+            text, region, leniency=phonenumbers.Leniency.VALID
+        ):
+            if _DATE_RE.fullmatch(m.raw_string.strip()):
+                continue
+            if _ID_WORD_BEFORE.search(text[max(0, m.start - 24) : m.start]):
+                continue
+            if m.start and (text[m.start - 1].isalnum() or text[m.start - 1] in "-/_"):
+                continue  # glued to a token (INV-2026-000123): part of an id, not a number
+            spans.add((m.start, m.end))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _redact_phonenumbers(text: str) -> str:
+    """The library pass after the shape patterns: what they missed (e.g. bare digits)."""
+    if not _PHONE_HINT.search(text):
+        return text
+    for start, end in reversed(_phone_spans(text)):
+        text = text[:start] + PLACEHOLDERS["phone"] + text[end:]
+    return text
 
 
 def scan(text: str | None) -> tuple[str, list[str]]:
@@ -308,6 +372,10 @@ def scan(text: str | None) -> tuple[str, list[str]]:
         out = pattern.sub(repl, out)
         if out.count(placeholder) > before:
             found.add(kind)
+    before = out.count(PLACEHOLDERS["phone"])
+    out = _redact_phonenumbers(out)
+    if out.count(PLACEHOLDERS["phone"]) > before:
+        found.add("phone")
     return out, [k for k in PII_TYPES if k in found]
 
 

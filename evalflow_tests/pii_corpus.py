@@ -17,7 +17,12 @@ PII: list[tuple[str, str, str, str]] = [
     # --- issue #17, verbatim
     ("en", "phone", "4155550177", "Call me back on 4155550177 please."),
     ("en", "card", "4012.8888.8888.1881", "My card is 4012.8888.8888.1881, charge it."),
-    ("fr", "iban", "fr14 2004 1010 0505 0001 3m02 606", "Mon iban: fr14 2004 1010 0505 0001 3m02 606 merci"),
+    (
+        "fr",
+        "iban",
+        "fr14 2004 1010 0505 0001 3m02 606",
+        "Mon iban: fr14 2004 1010 0505 0001 3m02 606 merci",
+    ),
     ("es", "email", "josé.núñez@correo.es", "Escríbeme a josé.núñez@correo.es cuando puedas."),
     # --- phones
     ("en", "phone", "(415) 555-0177", "Reach me at (415) 555-0177 tonight."),
@@ -91,3 +96,14 @@ CLEAN: list[tuple[str, str]] = [
     ("en", "We processed 1,250,000 requests in 3.5 seconds."),
     ("de", "Version 3.2.1 vom 2026-10-05, Artikel 12345."),
 ]
+
+ALL_TEXT = "\n".join(text for *_, text in PII)
+"""Every corpus sentence in one text (one field holding many kinds of PII at once)."""
+
+
+def leaked(output: str) -> list[str]:
+    """The corpus values that appear verbatim in ``output`` (HTML entities decoded)."""
+    import html
+
+    plain = html.unescape(output)
+    return [value for _, _, value, _ in PII if value in output or value in plain]

@@ -37,6 +37,7 @@ from evalflow.calibration.metrics import (
     usable_judge_rows,
 )
 from evalflow.config.settings import CalibrationSettings
+from evalflow.signals.pii import redact_pii_series
 
 MAX_CELL_CHARS = 30000  # spreadsheets cap a cell at 32,767 characters
 CONTEXT_SEPARATOR = "\n---\n"
@@ -55,6 +56,8 @@ REVIEW_COLUMNS = [
     "note",
 ]
 HUMAN_COLUMNS = ("passed", "labeler", "note")
+TEXT_COLUMNS = ("query", "response", "context")
+"""Customers' text: redacted in the CSV (see ``write_review_csv``)."""
 
 
 def review_path(review_dir: Path, day: dt.date) -> Path:
@@ -231,8 +234,14 @@ def write_review_csv(queue: pd.DataFrame, path: Path) -> Path:
     """Write the queue atomically (temp file + rename): a reader never sees half a file.
 
     Always writes the header, so an empty day still has its (empty) queue file.
-    UTF-8 with a byte-order mark so spreadsheets detect the encoding.
+    UTF-8 with a byte-order mark so spreadsheets detect the encoding. The text
+    columns are PII-redacted: the file leaves the warehouse (shared drives, labelling
+    vendors), and a labeller judges the answer, not the customer's card number. The
+    labels are read back by ``interaction_id`` and ``criterion``, never by text.
     """
+    queue = queue.copy()
+    for col in TEXT_COLUMNS:
+        queue[col] = redact_pii_series(queue[col].astype(object))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

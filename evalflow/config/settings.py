@@ -271,6 +271,13 @@ class RegressionSettings(_Section):
     """Earlier turns of the same conversation kept as the case's input."""
 
 
+class PrivacySettings(_Section):
+    raw_text_in_regression: bool = False
+    """Keep customers' raw text (PII included) in ``regression/*.jsonl``. Off by default:
+    every file that leaves the warehouse is PII-redacted; turn on only for a regression
+    set that stays inside the team's own controlled storage."""
+
+
 class AlertChannel(_Section):
     type: Literal["log", "file", "webhook", "email"]
     path: str | None = None
@@ -378,6 +385,7 @@ class Settings(_Section):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     schedules: ScheduleSettings = Field(default_factory=ScheduleSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @model_validator(mode="after")
     def _attributes_are_segments(self) -> Settings:

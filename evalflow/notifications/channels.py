@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from evalflow.config.settings import AlertChannel
+from evalflow.signals.pii import redact_value
 
 log = logging.getLogger("evalflow.alerts")
 
@@ -52,6 +53,9 @@ def render_text(note: dict[str, Any]) -> str:
 def deliver(
     channel: AlertChannel, note: dict[str, Any], home: Path, timeout_s: float = 10.0
 ) -> None:
+    """Send one note. Every string in it is PII-redacted first: alert evidence can quote
+    customers' messages (examples), and a notification leaves the warehouse."""
+    note = redact_value(note)  # type: ignore[assignment]
     text = render_text(note)
     if channel.type == "log":
         log.warning("%s", text)

@@ -7,6 +7,7 @@ from evalflow.partitions import daily_partitions, day_of
 from evalflow.regression.build import build_regression_cases, write_regression_cases
 from evalflow.regression.curation import CASE_COLUMNS
 from evalflow.resources import EvalflowResource
+from evalflow.signals.pii import redact_pii_series
 
 
 @dg.asset(
@@ -33,8 +34,15 @@ def regression_cases(
 ) -> dg.MaterializeResult:
     day = day_of(context.partition_key)
     wh = evalflow.warehouse()
-    cases = build_regression_cases(wh, day, evalflow.settings())
-    all_path, day_path, total = write_regression_cases(wh, day, cases, evalflow.paths.regression)
+    settings = evalflow.settings()
+    cases = build_regression_cases(wh, day, settings)
+    raw_text = settings.privacy.raw_text_in_regression
+    all_path, day_path, total = write_regression_cases(
+        wh, day, cases, evalflow.paths.regression, raw_text=raw_text
+    )
+    preview = cases[["case_id", "issue_id", "query", "failure", "cluster_id"]].copy()
+    for col in ("query", "failure"):  # Dagster's event log is outside the warehouse too
+        preview[col] = redact_pii_series(preview[col])
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(cases),
@@ -44,10 +52,7 @@ def regression_cases(
             else 0,
             "dataset_file": dg.MetadataValue.path(str(all_path)),
             "day_file": dg.MetadataValue.path(str(day_path)),
-            "preview": md_preview(
-                cases[["case_id", "issue_id", "query", "failure", "cluster_id"]]
-                if len(cases)
-                else cases
-            ),
+            "raw_text_in_files": raw_text,
+            "preview": md_preview(preview if len(cases) else cases),
         }
     )

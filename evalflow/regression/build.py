@@ -103,10 +103,17 @@ def build_regression_cases(wh: Warehouse, day: dt.date, settings: Settings) -> p
 
 
 def write_regression_cases(
-    wh: Warehouse, day: dt.date, cases: pd.DataFrame, folder: Path
+    wh: Warehouse, day: dt.date, cases: pd.DataFrame, folder: Path, *, raw_text: bool = False
 ) -> tuple[Path, Path, int]:
-    """Replace the day's partition, then rebuild the JSONL files from the whole table."""
+    """Replace the day's partition, then rebuild the JSONL files from the whole table.
+
+    The table keeps the raw text (it stays in the warehouse); the files are redacted
+    unless ``raw_text`` (``privacy.raw_text_in_regression``).
+    """
     wh.replace_partition("regression_cases", cases, day, schema=duckdb_types(CASE_COLUMNS))
     return write_jsonl_files(
-        folder, day, lambda: wh.query_df("SELECT * FROM regression_cases ORDER BY case_id")
+        folder,
+        day,
+        lambda: wh.query_df("SELECT * FROM regression_cases ORDER BY case_id"),
+        raw_text=raw_text,
     )

@@ -35,6 +35,7 @@ from filelock import FileLock
 from evalflow.config.settings import RegressionSettings
 from evalflow.discovery.clusters import ANOMALY_CLUSTER_ID, empty_frame
 from evalflow.discovery.textspace import normalize_text
+from evalflow.signals.pii import redact_value
 
 CASE_COLUMNS: dict[str, tuple[str, str]] = {
     "case_id": ("VARCHAR", "stable: rc- + hash of interaction_id"),
@@ -349,16 +350,30 @@ def dedupe_for_dataset(all_cases: pd.DataFrame) -> pd.DataFrame:
     return df.drop_duplicates("case_id", keep="first").sort_values("case_id").reset_index(drop=True)
 
 
+TEXT_FIELDS = ("query", "context", "response", "failure", "judge_verdicts", "history")
+"""Fields that carry customers' text (or judges' rationales quoting it)."""
+
+
+def redact_records(records: list[dict]) -> list[dict]:
+    """PII-masked copies of JSONL records: only the text fields (ids and hashes stay)."""
+    return [
+        {k: redact_value(v) if k in TEXT_FIELDS else v for k, v in rec.items()} for rec in records
+    ]
+
+
 def write_jsonl_files(
-    folder: Path, day: dt.date, read_all: Callable[[], pd.DataFrame]
+    folder: Path, day: dt.date, read_all: Callable[[], pd.DataFrame], *, raw_text: bool = False
 ) -> tuple[Path, Path, int]:
     """Rebuild ``cases.jsonl`` (whole dataset) and write ``YYYY-MM-DD.jsonl`` (the day).
 
     ``read_all`` reads the whole ``regression_cases`` table; it is called inside the
     file lock so two concurrent runs cannot publish a dataset missing the other's
     day. Files are written to a temporary name and renamed: readers never see half
-    a file. Returns both paths and the dataset's line count.
+    a file. Text fields are PII-redacted unless ``raw_text`` (the
+    ``privacy.raw_text_in_regression`` setting): the files leave the warehouse.
+    Returns both paths and the dataset's line count.
     """
+    publish = (lambda recs: recs) if raw_text else redact_records
     folder.mkdir(parents=True, exist_ok=True)
     with FileLock(str(folder / ".cases.lock"), timeout=600):
         all_cases = read_all()
@@ -372,10 +387,16 @@ def write_jsonl_files(
         day_path = folder / f"{day.isoformat()}.jsonl"
         _atomic_write(
             all_path,
-            [json.dumps(r, sort_keys=True, ensure_ascii=False) for r in jsonl_records(dataset)],
+            [
+                json.dumps(r, sort_keys=True, ensure_ascii=False)
+                for r in publish(jsonl_records(dataset))
+            ],
         )
         _atomic_write(
             day_path,
-            [json.dumps(r, sort_keys=True, ensure_ascii=False) for r in jsonl_records(day_cases)],
+            [
+                json.dumps(r, sort_keys=True, ensure_ascii=False)
+                for r in publish(jsonl_records(day_cases))
+            ],
         )
     return all_path, day_path, len(dataset)

@@ -22,6 +22,7 @@ from evalflow.alerts.common import COLUMNS as ALERT_COLUMNS
 from evalflow.config.settings import Settings
 from evalflow.kpis.metrics import COLUMNS as KPI_COLUMNS
 from evalflow.reports.model import json_list
+from evalflow.signals.pii import redact_pii, redact_value
 from evalflow.storage.warehouse import Warehouse, ident
 
 KPI_FIELDS = list(KPI_COLUMNS)
@@ -283,6 +284,34 @@ def example_ids(frames: Iterable[pd.DataFrame], per_row: int) -> list[str]:
     return out
 
 
+TEXT_FIELDS: dict[str, tuple[str, ...]] = {
+    "alerts": ("evidence",),
+    "issues": ("title", "suggested_improvement"),
+    "clusters": ("label", "top_terms"),
+    "regression": ("query", "response", "failure"),
+}
+"""Columns that can carry customers' text (quoted queries, terms mined from them)."""
+
+
+def redact_context(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Mask PII in every text a report renders: a report is shared beyond the warehouse.
+
+    The example queries, regression cases, alert evidence and theme labels come from
+    users' messages; redaction happens here, once, before any section sees them.
+    """
+    for key, cols in TEXT_FIELDS.items():
+        frame = ctx.get(key)
+        if isinstance(frame, pd.DataFrame) and len(frame):
+            frame = frame.copy()
+            for col in cols:
+                if col in frame.columns:
+                    frame[col] = frame[col].map(redact_value)
+            ctx[key] = frame
+    if ctx.get("examples"):
+        ctx["examples"] = {k: redact_pii(v) for k, v in ctx["examples"].items()}
+    return ctx
+
+
 def load_daily_context(
     wh: Warehouse, day: dt.date, settings: Settings | None = None
 ) -> dict[str, Any]:
@@ -346,7 +375,7 @@ def load_daily_context(
         ctx["examples"] = r.queries(ids, day - dt.timedelta(days=6), day)
         ctx["tables_present"] = r.present()
         ctx["load_errors"] = r.errors
-    return ctx
+    return redact_context(ctx)
 
 
 def load_weekly_context(
@@ -435,4 +464,4 @@ def load_weekly_context(
         ctx["examples"] = r.queries(ids, week_start, week_end)
         ctx["tables_present"] = r.present()
         ctx["load_errors"] = r.errors
-    return ctx
+    return redact_context(ctx)

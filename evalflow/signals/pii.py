@@ -426,3 +426,18 @@ def detect_pii(texts: pd.Series) -> pd.DataFrame:
 
 
 PLACEHOLDER_RE = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|NATIONAL_ID)\]")
+
+
+def redact_value(value: object) -> object:
+    """``redact_pii`` over every string inside a JSON-like value (dicts, lists, tuples).
+
+    For payloads that leave the warehouse (alert notifications, regression files):
+    keys and non-string values are kept as they are.
+    """
+    if isinstance(value, str):
+        return redact_pii(value)
+    if isinstance(value, dict):
+        return {k: redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_value(v) for v in value]
+    return value

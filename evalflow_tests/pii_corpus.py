@@ -72,6 +72,33 @@ PII: list[tuple[str, str, str, str]] = [
     ("es", "national_id", "X1234567L", "NIE X1234567L"),
     ("fr", "national_id", "1 84 12 76 451 089 46", "Numéro de sécu 1 84 12 76 451 089 46"),
     ("de", "national_id", "36574261809", "Meine Steuer-ID: 36574261809"),
+    # --- written after the detectors were tuned on the items above (the "held-out" set
+    # of docs/metrics.md: measured once, then added here)
+    ("en", "phone", "2125550143", "pls ring 2125550143 after 5"),
+    ("en", "phone", "+1 212-555-0143", "cell +1 212-555-0143"),
+    ("en", "phone", "(212)555-0143", "at (212)555-0143"),
+    ("en", "phone", "0207 946 0321", "London 0207 946 0321"),
+    ("en", "phone", "+44 (0)20 7946 0321", "+44 (0)20 7946 0321 is the desk"),
+    ("es", "phone", "654 32 10 98", "mi móvil 654 32 10 98"),
+    ("es", "phone", "934 567 890", "llame al 934 567 890"),
+    ("es", "phone", "0034 654321098", "desde fuera 0034 654321098"),
+    ("de", "phone", "089 1234567", "München 089 1234567"),
+    ("de", "phone", "0171/1234567", "Handy 0171/1234567"),
+    ("de", "phone", "+49 (0) 171 1234567", "+49 (0) 171 1234567 erreichbar"),
+    ("fr", "phone", "01 42 68 53 00", "fixe 01 42 68 53 00"),
+    ("fr", "phone", "07-12-34-56-78", "portable 07-12-34-56-78"),
+    ("fr", "phone", "+33612345678", "whatsapp +33612345678"),
+    ("en", "card", "4242 4242 4242 4242", "card 4242 4242 4242 4242 cvv 123"),
+    ("es", "card", "5200-8282-8282-8210", "tarjeta 5200-8282-8282-8210"),
+    ("en", "card", "3714 496353 98431", "amex 3714 496353 98431"),
+    ("de", "card", "4000056655665556", "Karte 4000056655665556"),
+    ("en", "iban", "NL91 ABNA 0417 1643 00", "NL91 ABNA 0417 1643 00 is my account"),
+    ("en", "iban", "it60x0542811101000000123456", "iban it60x0542811101000000123456"),
+    ("fr", "iban", "BE68 5390 0754 7034", "BE68 5390 0754 7034"),
+    ("en", "email", "zoë.o'brien@example.ie", "mail zoë.o'brien@example.ie"),
+    ("en", "email", "søren@firma.dk", "søren@firma.dk wrote"),
+    ("en", "email", "a.b-c_d@sub.domain.example.org", "<a.b-c_d@sub.domain.example.org>"),
+    ("es", "national_id", "Y2345678Z", "NIE Y2345678Z"),
 ]
 
 CLEAN: list[tuple[str, str]] = [
@@ -95,6 +122,24 @@ CLEAN: list[tuple[str, str]] = [
     ("en", "Error code 0x80070005 at 12:03:44; build 20261005.3."),
     ("en", "We processed 1,250,000 requests in 3.5 seconds."),
     ("de", "Version 3.2.1 vom 2026-10-05, Artikel 12345."),
+    # held-out set (see above)
+    ("en", "Order 4155550199 confirmed"),
+    ("en", "Ticket #20261005 updated"),
+    ("de", "Paid 2.499,00 € on 12.11.2026"),
+    ("en", "Call volume rose 12% to 3,456,789 calls"),
+    ("en", "Room 1204, floor 12, building 7"),
+    ("en", "Reference: 7788990011"),
+    ("en", "Lot 20260512-07 expired"),
+    ("en", "version 10.0.19045.3803"),
+    ("de", "ISBN 978-3-16-148410-0"),
+    ("en", "from 2026-01-01 to 2026-12-31"),
+    ("fr", "Latitude 48.858844, longitude 2.294351"),
+    ("de", "Artikelnummer 12345678"),
+    ("fr", "Numéro de suivi 6A12345678901"),
+    ("es", "Su pedido nº 3344556677"),
+    ("de", "EAN 4006381333931"),
+    ("en", "SKU 100-200-3000"),
+    ("en", "Total: $12,345,678.90"),
 ]
 
 ALL_TEXT = "\n".join(text for *_, text in PII)

@@ -45,6 +45,7 @@ precise Python scanners and checksum validators.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -166,10 +167,11 @@ PHONE_RE = re.compile(
 _DATE_RE = re.compile(r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}")
 PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "ES", "DE", "FR")
 """Numbering plans checked by ``phonenumbers``: the simulator's languages' countries."""
-_PHONE_HINT = re.compile(r"\d(?:[\s.\-/()]{0,2}\d){6,}")
+_PHONE_HINT = re.compile(r"\(?\d(?:[\s.\-/()]{0,2}\d){6,}")
 _ID_WORD_BEFORE = re.compile(
     r"(?i)(?:order|invoice|ticket|ref(?:erence)?|tracking|case|account|sku|"
     r"pedido|factura|referencia|bestellung|rechnung|auftrag|commande|facture|"
+    r"lot|lote|batch|charge|ean|isbn|gtin|serial|"
     r"n[º°o]|nr|#)\.?\s*[:#]?\s*$"
 )
 
@@ -241,7 +243,9 @@ def iban_valid(candidate: str) -> bool:
     expected = IBAN_LENGTHS.get(s[:2])
     if expected is not None and len(s) != expected:
         return False
-    return bool(stdnum_iban.is_valid(s))
+    # check_country=False: the national layers also look the bank code up in a registry,
+    # and a bank missing from it must not make its customers' IBANs leak.
+    return bool(stdnum_iban.is_valid(s, check_country=False))
 
 
 def dni_valid(prefix: str, number: str, letter: str) -> bool:
@@ -311,6 +315,8 @@ def _phone_sub(m: re.Match[str]) -> str:
     n_digits = sum(c.isdigit() for c in raw)
     if not 8 <= n_digits <= 15 or _DATE_RE.fullmatch(raw):
         return raw
+    if _ID_WORD_BEFORE.search(m.string[max(0, m.start() - 24) : m.start()]):
+        return raw  # "SKU 100-200-3000", "order 555-123-4567": an id, not a number
     return PLACEHOLDERS["phone"]
 
 
@@ -328,27 +334,54 @@ _STEPS: tuple[tuple[str, re.Pattern[str], _Repl], ...] = (
 )
 
 
-def _phone_spans(text: str) -> list[tuple[int, int]]:
-    """Spans ``phonenumbers`` finds valid in any of ``PHONE_REGIONS`` (dates, ids skipped)."""
-    spans: set[tuple[int, int]] = set()
+@functools.lru_cache(maxsize=65536)
+def _valid_phone(candidate: str) -> bool:
+    """Whether a digit run is a valid number in one of ``PHONE_REGIONS``' numbering plans."""
+    digits = sum(c.isdigit() for c in candidate)
+    if not 7 <= digits <= 15:
+        return False
     for region in PHONE_REGIONS:
-        for m in phonenumbers.PhoneNumberMatcher(
-            text, region, leniency=phonenumbers.Leniency.VALID
-        ):
-            if _DATE_RE.fullmatch(m.raw_string.strip()):
-                continue
-            if _ID_WORD_BEFORE.search(text[max(0, m.start - 24) : m.start]):
-                continue
-            if m.start and (text[m.start - 1].isalnum() or text[m.start - 1] in "-/_"):
-                continue  # glued to a token (INV-2026-000123): part of an id, not a number
-            spans.add((m.start, m.end))
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
+def _phone_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of digit runs ``phonenumbers`` calls valid (dates and ids skipped).
+
+    Each run the hint pattern finds is parsed as a whole, then shortened group by
+    group from the right (``call 4155550177 12 times`` over-captures ``… 12``). Parsing
+    candidates, rather than running ``PhoneNumberMatcher`` over whole texts once per
+    region, keeps the signals stage fast on text full of amounts and dates.
+    """
+    spans: list[tuple[int, int]] = []
+    for m in _PHONE_HINT.finditer(text):
+        start = m.start()
+        if start and text[start - 1] == "+":
+            start -= 1
+        if _ID_WORD_BEFORE.search(text[max(0, start - 24) : start]):
+            continue
+        if start and (text[start - 1].isalnum() or text[start - 1] in "-/_"):
+            continue  # glued to a token (INV-2026-000123): part of an id, not a number
+        run = text[start : m.end()]
+        cuts = [len(run)] + [g.start() for g in reversed(list(re.finditer(r"[\s.\-/]+", run)))]
+        for cut in cuts:
+            candidate = run[:cut].rstrip(" .-/(")
+            after = text[start + len(candidate) : start + len(candidate) + 2]
+            if after[:1].isalnum() or re.match(r"[.,]\d", after):
+                continue  # 20261005.3, 1234567,89: part of a longer number
+            if re.fullmatch(r"\d{1,3}[.,]\d{4,}", candidate):
+                continue  # a decimal fraction (48.858844), not a grouped number
+            if re.search(r"\d{6}[\s.\-/]\d{1,2}$|[\s.\-/]\d$", candidate):
+                continue  # 20260512-07, build 20261005.3: a suffix, not a phone's grouping
+            if candidate and not _DATE_RE.fullmatch(candidate) and _valid_phone(candidate):
+                spans.append((start, start + len(candidate)))
+                break
+    return spans
 
 
 def _redact_phonenumbers(text: str) -> str:

@@ -391,6 +391,14 @@ class OpenAIJudge:
         worst = self.cfg.cost(len(blob), self.cfg.max_tokens)
         call_id = uuid.uuid4().hex
         digest = hashlib.sha256(blob).hexdigest()
+        ident = {
+            "call_id": call_id,
+            "day": self.day,
+            "interaction_id": job.interaction_id,
+            "criterion": job.criterion,
+            "model": self.cfg.model,
+            "purpose": purpose,
+        }
         async with self._sem:
             if self._fatal:  # checked after waiting for a slot: it may have been set meanwhile
                 result.status, result.error = "error", self._fatal
@@ -402,59 +410,11 @@ class OpenAIJudge:
                 return None
             self.stats.calls += 1
             started = time.perf_counter()
-            attempts = 0
-            last_exc: BaseException | None = None
-            completion: Any = None
-            try:
-                async for attempt in AsyncRetrying(
-                    stop=stop_after_attempt(self.cfg.max_retries + 1),
-                    wait=self._wait,
-                    retry=retry_if_exception(_retryable),
-                    before_sleep=self._before_sleep(job, call_id),
-                    sleep=self._sleep_outside_semaphore,
-                    reraise=True,
-                ):
-                    with attempt:
-                        if self._fatal:
-                            raise _Fatal(self._fatal)
-                        if attempts and not self.budget.try_request():
-                            raise _RequestCap(
-                                f"retries stopped after {attempts} attempt(s): "
-                                f"{self.budget.describe()}"
-                            )
-                        attempts += 1
-                        if self.journal is not None:  # durable before the bytes leave
-                            self.journal.request(
-                                {
-                                    "call_id": call_id,
-                                    "day": self.day,
-                                    "interaction_id": job.interaction_id,
-                                    "criterion": job.criterion,
-                                    "model": self.cfg.model,
-                                    "purpose": purpose,
-                                    "request_sha256": digest,
-                                },
-                                attempts,
-                                worst,
-                            )
-                        async with self._limiter:
-                            completion = await client.chat.completions.create(
-                                **body, timeout=self.cfg.timeout_s
-                            )
-            except Exception as exc:  # every failure becomes a row, never a crashed run
-                last_exc = exc
+            completion, attempts, last_exc = await self._send(
+                client, body, job, {**ident, "request_sha256": digest}, worst
+            )
             latency_ms = (time.perf_counter() - started) * 1000.0
-        tokens_in = tokens_out = 0
-        content: str | None = None
-        usage_known = False
-        if completion is not None:
-            usage = getattr(completion, "usage", None)
-            if usage is not None:
-                tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
-                tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
-                usage_known = True
-            choices = getattr(completion, "choices", None) or []
-            content = choices[0].message.content if choices else None
+        tokens_in, tokens_out, usage_known, content = _read_completion(completion)
         # Without usage we charge the reserved worst case: the budget must stay hard.
         cost = self.cfg.cost(tokens_in, tokens_out) if usage_known or completion is None else worst
         self.budget.settle(worst, cost)
@@ -481,12 +441,7 @@ class OpenAIJudge:
         elif content is None:
             status, error = "malformed", "the reply had no message content"
         row = {
-            "call_id": call_id,
-            "day": self.day,
-            "interaction_id": job.interaction_id,
-            "criterion": job.criterion,
-            "model": self.cfg.model,
-            "purpose": purpose,
+            **ident,
             "status": status,
             "attempts": attempts,
             "http_status": _http_status(last_exc) if last_exc else 200,
@@ -514,6 +469,48 @@ class OpenAIJudge:
         if content is None:
             return ""
         return content
+
+    async def _send(
+        self,
+        client: openai.AsyncOpenAI,
+        body: dict[str, Any],
+        job: Job,
+        ident: dict[str, Any],
+        worst: float,
+    ) -> tuple[Any, int, BaseException | None]:
+        """The HTTP attempts of one reserved call: (completion, attempts, last error).
+
+        Each retry must fit the day's request cap, and each attempt is journaled before
+        it is sent, so neither a retry storm nor a crash can spend past the caps.
+        """
+        attempts = 0
+        completion: Any = None
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self.cfg.max_retries + 1),
+                wait=self._wait,
+                retry=retry_if_exception(_retryable),
+                before_sleep=self._before_sleep(job, ident["call_id"]),
+                sleep=self._sleep_outside_semaphore,
+                reraise=True,
+            ):
+                with attempt:
+                    if self._fatal:
+                        raise _Fatal(self._fatal)
+                    if attempts and not self.budget.try_request():
+                        raise _RequestCap(
+                            f"retries stopped after {attempts} attempt(s): {self.budget.describe()}"
+                        )
+                    attempts += 1
+                    if self.journal is not None:  # durable before the bytes leave
+                        self.journal.request(ident, attempts, worst)
+                    async with self._limiter:
+                        completion = await client.chat.completions.create(
+                            **body, timeout=self.cfg.timeout_s
+                        )
+        except Exception as exc:  # every failure becomes a row, never a crashed run
+            return completion, attempts, exc
+        return completion, attempts, None
 
     # -- retry plumbing ---------------------------------------------------------------------
     def _wait(self, state: RetryCallState) -> float:
@@ -546,6 +543,18 @@ class OpenAIJudge:
             await asyncio.sleep(seconds)
         finally:
             await self._sem.acquire()
+
+
+def _read_completion(completion: Any) -> tuple[int, int, bool, str | None]:
+    """(tokens in, tokens out, whether usage was reported, reply text) of a completion."""
+    if completion is None:
+        return 0, 0, False, None
+    usage = getattr(completion, "usage", None)
+    tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0) if usage is not None else 0
+    tokens_out = int(getattr(usage, "completion_tokens", 0) or 0) if usage is not None else 0
+    choices = getattr(completion, "choices", None) or []
+    content = choices[0].message.content if choices else None
+    return tokens_in, tokens_out, usage is not None, content
 
 
 def smooth_limiter(requests_per_minute: int) -> AsyncLimiter:

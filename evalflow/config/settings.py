@@ -329,6 +329,10 @@ class IngestSettings(_Section):
     min_year: Annotated[int, Field(ge=1)] = 2000
     max_year: Annotated[int, Field(le=9999)] = 2100
     """Timestamps outside [min_year, max_year] are quarantined as out of range."""
+    follow_symlinks_outside_landing: bool = False
+    """Read files that symlinks under landing/ point to outside it. Off by default: a
+    link is an easy way to pull a file nobody meant to ingest into the warehouse (and
+    into quarantined_records.raw); skipped links are listed with their reason."""
     quarantine_warn_share: Fraction = 0.05
     """A day whose quarantined share of records exceeds this gets a WARN check (an
     upstream format change usually shows up here first)."""

@@ -81,7 +81,8 @@ def ingest_interactions(
     if result.parsed_files:
         context.log.info(f"parsed {len(result.parsed_files)} new or changed landing file(s)")
     if result.ignored_files:
-        context.log.warning(f"landing files of unknown type not read: {result.ignored_files}")
+        skipped = "; ".join(f"{p} ({why})" for p, why in result.ignored_files.items())
+        context.log.warning(f"{len(result.ignored_files)} landing path(s) not read: {skipped}")
     yield dg.MaterializeResult(asset_key="raw_interactions", metadata=_raw_metadata(result))
     yield dg.MaterializeResult(
         asset_key="quarantined_records", metadata=_quarantine_metadata(result)
@@ -129,6 +130,7 @@ def _raw_metadata(result: IngestResult) -> dict[str, Any]:
         "files_with_records_today": len(result.reconciliation),
         "landing_files": len(result.landing_files),
         "files_parsed_this_run": len(result.parsed_files),
+        "paths_not_read": len(result.ignored_files),
         "reconciliation": dg.MetadataValue.md(_reconciliation_md(result)),
         "preview": md_preview(
             _plain(rows[[c for c in PREVIEW_COLUMNS if c in rows.columns]].head(10))

@@ -117,6 +117,8 @@ class Limits:
     naive_quarantine: bool
     min_year: int
     max_year: int
+    follow_symlinks_outside: bool = False
+    """A discovery policy, not a parse setting: left out of the staging key."""
 
     @classmethod
     def from_settings(cls, s: IngestSettings) -> Limits:
@@ -126,7 +128,14 @@ class Limits:
             s.naive_timestamps == "quarantine",
             s.min_year,
             s.max_year,
+            s.follow_symlinks_outside_landing,
         )
+
+    def parse_settings(self) -> dict[str, object]:
+        """The settings that change what a file parses to (its staging fingerprint)."""
+        out = dict(self.__dict__)
+        del out["follow_symlinks_outside"]
+        return out
 
     def params(self) -> dict[str, object]:
         lo = dt.datetime(self.min_year, 1, 1, tzinfo=dt.UTC)

@@ -58,7 +58,8 @@ class IngestResult:
     landing_files: pd.DataFrame
     """Whole-file totals for every landing file (the landing_files table)."""
     segments: list[str]
-    ignored_files: list[str] = field(default_factory=list)
+    ignored_files: dict[str, str] = field(default_factory=dict)
+    """Paths under landing/ that were not read -> why (unknown format, symlink, ...)."""
     parsed_files: list[str] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)
     naive_timestamps: int = 0

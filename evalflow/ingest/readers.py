@@ -33,11 +33,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from evalflow.ingest import schema as S
+from evalflow.ingest.discover import DIRECTORY, LandingFile, discover, landing_format, restat
 from evalflow.ingest.normalize import escaped_bytes_sql
-
-FORMATS = {".jsonl": "jsonl", ".jsonl.gz": "jsonl.gz", ".csv": "csv", ".parquet": "parquet"}
-IGNORED_DIRS = frozenset({"_truth"})
-"""``_truth`` holds the simulator's ground truth, which the pipeline must never read."""
 
 BLOCK_BYTES = 32 * 1024 * 1024
 """JSONL files are read in blocks of about this size, so memory stays bounded."""
@@ -68,20 +65,20 @@ _WS = np.zeros(256, dtype=bool)
 _WS[[9, 10, 13, 32]] = True
 
 
-@dataclass(frozen=True)
-class LandingFile:
-    """One file under the landing folder, identified by its relative path."""
+__all__ = [
+    "DIRECTORY",
+    "LandingFile",
+    "ReadStats",
+    "discover",
+    "landing_format",
+    "read_records",
+    "restat",
+]
 
-    path: Path
-    rel: str
-    fmt: str
-    size: int
-    mtime_ns: int
-
-    @property
-    def order_key(self) -> tuple[int, str]:
-        """Last-write-wins order between files: modification time, then path."""
-        return (self.mtime_ns, self.rel)
+IN_MEMORY_BYTES = 256 * 1024 * 1024
+"""CSV files, and Parquet files up to this size, are read into memory once: the bytes
+hashed are then exactly the bytes parsed. Larger Parquet files are hashed, then
+parsed from disk; the caller's before/after identity check catches a change between."""
 
 
 @dataclass
@@ -92,52 +89,21 @@ class ReadStats:
     blank_lines: int = 0
     notes: list[str] = field(default_factory=list)
     sha256: Any = field(default_factory=hashlib.sha256)
-    """Digest of the file's bytes, fed while reading so a new file is read only once."""
-    fully_hashed: bool = False
-    """True when ``sha256`` covers the whole file (else the caller hashes it separately)."""
+    """Digest of exactly the bytes the reader consumed (fed while reading: one read)."""
+    bytes_read: int = 0
+    """How many bytes went into ``sha256``; equals the file's size when the read was whole."""
+    unreadable: str | None = None
+    """Why the file could not be read at all (then there is no content hash)."""
 
 
-def landing_format(name: str) -> str | None:
-    lower = name.lower()
-    for suffix in sorted(FORMATS, key=len, reverse=True):
-        if lower.endswith(suffix):
-            return FORMATS[suffix]
-    return None
-
-
-def discover(landing: Path) -> tuple[list[LandingFile], list[str]]:
-    """Landing files in last-write order, plus the paths skipped for an unknown format.
-
-    Hidden files and folders (a leading dot: editor swap files, ``.partial`` uploads)
-    and the ``_truth`` folder are not data. Files of unknown type are returned
-    separately so the asset can show them instead of ignoring them silently.
-    """
-    found: list[LandingFile] = []
-    ignored: list[str] = []
-    if not landing.is_dir():
-        return found, ignored
-    for path in landing.rglob("*"):
-        rel_parts = path.relative_to(landing).parts
-        if any(p.startswith(".") for p in rel_parts) or any(p in IGNORED_DIRS for p in rel_parts):
-            continue
-        if not path.is_file():
-            continue
-        rel = "/".join(rel_parts)
-        fmt = landing_format(path.name)
-        if fmt is None:
-            ignored.append(rel)
-            continue
-        st = path.stat()
-        found.append(LandingFile(path, rel, fmt, st.st_size, st.st_mtime_ns))
-    found.sort(key=lambda f: f.order_key)
-    return found, sorted(ignored)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def file_sha256(path: Path, stats: ReadStats | None = None) -> str:
+    """Hash a file in chunks (feeding ``stats`` when given, so its byte count is right)."""
+    digest = stats.sha256 if stats is not None else hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(8 * 1024 * 1024), b""):
             digest.update(chunk)
+            if stats is not None:
+                stats.bytes_read += len(chunk)
     return digest.hexdigest()
 
 
@@ -297,26 +263,35 @@ def _problem_record(
 
 
 class _Hashing:
-    """A binary file that feeds every byte read through it into a digest."""
+    """A binary file that feeds every byte read through it into the digest and the count."""
 
-    def __init__(self, raw: io.BufferedIOBase, digest: Any) -> None:
+    def __init__(self, raw: io.BufferedIOBase, stats: ReadStats) -> None:
         self.raw = raw
-        self.digest = digest
+        self.stats = stats
+
+    def _seen(self, data: bytes | memoryview) -> None:
+        self.stats.sha256.update(data)
+        self.stats.bytes_read += len(data)
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
-        self.digest.update(data)
+        self._seen(data)
         return data
 
     def readinto1(self, view: memoryview) -> int:
         n = self.raw.readinto(view)
-        self.digest.update(view[:n])
+        self._seen(view[:n])
         return n
 
     def drain(self) -> None:
-        """Hash whatever the parser did not read (after a damaged gzip member)."""
+        """Hash the compressed bytes the gzip parser did not consume (after damage).
+
+        Only for ``.gz``: their records are the one ``unreadable file`` record for the
+        damaged rest. Anything appended meanwhile makes ``bytes_read`` exceed the size
+        the file had when it was listed, which the caller treats as a change.
+        """
         while chunk := self.raw.read(8 * 1024 * 1024):
-            self.digest.update(chunk)
+            self._seen(chunk)
 
 
 class _SafeReader:
@@ -345,20 +320,30 @@ class _SafeReader:
 def read_jsonl(
     lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats
 ) -> Iterator[pa.Table]:
-    """Records of a JSON Lines file (optionally gzip), one table per block of lines."""
+    """Records of a JSON Lines file (optionally gzip), one table per block of lines.
+
+    The digest covers exactly the bytes parsed: a plain file is not read past the
+    parser's EOF, so a line appended after it is neither hashed nor counted (the
+    caller sees the file's identity change and reads it again).
+    """
     del con  # UTF-8 and JSON are checked by the normaliser, in the same pass
     with lf.path.open("rb") as raw:
-        hashing = _Hashing(raw, stats.sha256)  # type: ignore[arg-type]
+        hashing = _Hashing(raw, stats)  # type: ignore[arg-type]
         if lf.fmt.endswith(".gz"):
+            block = min(BLOCK_BYTES, max(64 * 1024, 8 * lf.size))
             with gzip.GzipFile(fileobj=hashing, mode="rb") as inner:  # type: ignore[arg-type]
-                yield from _read_lines(_SafeReader(inner), stats)  # type: ignore[arg-type]
+                yield from _read_lines(_SafeReader(inner), stats, block)  # type: ignore[arg-type]
+            hashing.drain()
         else:
-            yield from _read_lines(_SafeReader(hashing), stats)  # type: ignore[arg-type]
-        hashing.drain()
-        stats.fully_hashed = True
+            # A block no larger than the file: a 32 MB buffer per small file is what
+            # made thousands of small files slow.
+            block = min(BLOCK_BYTES, max(lf.size, 1) + 1)
+            yield from _read_lines(_SafeReader(hashing), stats, block)  # type: ignore[arg-type]
 
 
-def _read_lines(reader: _SafeReader, stats: ReadStats) -> Iterator[pa.Table]:
+def _read_lines(
+    reader: _SafeReader, stats: ReadStats, block_bytes: int = BLOCK_BYTES
+) -> Iterator[pa.Table]:
     """Blocks of lines from a (decompressed) byte stream, BOM and UTF-16 handled."""
     head_buf = bytearray(4)
     head = bytes(head_buf[: _fill(reader.readinto, memoryview(head_buf))])
@@ -366,7 +351,7 @@ def _read_lines(reader: _SafeReader, stats: ReadStats) -> Iterator[pa.Table]:
     if head[:2] in _UTF16_BOMS:
         # A UTF-16 file (Windows tools): transcode once, then read it as UTF-8.
         rest = io.BytesIO()
-        chunk = bytearray(BLOCK_BYTES)
+        chunk = bytearray(block_bytes)
         while n := _fill(reader.readinto, memoryview(chunk)):
             rest.write(chunk[:n])
         try:
@@ -380,7 +365,7 @@ def _read_lines(reader: _SafeReader, stats: ReadStats) -> Iterator[pa.Table]:
         head = head[len(_BOM) :]
         stats.notes.append("UTF-8 byte-order mark skipped")
     line = 1
-    for block, final in iter_blocks(readinto, carry=head, block_bytes=BLOCK_BYTES):
+    for block, final in iter_blocks(readinto, carry=head, block_bytes=block_bytes):
         seg = split_records(block, line, final)
         line += len(seg)
         stats.blank_lines += int(seg.blank.sum())
@@ -479,19 +464,89 @@ def _parquet_cells(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
+def _parquet_source(lf: LandingFile, stats: ReadStats) -> pq.ParquetFile:
+    """Open a Parquet file for reading, its bytes hashed exactly once."""
+    if lf.size <= IN_MEMORY_BYTES:
+        data = lf.path.read_bytes()
+        stats.sha256.update(data)
+        stats.bytes_read += len(data)
+        return pq.ParquetFile(pa.BufferReader(data))
+    file_sha256(lf.path, stats)
+    return pq.ParquetFile(lf.path)
+
+
+def _undecodable_cells(
+    con: duckdb.DuckDBPyConnection, table: pa.Table
+) -> tuple[pa.Table, pa.Array | None, pa.Array | None]:
+    """Binary columns as text; plus which rows hold bytes that are not UTF-8, and where.
+
+    A BINARY ``query`` is text to the producer; valid UTF-8 becomes a string. Invalid
+    bytes would otherwise reach ``to_json`` as ``\\xFF`` escapes and be kept as if the
+    user had typed them; such a row is quarantined as ``undecodable bytes`` instead,
+    like a JSONL line with the same bytes, with the first such column as ``field``.
+    """
+    binary = [
+        n
+        for n, t in zip(table.column_names, table.schema.types, strict=True)
+        if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+    ]
+    if not binary:
+        return table, None, None
+    cols = {f"c{i}": table.column(n).cast(pa.large_binary()) for i, n in enumerate(binary)}
+    con.register("_bin", pa.table(cols))
+    try:
+        text = ", ".join(f"try(decode(c{i})) AS t{i}" for i in range(len(binary)))
+        decoded = con.sql(f"SELECT {text} FROM _bin").to_arrow_table()
+    finally:
+        con.unregister("_bin")
+    field_of = pa.nulls(table.num_rows, pa.string())
+    for i in reversed(range(len(binary))):  # the first bad column wins
+        bad = pc.and_(pc.is_valid(cols[f"c{i}"]), pc.is_null(decoded.column(f"t{i}")))
+        field_of = pc.if_else(bad, pa.scalar(binary[i]), field_of)
+    out = table
+    for i, n in enumerate(binary):
+        decoded_col = decoded.column(f"t{i}").cast(pa.string())
+        out = out.set_column(out.column_names.index(n), n, decoded_col)
+    return out, pc.is_valid(field_of), field_of
+
+
 def read_parquet(
     lf: LandingFile, con: duckdb.DuckDBPyConnection, stats: ReadStats
 ) -> Iterator[pa.Table]:
     """Records of a Parquet file; ``source_line`` is the 1-based row number."""
-    pf = pq.ParquetFile(lf.path)
+    pf = _parquet_source(lf, stats)
     row = 1
     for batch in pf.iter_batches(batch_size=65_536):
-        table = _nest_dotted(_parquet_cells(pa.Table.from_batches([batch])))
+        table = pa.Table.from_batches([batch])
         n = table.num_rows
         if n == 0:
             continue
-        yield _rows_as_json(con, table, np.arange(row, row + n))
+        raw_json = None
+        decoded, bad, bad_field = _undecodable_cells(con, table)
+        if bad is not None and pc.any(bad).as_py():
+            # The row as it was (bytes escaped), to quarantine with its text.
+            raw_json = _rows_as_json(con, _nest_dotted(_parquet_cells(table)), np.arange(n))
+        records = _rows_as_json(con, _nest_dotted(_parquet_cells(decoded)), np.arange(row, row + n))
+        if raw_json is not None:
+            records = _mark_undecodable(records, raw_json, bad, bad_field)
+        yield records
         row += n
+
+
+def _mark_undecodable(
+    records: pa.Table, raw_json: pa.Table, bad: pa.Array, bad_field: pa.Array
+) -> pa.Table:
+    text = raw_json.column("b").cast(pa.large_string())
+    raw = pc.utf8_slice_codeunits(text, 0, S.RAW_MAX_CHARS)
+    cols = {
+        "b": pc.if_else(bad, pa.scalar(None, pa.large_binary()), records.column("b")),
+        "raw": pc.if_else(bad, raw, records.column("raw")),
+        "pre_reason": pc.if_else(bad, pa.scalar(S.UNDECODABLE), records.column("pre_reason")),
+        "pre_field": pc.if_else(bad, bad_field, records.column("pre_field")),
+    }
+    for name, col in cols.items():
+        records = records.set_column(records.column_names.index(name), name, col)
+    return records
 
 
 def read_csv(
@@ -508,7 +563,7 @@ def read_csv(
     """
     data = lf.path.read_bytes()
     stats.sha256.update(data)
-    stats.fully_hashed = True
+    stats.bytes_read += len(data)
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
         stats.notes.append("UTF-8 byte-order mark skipped")
@@ -621,9 +676,16 @@ def read_records(
     """Records of any landing file, counted in ``stats.records``.
 
     A file that cannot be read at all (corrupt Parquet, permission denied) is one
-    record quarantined as ``unreadable file``; a file that breaks part-way keeps the
-    records read so far plus one such record for the unreadable rest.
+    record quarantined as ``unreadable file`` (``stats.unreadable`` says why when not
+    even its bytes could be read); a file that breaks part-way keeps the records read
+    so far plus one such record for the unreadable rest. A folder that could not be
+    listed is one ``unreadable directory`` record.
     """
+    if lf.fmt == DIRECTORY:
+        stats.records += 1
+        stats.unreadable = lf.error or "cannot list folder"
+        yield _problem_record(None, S.UNREADABLE_DIR, f"folder cannot be listed: {lf.error}")
+        return
     readers = {
         "jsonl": read_jsonl,
         "jsonl.gz": read_jsonl,
@@ -635,5 +697,17 @@ def read_records(
             stats.records += batch.num_rows - int(pc.sum(batch.column("skip")).as_py() or 0)
             yield batch
     except (OSError, ValueError, pa.ArrowException, duckdb.Error, csv.Error) as exc:
+        if stats.bytes_read == 0 and isinstance(exc, OSError):
+            stats.unreadable = f"{type(exc).__name__}: {exc.strerror or exc}"
         stats.records += 1
         yield _problem_record(None, S.UNREADABLE_FILE, f"{type(exc).__name__}: {exc}")
+
+
+def changed_record(lf: LandingFile, attempts: int) -> pa.Table:
+    """The one record that stands for a file that kept changing while it was read."""
+    return _problem_record(
+        None,
+        S.CHANGED_DURING_READ,
+        f"the file changed while it was read, {attempts} times (now {lf.size} bytes); "
+        "it is read again on the next run",
+    )

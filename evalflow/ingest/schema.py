@@ -25,6 +25,10 @@ NOT_OBJECT = "not a JSON object"
 DUPLICATE_KEY = "duplicate JSON key"
 MALFORMED_CSV = "malformed CSV row"
 UNREADABLE_FILE = "unreadable file"
+UNREADABLE_DIR = "unreadable directory"
+"""A folder under landing/ that cannot be listed: its files are unknown, so it is one record."""
+CHANGED_DURING_READ = "changed during read"
+"""The file kept changing while it was read (bounded retries): never half-counted."""
 MISSING = "missing required field"
 EMPTY = "empty required field"
 MISTYPED = "mistyped field"
@@ -46,6 +50,8 @@ REASONS = (
     DUPLICATE_KEY,
     MALFORMED_CSV,
     UNREADABLE_FILE,
+    UNREADABLE_DIR,
+    CHANGED_DURING_READ,
     MISSING,
     EMPTY,
     MISTYPED,

@@ -9,15 +9,16 @@ the file's bytes and on the parser settings only, so:
 * a changed file (new bytes) or changed limits get a new key and are re-parsed;
 * two landing files with identical bytes share one staged copy.
 
-``index.json`` remembers (size, mtime) -> hash per path so unchanged files are not
-re-hashed on every run. Everything happens under ``staging/.lock``: processes that
-ingest different days at the same time parse each new file once, and no process
-prunes staged files another one is reading.
+``index.json`` remembers (size, mtime, inode, ctime) -> hash per path so unchanged
+files are neither read nor hashed on later runs; a new or changed file is read once,
+hashed while it is parsed. Small files are staged many at a time (``batch``). A
+file that changes while it is read is read again (``stageio``). Everything happens
+under ``staging/.lock``: processes that ingest different days at the same time parse
+each new file once, and no process prunes staged files another one is reading.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -31,39 +32,54 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from filelock import FileLock
 
 from evalflow.config import Paths
+from evalflow.ingest import batch as B
 from evalflow.ingest import normalize as N
 from evalflow.ingest import readers as R
-from evalflow.ingest import schema as S
+from evalflow.ingest.stageio import (
+    PARSER_VERSION,
+    READ_ATTEMPTS,
+    STAGE_SCHEMA,
+    FileRead,
+    ReconciliationError,
+    build_meta,
+    changed_read,
+    content_key,
+    fingerprint,
+    isolating,
+    memory_connection,
+    part_name,
+    publish,
+    read_was_stable,
+    read_whole,
+)
 
-PARSER_VERSION = "2"
-"""Bump when parsing or normalisation rules change: every file is then re-staged."""
+__all__ = [
+    "PARSER_VERSION",
+    "STAGE_SCHEMA",
+    "ReconciliationError",
+    "StagedFile",
+    "StagingState",
+    "fingerprint",
+    "memory_connection",
+    "parse_file",
+    "staging_lock",
+    "sync_staging",
+]
 
 GROUP_BYTES = 128 * 1024 * 1024
 """Records are normalised in groups of about this many bytes (one Parquet part each)."""
 CHUNK_ROWS = 8192
 """Rows per Arrow batch inside a group: the unit DuckDB hands to its threads."""
+SMALL_FILE_BYTES = 4 * 1024 * 1024
+"""Files up to this size are read whole and staged in batches (``batch``)."""
+BATCH_BYTES = 64 * 1024 * 1024
+BATCH_FILES = 2000
+"""A batch of small files is staged when it holds this many bytes or files."""
 LOCK_TIMEOUT_S = float(os.environ.get("EVALFLOW_STAGING_LOCK_TIMEOUT", "1800"))
-
-_ARROW_TYPES = {
-    "BIGINT": pa.int64(),
-    "INTEGER": pa.int32(),
-    "VARCHAR": pa.string(),
-    "DATE": pa.date32(),
-    "TIMESTAMP": pa.timestamp("us"),
-    "BOOLEAN": pa.bool_(),
-    "DOUBLE": pa.float64(),
-    "VARCHAR[]": pa.list_(pa.string()),
-}
-STAGE_SCHEMA = pa.schema([(c, _ARROW_TYPES[t]) for c, t in N.STAGE_COLUMNS.items()])
-
-
-class ReconciliationError(RuntimeError):
-    """Records were lost or invented between reading and writing: never ignore this."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +87,8 @@ class StagedFile:
     """A landing file and its parsed, staged copy."""
 
     file: R.LandingFile
-    content_hash: str
+    content_hash: str | None
+    """sha256 of the bytes parsed; None when the file's content could not be read."""
     key: str
     parts: list[Path]
     """The staged Parquet files holding the file's records (at least one, maybe empty)."""
@@ -87,14 +104,10 @@ class StagingState:
     """The landing folder as staged: files in last-write order plus what was skipped."""
 
     files: list[StagedFile]
-    ignored: list[str] = field(default_factory=list)
+    ignored: dict[str, str] = field(default_factory=dict)
+    """Paths under landing/ that were not read -> why (see ``discover``)."""
     parsed: list[str] = field(default_factory=list)
     """Files parsed in this call (new or changed); the others were reused."""
-
-
-def fingerprint(limits: N.Limits) -> str:
-    blob = json.dumps({"v": PARSER_VERSION, **limits.__dict__}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
 
 @contextmanager
@@ -102,18 +115,6 @@ def staging_lock(paths: Paths) -> Iterator[None]:
     paths.staging.mkdir(parents=True, exist_ok=True)
     with FileLock(str(paths.staging / ".lock"), timeout=LOCK_TIMEOUT_S):
         yield
-
-
-def memory_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for parsing: never the warehouse file, so no lock is needed."""
-    con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = true")
-    con.execute("SET enable_progress_bar = false")
-    return con
-
-
-def _part_name(i: int) -> str:
-    return f"records-{i:05d}.parquet"
 
 
 def _grouped_parse(
@@ -136,7 +137,7 @@ def _grouped_parse(
         batches = [b for t in pending for b in t.to_batches(max_chunksize=CHUNK_ROWS)]
         con.register("_records", pa.Table.from_batches(batches, schema=R.RECORD_SCHEMA))
         try:
-            name = _part_name(len(parts))
+            name = part_name(len(parts))
             con.sql(sql, params=params).write_parquet(str(out_dir / name), compression="snappy")
             parts.append(name)
         finally:
@@ -159,43 +160,6 @@ def _grouped_parse(
     return parts
 
 
-def _unprocessable(records: pa.Table, error: str) -> pa.Table:
-    """Quarantine rows for records the normaliser could not process at all."""
-    n = records.num_rows
-    raws = []
-    for b, raw in zip(
-        records.column("b").to_pylist(), records.column("raw").to_pylist(), strict=True
-    ):
-        text = raw if b is None else bytes(b).decode("utf-8", "backslashreplace").rstrip("\r\n")
-        raws.append((text or "")[: S.RAW_MAX_CHARS])
-    cols: dict[str, pa.Array] = {
-        name: pa.nulls(n, typ)
-        for name, typ in zip(STAGE_SCHEMA.names, STAGE_SCHEMA.types, strict=True)
-    }
-    cols["source_line"] = records.column("source_line").combine_chunks()
-    cols["reason"] = pa.array([S.UNPROCESSABLE] * n, pa.string())
-    cols["field"] = pa.array([error[:200]] * n, pa.string())
-    cols["raw"] = pa.array(raws, pa.string())
-    cols["naive_ts"] = pa.array([False] * n)
-    return pa.table(cols, schema=STAGE_SCHEMA)
-
-
-def _isolating(records: pa.Table, limits: N.Limits, lenient: bool) -> Iterator[pa.Table]:
-    """Normalise ``records``; when that fails, split until the failing records are alone."""
-    live = records.filter(pc.invert(records.column("skip")))
-    if live.num_rows == 0:
-        return
-    try:
-        yield N.normalize_records(live, limits, lenient).cast(STAGE_SCHEMA)
-    except duckdb.Error as exc:
-        if live.num_rows == 1:
-            yield _unprocessable(live, f"{type(exc).__name__}: {exc}")
-            return
-        half = live.num_rows // 2
-        yield from _isolating(live.slice(0, half), limits, lenient)
-        yield from _isolating(live.slice(half), limits, lenient)
-
-
 def _careful_parse(
     lf: R.LandingFile, limits: N.Limits, out_dir: Path, stats: R.ReadStats
 ) -> list[str]:
@@ -205,18 +169,20 @@ def _careful_parse(
     con = memory_connection()
     try:
         with pq.ParquetWriter(
-            out_dir / _part_name(0), STAGE_SCHEMA, compression="snappy"
+            out_dir / part_name(0), STAGE_SCHEMA, compression="snappy"
         ) as writer:
             for table in R.read_records(lf, con, stats):
-                for part in _isolating(table, limits, lf.fmt == "csv"):
+                for part in isolating(table, limits, lf.fmt == "csv"):
                     writer.write_table(part)
     finally:
         con.close()
-    return [_part_name(0)]
+    return [part_name(0)]
 
 
-def parse_file(lf: R.LandingFile, limits: N.Limits, out_dir: Path) -> dict[str, Any]:
-    """Parse one landing file into Parquet parts under ``out_dir``; return its metadata.
+def parse_file(
+    lf: R.LandingFile, limits: N.Limits, out_dir: Path
+) -> tuple[dict[str, Any], R.ReadStats]:
+    """Parse one landing file into Parquet parts under ``out_dir``; return (metadata, stats).
 
     Normally one query per group of blocks (bounded memory). Should a record ever
     make that query fail (hostile input meeting a parser bug), the file is parsed
@@ -248,50 +214,73 @@ def parse_file(lf: R.LandingFile, limits: N.Limits, out_dir: Path) -> dict[str, 
         ).fetchall()
     finally:
         con.close()
-    written = sum(v + q for _, v, q, _ in summary)
-    if written != stats.records:
-        raise ReconciliationError(
-            f"{lf.rel}: reader counted {stats.records} records, parser wrote {written}"
-        )
-    days = {
-        d: {"valid": v, "quarantined": q, "naive": n} for d, v, q, n in summary if d is not None
-    }
-    undated = sum(q for d, _, q, _ in summary if d is None)
-    valid_days = sorted(d for d, v in days.items() if v["valid"] > 0)
-    return {
-        "content_hash": stats.sha256.hexdigest() if stats.fully_hashed else R.file_sha256(lf.path),
-        "parser_version": PARSER_VERSION,
-        "parts": parts,
-        "format": lf.fmt,
-        "records_read": stats.records,
-        "blank_lines": stats.blank_lines,
-        "notes": stats.notes,
-        "days": days,
-        "undated_quarantined": undated,
-        "min_valid_day": valid_days[0] if valid_days else None,
-        "naive_timestamps": sum(v["naive"] for v in days.values()),
-    }
+    return build_meta(lf, stats, summary, parts), stats
 
 
-def _stage(lf: R.LandingFile, root: Path, limits: N.Limits) -> tuple[str, str]:
-    """Parse into a temporary folder, then move it to its content key; return (hash, key).
+StageOutcome = tuple[R.LandingFile, str | None, str] | FileRead
+"""A staged file (file as read, content hash, key), or a read still to stage in a batch."""
 
-    The readers hash the bytes they read, so a new file is read once, not hashed and
-    then parsed. If the key already exists (the same bytes under another name), the
-    fresh copy is discarded.
+
+def _stage_large(lf: R.LandingFile, root: Path, limits: N.Limits) -> StageOutcome:
+    """Parse a large file streaming into a temporary folder, then move it to its key.
+
+    The readers hash the bytes they parse, so the file is read once. A file that
+    changed during the read is parsed again (bounded); one that keeps changing is
+    returned as a ``changed during read`` record for the batch path to stage.
     """
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    fp = fingerprint(limits)
+    for _ in range(READ_ATTEMPTS):
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+        try:
+            meta, stats = parse_file(lf, limits, tmp)
+            if read_was_stable(lf, stats):
+                content_hash, key = content_key(lf, stats, fp)
+                publish(tmp, root, key, meta)
+                return lf, content_hash, key
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            lf = R.restat(lf)
+        except OSError:
+            break
+    return changed_read(lf, READ_ATTEMPTS)
+
+
+def _stage_all(
+    todo: list[R.LandingFile], root: Path, limits: N.Limits
+) -> list[tuple[R.LandingFile, str | None, str]]:
+    """Stage new or changed files: small ones read whole and batched, large ones streamed."""
+    fp = fingerprint(limits)
+    done: list[tuple[R.LandingFile, str | None, str]] = []
+    pending: list[FileRead] = []
+    con = memory_connection()
     try:
-        meta = parse_file(lf, limits, tmp)
-        content_hash = meta["content_hash"]
-        key = f"{content_hash[:32]}-{fingerprint(limits)}"
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
-        if not (root / key / "meta.json").exists():
-            os.rename(tmp, root / key)
-        return content_hash, key
+
+        def flush() -> None:
+            done.extend(B.stage_batch(pending, root, limits, fp, con))
+            pending.clear()
+
+        size = 0
+        for lf in sorted(todo, key=lambda f: f.size > SMALL_FILE_BYTES):
+            if lf.size > SMALL_FILE_BYTES and lf.fmt != R.DIRECTORY:
+                outcome = _stage_large(lf, root, limits)
+                if not isinstance(outcome, FileRead):
+                    done.append(outcome)
+                    continue
+                fr = outcome
+            else:
+                fr = read_whole(lf, con)
+            pending.append(fr)
+            size += fr.stats.bytes_read
+            if size >= BATCH_BYTES or len(pending) >= BATCH_FILES:
+                flush()
+                size = 0
+        if pending:
+            flush()
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        con.close()
+    return done
 
 
 def _load_index(root: Path) -> dict[str, dict[str, Any]]:
@@ -302,33 +291,62 @@ def _load_index(root: Path) -> dict[str, dict[str, Any]]:
     return data if isinstance(data, dict) else {}
 
 
+def _index_entry(lf: R.LandingFile, content_hash: str) -> dict[str, Any]:
+    return {
+        "size": lf.size,
+        "mtime_ns": lf.mtime_ns,
+        "inode": lf.inode,
+        "ctime_ns": lf.ctime_ns,
+        "hash": content_hash,
+    }
+
+
+def _reusable(entry: dict[str, Any] | None, lf: R.LandingFile, root: Path, fp: str) -> str | None:
+    """The staging key of an unchanged, already staged file (stat only, nothing read)."""
+    if not entry or lf.fmt == R.DIRECTORY or not entry.get("hash"):
+        return None
+    if {k: entry.get(k) for k in ("size", "mtime_ns", "inode", "ctime_ns")} != {
+        "size": lf.size,
+        "mtime_ns": lf.mtime_ns,
+        "inode": lf.inode,
+        "ctime_ns": lf.ctime_ns,
+    }:
+        return None
+    key = f"{entry['hash'][:32]}-{fp}"
+    return key if (root / key / "meta.json").exists() else None
+
+
 def sync_staging(paths: Paths, limits: N.Limits) -> StagingState:
     """Stage every landing file that is new or changed; drop staged copies of gone files.
 
     Must be called under ``staging_lock``; ``ingest_day`` does so and keeps the lock
-    while it reads the staged files.
+    while it reads the staged files. Files without readable content (unreadable,
+    changed during read, unlistable folders) are not indexed, so every run tries
+    them again.
     """
     root = paths.staging
     root.mkdir(parents=True, exist_ok=True)
-    files, ignored = R.discover(paths.landing)
+    found = R.discover(paths.landing, limits.follow_symlinks_outside)
     index = _load_index(root)
     fp = fingerprint(limits)
-    staged: list[StagedFile] = []
-    parsed: list[str] = []
-    new_index: dict[str, dict[str, Any]] = {}
-    for lf in files:
-        entry = index.get(lf.rel)
-        unchanged = entry and entry.get("size") == lf.size and entry.get("mtime_ns") == lf.mtime_ns
-        key = f"{entry['hash'][:32]}-{fp}" if unchanged and entry else ""
-        if unchanged and entry and (root / key / "meta.json").exists():
-            content_hash = str(entry["hash"])
+    ready: list[tuple[R.LandingFile, str | None, str]] = []
+    todo: list[R.LandingFile] = []
+    for lf in found.files:
+        key = _reusable(index.get(lf.rel), lf, root, fp)
+        if key is None:
+            todo.append(lf)
         else:
-            content_hash, key = _stage(lf, root, limits)
-            parsed.append(lf.rel)
+            ready.append((lf, str(index[lf.rel]["hash"]), key))
+    fresh = _stage_all(todo, root, limits)
+    staged: list[StagedFile] = []
+    new_index: dict[str, dict[str, Any]] = {}
+    for lf, content_hash, key in ready + fresh:
         meta = json.loads((root / key / "meta.json").read_text())
         parts = [root / key / name for name in meta["parts"]]
         staged.append(StagedFile(lf, content_hash, key, parts, meta))
-        new_index[lf.rel] = {"size": lf.size, "mtime_ns": lf.mtime_ns, "hash": content_hash}
+        if content_hash is not None:
+            new_index[lf.rel] = _index_entry(lf, content_hash)
+    staged.sort(key=lambda s: s.file.order_key)
     tmp_index = root / f".index-{os.getpid()}-{time.monotonic_ns()}.json"
     tmp_index.write_text(json.dumps(new_index, indent=1, sort_keys=True))
     os.replace(tmp_index, root / "index.json")
@@ -336,4 +354,4 @@ def sync_staging(paths: Paths, limits: N.Limits) -> StagingState:
     for entry_dir in root.iterdir():
         if entry_dir.is_dir() and entry_dir.name not in live:
             shutil.rmtree(entry_dir, ignore_errors=True)
-    return StagingState(staged, ignored, parsed)
+    return StagingState(staged, found.ignored, sorted(lf.rel for lf, _, _ in fresh))

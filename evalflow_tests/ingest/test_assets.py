@@ -91,7 +91,8 @@ def test_two_days_rerun_and_late_data(home: Paths, instance: dg.DagsterInstance)
     assert (
         "31 read = 13 kept + 15 quarantined + 3 duplicates folded" in meta["reconciliation"].value
     )
-    assert meta["ignored_files"].value == ["notes.txt"]
+    assert meta["ignored_files"].value == {"notes.txt": "unknown format"}
+    assert meta["paths_not_read"].value == 1
     assert mat["quarantined_records"]["by_reason"].value["oversized field"] == 1
 
     # Rerun: the same rows, no duplicates.

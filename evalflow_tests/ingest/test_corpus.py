@@ -88,7 +88,7 @@ def test_landing_files_whole_file_totals(days: dict[dt.date, IngestResult]) -> N
     assert files.loc["batch/good.jsonl", "days"] == "2026-10-05,2026-10-06"
     assert files.loc["empty.jsonl", "days"] == ""
     assert files.loc["batch/good.jsonl", "naive_timestamps"] == 1
-    assert days[C.D1].ignored_files == ["notes.txt"]
+    assert days[C.D1].ignored_files == {"notes.txt": "unknown format"}
 
 
 def test_ids_per_day_and_never_truth_or_hidden(days: dict[dt.date, IngestResult]) -> None:

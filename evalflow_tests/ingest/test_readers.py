@@ -122,11 +122,18 @@ def test_discover_order_and_exclusions(tmp_path: Path) -> None:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("{}\n")
         os.utime(p, (mtime, mtime))
-    found, ignored = R.discover(tmp_path)
-    assert [f.rel for f in found] == ["sub/c.csv", "a.jsonl", "b.jsonl", "d.jsonl.gz", "z.parquet"]
-    assert [f.fmt for f in found] == ["csv", "jsonl", "jsonl", "jsonl.gz", "parquet"]
-    assert ignored == ["data.json", "readme.md"]
-    assert R.discover(tmp_path / "missing") == ([], [])
+    found = R.discover(tmp_path)
+    assert [f.rel for f in found.files] == [
+        "sub/c.csv",
+        "a.jsonl",
+        "b.jsonl",
+        "d.jsonl.gz",
+        "z.parquet",
+    ]
+    assert [f.fmt for f in found.files] == ["csv", "jsonl", "jsonl", "jsonl.gz", "parquet"]
+    assert found.ignored == {"data.json": "unknown format", "readme.md": "unknown format"}
+    empty = R.discover(tmp_path / "missing")
+    assert (empty.files, empty.ignored) == ([], {})
 
 
 def test_damaged_gzip_keeps_what_was_readable(tmp_path: Path) -> None:

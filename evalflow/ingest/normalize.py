@@ -17,7 +17,9 @@ first failing check in a fixed priority order) and the field to blame. Decisions
   timestamp``; years outside ``[min_year, max_year]`` are ``timestamp out of range``.
 * ``interaction_id`` and ``query`` must be non-blank strings; ``response`` a string,
   empty only when ``error`` is a non-empty string.
-* Duplicate keys in a JSON object make the record ambiguous: ``duplicate JSON key``.
+* Duplicate keys in a JSON object make the record ambiguous: ``duplicate JSON key``,
+  also inside ``segment`` (the ``seg_<key>`` column would take the first value
+  while ``segment_json`` kept both; JSON itself does not say which one is meant).
 * Unknown top-level fields, and unknown keys inside ``feedback``/``outcome``, are
   kept in ``extra_json``; ``segment`` is kept whole in ``segment_json``.
 * Quarantined records do not take part in deduplication: a broken re-send of an id
@@ -346,6 +348,7 @@ def build_sql(source: str, lenient: bool) -> str:
         checks.append((_bad("", k, "number", col(k)), q(S.MISTYPED), q(k)))
     checks += [
         ("ty_segment IS NOT NULL AND seg_obj IS NULL", q(S.MISTYPED), q("segment")),
+        ("seg_dup", q(S.DUPLICATE_KEY), q("segment")),
         ("seg_bad_values", q(S.MISTYPED), q("segment")),
         ("ty_context IS NOT NULL AND ctx_list IS NULL", q(S.MISTYPED), q("context")),
         ("ctx_bad_items", q(S.MISTYPED), q("context")),
@@ -455,6 +458,8 @@ WITH r0 AS (
            {_parse_cols("fb_", "fb_obj", FEEDBACK_KINDS, L)},
            {_parse_cols("oc_", "oc_obj", OUTCOME_KINDS, L)},
            json_type(seg_obj, '$.*') AS seg_types,
+           coalesce(len(json_keys(seg_obj)) <> len(list_distinct(json_keys(seg_obj))), false)
+               AS seg_dup,
            {ctx_cols},
            CASE WHEN regexp_full_match(ts_s, '{EPOCH_RE}') THEN TRY_CAST(ts_s AS DOUBLE) END AS ts_num,
            regexp_extract(ts_s, '{ISO_RE}', ['y', 'mo', 'd', 'h', 'mi', 's', 'f', 'tz']) AS iso

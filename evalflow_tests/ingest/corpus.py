@@ -184,6 +184,8 @@ EXPECTED_LINES: dict[str, dict[int, tuple]] = {
     },
     "empty.jsonl": {},
     "only_blank.jsonl": {},
+    "segments.jsonl": {1: (Q, "duplicate JSON key", "segment", D1), 2: (K, "s-2", D1)},
+    "binary.parquet": {1: (K, "pb-1", D1), 2: (Q, "undecodable bytes", "query", D1)},
 }
 
 # (file, day) -> (records_read, kept, quarantined, duplicates), counted by hand.
@@ -199,6 +201,8 @@ EXPECTED_DAYS: dict[tuple[str, dt.date], tuple[int, int, int, int]] = {
     ("huge.jsonl", D1): (1, 0, 1, 0),
     ("corrupt.parquet", D2): (1, 0, 1, 0),
     ("late/resend.jsonl", D2): (2, 1, 1, 0),
+    ("segments.jsonl", D1): (2, 1, 1, 0),
+    ("binary.parquet", D1): (2, 1, 1, 0),
 }
 # file -> (records_read, kept, quarantined, duplicates, blank_lines)
 EXPECTED_FILES: dict[str, tuple[int, int, int, int, int]] = {
@@ -213,8 +217,25 @@ EXPECTED_FILES: dict[str, tuple[int, int, int, int, int]] = {
     "late/resend.jsonl": (2, 1, 1, 0, 0),
     "empty.jsonl": (0, 0, 0, 0, 0),
     "only_blank.jsonl": (0, 0, 0, 0, 3),
+    "segments.jsonl": (2, 1, 1, 0, 0),
+    "binary.parquet": (2, 1, 1, 0, 0),
 }
-D1_IDS = {"g-3", "g-4", "g-5", "g-6", "g-7", "c-1", "c-3", "z-1", "g-1", "v-1", "v-2", "p-1", "p-2"}
+# Paths under landing/ that are not read, with the reason they are listed under.
+EXPECTED_IGNORED = {
+    "notes.txt": "unknown format",
+    "links/outside.jsonl": (
+        "symlink to a path outside the landing folder "
+        "(ingest.follow_symlinks_outside_landing is off)"
+    ),
+    "links/broken.jsonl": "broken symlink",
+    "links/pipe.jsonl": "not a regular file (FIFO, socket or device)",
+}
+D1_IDS = {
+    *("g-1", "g-3", "g-4", "g-5", "g-6", "g-7", "c-1", "c-3", "z-1"),
+    *("v-1", "v-2", "p-1", "p-2", "s-2", "pb-1"),
+}
+SECRET = "outside-the-landing-folder"
+"""Text of a file outside landing/ that a symlink points to: must appear nowhere."""
 D2_IDS = {"g-2", "b-17", "g-8"}
 
 
@@ -286,3 +307,30 @@ def write_corpus(landing: Path) -> None:
     )
     _write(landing / ".hidden.jsonl", (_rec("h-1", "2026-10-05T10:00:00Z") + "\n").encode(), T0)
     _write(landing / "notes.txt", b"operator notes", T0)
+    _write_edges(landing)
+
+
+def _write_edges(landing: Path) -> None:
+    """Duplicate segment keys, undecodable Parquet text, and paths that must not be read."""
+    segs = [
+        '{"interaction_id":"s-1","timestamp":"2026-10-05T10:00:00Z","query":"q","response":"r",'
+        '"segment":{"queue":"billing","queue":"outage"}}',
+        _rec("s-2", "2026-10-05T10:30:00Z", segment={"queue": "billing"}),
+    ]
+    _write(landing / "segments.jsonl", ("\n".join(segs) + "\n").encode(), T0 + 70)
+    binary = pa.table(
+        {
+            "interaction_id": ["pb-1", "pb-2"],
+            "timestamp": ["2026-10-05T11:00:00Z", "2026-10-05T11:30:00Z"],
+            "query": pa.array([b"binary but UTF-8", b"\xff\xfe not text"], pa.binary()),
+            "response": ["ok", "ok"],
+        }
+    )
+    pq.write_table(binary, landing / "binary.parquet")
+    os.utime(landing / "binary.parquet", (T0 + 80, T0 + 80))
+    outside = landing.parent / "outside" / "secret.jsonl"
+    _write(outside, (_rec("x-1", "2026-10-05T10:00:00Z", q=SECRET) + "\n").encode(), T0)
+    (landing / "links").mkdir(parents=True, exist_ok=True)
+    os.symlink(outside, landing / "links/outside.jsonl")
+    os.symlink(landing / "links/gone.jsonl", landing / "links/broken.jsonl")
+    os.mkfifo(landing / "links/pipe.jsonl")

@@ -70,9 +70,9 @@ def test_per_file_per_day_reconciliation_is_exact(days: dict[dt.date, IngestResu
             assert r.balanced
     assert got == C.EXPECTED_DAYS
     assert days[C.D1].totals() == {
-        "records_read": 31,
-        "kept": 13,
-        "quarantined": 15,
+        "records_read": 35,
+        "kept": 15,
+        "quarantined": 17,
         "duplicates": 3,
     }
     assert days[C.D2].totals() == {"records_read": 12, "kept": 3, "quarantined": 9, "duplicates": 0}
@@ -88,7 +88,7 @@ def test_landing_files_whole_file_totals(days: dict[dt.date, IngestResult]) -> N
     assert files.loc["batch/good.jsonl", "days"] == "2026-10-05,2026-10-06"
     assert files.loc["empty.jsonl", "days"] == ""
     assert files.loc["batch/good.jsonl", "naive_timestamps"] == 1
-    assert days[C.D1].ignored_files == {"notes.txt": "unknown format"}
+    assert days[C.D1].ignored_files == C.EXPECTED_IGNORED
 
 
 def test_ids_per_day_and_never_truth_or_hidden(days: dict[dt.date, IngestResult]) -> None:
@@ -97,7 +97,10 @@ def test_ids_per_day_and_never_truth_or_hidden(days: dict[dt.date, IngestResult]
     assert len(days[C.D1].rows) == len(C.D1_IDS)
     everything = pd.concat([r.rows for r in days.values()])
     assert not {"t-1", "h-1"} & set(everything["interaction_id"])
-    assert not everything["source_file"].str.contains("_truth|hidden").any()
+    assert not everything["source_file"].str.contains("_truth|hidden|links/").any()
+    quarantined = pd.concat([r.quarantine for r in days.values()])
+    assert not quarantined["raw"].str.contains(C.SECRET).any()
+    assert not quarantined["source_file"].str.startswith("links/").any()
 
 
 def test_values_are_byte_exact_and_typed(days: dict[dt.date, IngestResult]) -> None:

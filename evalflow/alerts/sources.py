@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from evalflow.alerts.common import OVERALL, as_dates
+from evalflow.config.settings import segment_column
 from evalflow.storage.warehouse import Warehouse, ident
 
 MISSING = "(missing)"
@@ -53,7 +54,7 @@ def mix_counts(
     parts: list[str] = []
     params: list[object] = []
     for key in segment_keys:
-        col = f"seg_{key}"
+        col = segment_column(key)
         if col not in cols:
             continue
         parts.append(
@@ -62,7 +63,7 @@ def mix_counts(
             f"FROM raw_interactions WHERE day BETWEEN ? AND ? GROUP BY 1, 2, 3"
         )
         params += [key, MISSING, start, end]
-    a, b = (f"seg_{k}" for k in TOPIC_PAIR)
+    a, b = (segment_column(k) for k in TOPIC_PAIR)
     if a in cols and b in cols:
         parts.append(
             f"SELECT day, CAST(? AS VARCHAR) AS dimension, "
@@ -140,7 +141,7 @@ def joint_segment_counts(wh: Warehouse, day: dt.date, segment_keys: Sequence[str
     NULL becomes ``(missing)``, as in the KPI cells.
     """
     cols = table_columns(wh, "raw_interactions")
-    pairs = [(f"seg_{k}", k) for k in segment_keys if f"seg_{k}" in cols]
+    pairs = [(segment_column(k), k) for k in segment_keys if segment_column(k) in cols]
     pairs += [(c, c) for c in ARM_COLUMNS if c in cols]
     if not pairs:
         return pd.DataFrame(columns=["n"])
@@ -187,7 +188,7 @@ def signal_rates(
     ]
     params: list[object] = [OVERALL, OVERALL, day]
     for key in segment_keys:
-        col = f"seg_{key}"
+        col = segment_column(key)
         if col not in raw_cols:
             continue
         parts.append(

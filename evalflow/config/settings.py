@@ -3,7 +3,13 @@
 Every section is a pydantic model with ``extra="forbid"`` so a misspelt key is an
 error that names the key, not a silently ignored setting. ``load_settings`` turns
 validation failures into a ``ConfigError`` whose message lists each bad key and the
-problem, so the CLI can print it without a traceback.
+problem, one line each, so the CLI can print it without a traceback.
+
+The file is read strictly: a key given twice is an error (YAML would silently keep
+the last one), values are validated in pydantic's strict mode over the file's
+JSON-like data (``true`` is not a number, ``"5"`` is not an int), and an empty file
+is an error rather than a silent switch to the defaults (a missing file means the
+defaults).
 """
 
 from __future__ import annotations
@@ -11,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -23,6 +30,23 @@ Positive = Annotated[float, Field(gt=0.0)]
 
 class ConfigError(ValueError):
     """The configuration file is missing, unreadable or invalid; the message says where."""
+
+
+_UNSAFE = re.compile(r"[^0-9A-Za-z_]")
+INTERSECTION_SEP = "×"
+"""How ``fairness`` names a two-key intersection (``language×customer_tier``)."""
+
+
+def segment_column(key: str) -> str:
+    """The ``raw_interactions`` column of segment key ``key``: ``seg_<key>``, made safe.
+
+    Real logs use keys such as ``app-version``; a column name must be a plain SQL
+    identifier, so every character other than ASCII letters, digits and ``_``
+    becomes ``_`` (``seg_app_version``). Deterministic, and ``Settings`` rejects two
+    keys that would share a column. The original key stays in ``segment_json`` and
+    in the column's description.
+    """
+    return "seg_" + _UNSAFE.sub("_", key)
 
 
 class _Section(BaseModel):
@@ -400,6 +424,31 @@ class Settings(_Section):
             unknown = [k for k in keys if k not in self.segments]
             if unknown:
                 raise ValueError(f"{name} lists {unknown} which are not in segments")
+        audited = set(self.audit_attributes) | {
+            f"{a}{INTERSECTION_SEP}{b}" for a, b in self.fairness.intersections
+        }
+        stray = sorted(k for k in self.fairness.reference_groups if k not in audited)
+        if stray:
+            raise ValueError(
+                f"fairness.reference_groups has {stray} which are not audited "
+                "(not in audit_attributes or fairness.intersections)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _segment_columns_are_distinct(self) -> Settings:
+        columns: dict[str, str] = {}
+        for key in self.segments:
+            if not key or '"' in key or "\\" in key or not key.isprintable():
+                raise ValueError(
+                    f"segments: key {key!r} is empty or has a quote, backslash or control character"
+                )
+            col = segment_column(key)
+            if col in columns and columns[col] != key:
+                raise ValueError(
+                    f"segments: keys {columns[col]!r} and {key!r} would both be column {col}"
+                )
+            columns[col] = key
         return self
 
     def with_env_overrides(self) -> Settings:
@@ -439,15 +488,60 @@ def _format_errors(path: Path, exc: ValidationError) -> str:
 
 
 def parse_settings(raw: object, source: Path | str = "<config>") -> Settings:
-    """Validate already-parsed YAML; raise ``ConfigError`` with every problem listed."""
+    """Validate already-parsed YAML; raise ``ConfigError`` with every problem listed.
+
+    Validation is strict over the data as JSON would carry it (YAML lists are
+    arrays, so tuples still accept them): no bool or text where a number belongs.
+    """
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"invalid configuration in {source}: the top level must be a mapping")
     try:
-        return Settings.model_validate(raw).with_env_overrides()
+        text = json.dumps(raw, default=str)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"invalid configuration in {source}: {exc}") from None
+    try:
+        return Settings.model_validate_json(text, strict=True).with_env_overrides()
     except ValidationError as exc:
         raise ConfigError(_format_errors(Path(source), exc)) from None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a mapping with the same key twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise ConfigError(
+                    f"duplicate key {key!r} at line {key_node.start_mark.line + 1} "
+                    "(YAML would silently keep only the last value)"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a folder, not a configuration file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    try:
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)
+    except ConfigError as exc:
+        raise ConfigError(f"invalid configuration in {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"cannot parse {path}: {exc}") from None
+    if raw is None:
+        raise ConfigError(
+            f"{path} holds no settings (empty, or only comments): delete it to run with "
+            "the defaults, or copy data/evalflow.yaml there"
+        )
+    return raw
 
 
 def load_settings(path: Path | str | None = None) -> Settings:
@@ -455,10 +549,6 @@ def load_settings(path: Path | str | None = None) -> Settings:
     from evalflow.config.paths import Paths
 
     path = Path(path) if path else Paths.from_env().config_file
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return Settings().with_env_overrides()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot parse {path}: {exc}") from None
-    return parse_settings(raw, path)
+    return parse_settings(_read_yaml(path), path)

@@ -25,7 +25,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from evalflow.config.settings import DiscoverySettings
+from evalflow.config.settings import DiscoverySettings, segment_column
 from evalflow.discovery.clusters import empty_frame
 from evalflow.discovery.inputs import stable_order
 from evalflow.discovery.textspace import (
@@ -182,8 +182,8 @@ def compute_usage_intents(
     joined["_label"] = labels
     out = [_aggregate(joined, "overall", None)]
     for key in settings.intent_segments:
-        if f"seg_{key}" in joined:
-            out.append(_aggregate(joined, key, f"seg_{key}"))
+        if segment_column(key) in joined:
+            out.append(_aggregate(joined, key, segment_column(key)))
     table = pd.concat(out, ignore_index=True)
     key_of = {matches[k].theme_id: k for k in matches}
     table["label"] = table["intent_id"].map(lambda i: by_key[key_of[i]].label)

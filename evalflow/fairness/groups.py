@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalflow.config.settings import segment_column
 from evalflow.fairness.schema import INTERSECTION_SEP, MISSING_GROUP
 
 
@@ -25,10 +26,6 @@ class AttributeSpec:
     """``language`` or ``language×customer_tier``."""
     keys: tuple[str, ...]
     configured_reference: str | None
-
-
-def segment_column(key: str) -> str:
-    return f"seg_{key}"
 
 
 def attribute_specs(

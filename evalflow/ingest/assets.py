@@ -138,6 +138,10 @@ def _raw_metadata(result: IngestResult) -> dict[str, Any]:
         # The configured segment keys decide the seg_* columns, so the schema is per run.
         "dagster/column_schema": column_schema(S.raw_columns(result.segments)),
     }
+    renamed = {k: S.segment_column(k) for k in result.segments if S.segment_column(k) != f"seg_{k}"}
+    if renamed:
+        # Segment keys that are not identifiers get a safe column name; say which.
+        meta["segment_columns"] = dg.MetadataValue.json(renamed)
     if result.ignored_files:
         meta["ignored_files"] = dg.MetadataValue.json(result.ignored_files)
     if result.notes:

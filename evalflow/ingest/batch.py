@@ -10,6 +10,7 @@ into one staged Parquet file per landing file.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def _normalize_group(
     counts = summarize(out, index)
     return [
         (out.slice(int(a), int(b - a)), counts.get(i, []))
-        for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+        for i, (a, b) in enumerate(itertools.pairwise(bounds))
     ]
 
 

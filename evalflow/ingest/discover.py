@@ -147,7 +147,9 @@ class _Walker:
             mtime_ns = 0
         reason = f"{type(exc).__name__}: {exc.strerror or exc}"
         self.out.files.append(
-            LandingFile(Path(folder), f"{rel}/" if rel else "./", DIRECTORY, 0, mtime_ns, error=reason)
+            LandingFile(
+                Path(folder), f"{rel}/" if rel else "./", DIRECTORY, 0, mtime_ns, error=reason
+            )
         )
 
     def _entry(self, entry: os.DirEntry[str], rel: str) -> str | None:

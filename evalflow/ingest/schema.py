@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from evalflow.config.settings import Settings
+from evalflow.config.settings import segment_column as _safe_segment_column
 from evalflow.storage.warehouse import ident
 
 ColumnSpec = dict[str, tuple[str, str]]
@@ -107,8 +108,9 @@ _TAIL: ColumnSpec = {
 
 
 def segment_column(key: str) -> str:
-    """``seg_<key>``, checked to be a plain identifier (segment keys come from config)."""
-    name = f"seg_{key}"
+    """``seg_<key>`` made safe (``app-version`` -> ``seg_app_version``), checked to be a
+    plain identifier (segment keys come from config); see ``config.segment_column``."""
+    name = _safe_segment_column(key)
     ident(name)
     return name
 

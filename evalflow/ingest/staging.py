@@ -168,9 +168,7 @@ def _careful_parse(
         old.unlink()
     con = memory_connection()
     try:
-        with pq.ParquetWriter(
-            out_dir / part_name(0), STAGE_SCHEMA, compression="snappy"
-        ) as writer:
+        with pq.ParquetWriter(out_dir / part_name(0), STAGE_SCHEMA, compression="snappy") as writer:
             for table in R.read_records(lf, con, stats):
                 for part in isolating(table, limits, lf.fmt == "csv"):
                     writer.write_table(part)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalflow.config.settings import KpiSettings
+from evalflow.config.settings import KpiSettings, segment_column
 from evalflow.kpis import catalogue
 from evalflow.kpis.composite import composite_rows
 from evalflow.kpis.stats import (
@@ -91,7 +91,7 @@ JUDGE_COLUMNS = ["interaction_id", "criterion", "status", "score", "passed"]
 
 def raw_columns(segments: Sequence[str]) -> list[str]:
     """The ``raw_interactions`` columns this stage reads (never the text columns)."""
-    return [*RAW_COLUMNS, *(f"seg_{k}" for k in segments)]
+    return [*RAW_COLUMNS, *(segment_column(k) for k in segments)]
 
 
 @dataclass
@@ -221,7 +221,7 @@ def compute_segment_kpis(
         g
         for g in (
             _grouping(OVERALL, None, n),
-            *(_grouping(k, _col(raw, f"seg_{k}"), n) for k in segments),
+            *(_grouping(k, _col(raw, segment_column(k)), n) for k in segments),
             _grouping("model_version", _col(raw, "model_version"), n),
             _grouping("rollout_arm", _col(raw, "rollout_arm"), n),
         )

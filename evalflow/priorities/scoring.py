@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalflow.config.settings import Settings
+from evalflow.config.settings import Settings, segment_column
 from evalflow.discovery.clusters import DOMINANT_REASON_SHARE, empty_frame
 from evalflow.fairness.bias_alerts import fold_intersections
 
@@ -171,7 +171,9 @@ class Exposure:
             return None
         mask = np.ones(self.n, dtype=bool)
         for k, v in zip(keys, values, strict=True):
-            col = k if k in ("model_version", "rollout_arm", "prompt_version") else f"seg_{k}"
+            col = (
+                k if k in ("model_version", "rollout_arm", "prompt_version") else segment_column(k)
+            )
             if col not in self.frame:
                 return None
             mask &= (self.frame[col].astype("object") == v).to_numpy(dtype=bool)

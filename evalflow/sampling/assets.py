@@ -3,6 +3,7 @@
 import dagster as dg
 import pandas as pd
 
+from evalflow.config.settings import segment_column
 from evalflow.orchestration.metadata import duckdb_types, md_preview, table_metadata
 from evalflow.partitions import daily_partitions, day_of
 from evalflow.resources import EvalflowResource
@@ -21,7 +22,7 @@ def read_raw_for_sampling(wh: Warehouse, day: object, strata: list[str]) -> pd.D
             ["raw_interactions"],
         )["column_name"]
     )
-    seg_cols = [f"seg_{k}" for k in strata if f"seg_{k}" in have]
+    seg_cols = [segment_column(k) for k in strata if segment_column(k) in have]
     optional = [c for c in ("outcome_analyst_override",) if c in have]
     select = ", ".join(
         ["interaction_id"]

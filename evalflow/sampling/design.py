@@ -66,7 +66,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from evalflow.config.settings import JudgeSettings, SamplingSettings
+from evalflow.config.settings import JudgeSettings, SamplingSettings, segment_column
 
 RISK_FLOOR = 0.02
 """Smallest size measure in the risk-weighted draw (keeps every p > 0)."""
@@ -180,7 +180,7 @@ def stratum_labels(frame: pd.DataFrame, strata: Sequence[str]) -> np.ndarray:
         return np.full(len(frame), "all", dtype=object)
     label = None
     for key in strata:
-        col = f"seg_{key}"
+        col = segment_column(key)
         values = (
             frame[col].astype(object).where(frame[col].notna(), MISSING).astype(str)
             if col in frame

@@ -274,7 +274,9 @@ def test_many_small_files_one_query_and_one_read_each(
 ) -> None:
     for k in range(40):
         put(home.landing / f"d{k % 3}" / f"f{k}.jsonl", lines(f"f{k}", 3).encode(), NOON_D1 + k)
-    table = pa.table({"interaction_id": ["p"], "timestamp": ["2026-10-05T09:00:00Z"], "query": ["q"]})
+    table = pa.table(
+        {"interaction_id": ["p"], "timestamp": ["2026-10-05T09:00:00Z"], "query": ["q"]}
+    )
     pq.write_table(table, home.landing / "p.parquet")
     (home.landing / "c.csv").write_text(
         "interaction_id,timestamp,query,response\nc,2026-10-05T09:00:00Z,q,r\n"
@@ -298,3 +300,28 @@ def test_many_small_files_one_query_and_one_read_each(
     assert_balanced(result)
     parquet = result.quarantine[result.quarantine["source_file"] == "p.parquet"]
     assert parquet["reason"].tolist() == [S.MISSING]  # no response column
+
+
+# -- segment keys that are not identifiers ----------------------------------------------
+
+
+def test_segment_key_that_is_not_an_identifier_gets_a_safe_column(home: Paths) -> None:
+    from evalflow.config.settings import parse_settings
+    from evalflow.ingest.pipeline import write_ingest
+    from evalflow.storage import Warehouse
+
+    settings = parse_settings(
+        {"segments": ["queue", "app-version"], "audit_attributes": [], "sampling": {"strata": []}}
+    )
+    record = json.loads(rec("a"))
+    record["segment"] = {"queue": "billing", "app-version": "1.2.3"}
+    put(home.landing / "seg.jsonl", (json.dumps(record) + "\n").encode())
+    result = ingest_day(home, settings, D1)
+    assert result.rows["seg_app_version"].tolist() == ["1.2.3"]
+    assert json.loads(result.rows["segment_json"].iloc[0])["app-version"] == "1.2.3"
+    write_ingest(Warehouse(home.database), result)
+    stored = Warehouse(home.database).read_partition("raw_interactions", D1)
+    assert stored["seg_app_version"].tolist() == ["1.2.3"]
+    assert S.raw_columns(settings.segments)["seg_app_version"][1] == (
+        "segment `app-version`; NULL when absent"
+    )

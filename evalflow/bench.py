@@ -22,7 +22,9 @@ QUICK = bool(os.environ.get("EVALFLOW_BENCH_QUICK"))
 
 # module -> its arguments (sizes shrink in quick mode)
 STAGE_BENCHMARKS: dict[str, list[str]] = {
-    "evalflow.ingest.bench": ["100000"] if QUICK else ["100000", "1000000"],
+    "evalflow.ingest.bench": ["100000", "--files", "500"]
+    if QUICK
+    else ["100000", "1000000", "--files", "5000"],
     "evalflow.signals.bench": ["100000" if QUICK else "1000000", "--write"],
     "evalflow.sampling.bench": ["--write"],
     "evalflow.judges.bench": [],

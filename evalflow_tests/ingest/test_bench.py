@@ -56,3 +56,13 @@ def test_doc_section_is_replaced_in_place(tmp_path: Path) -> None:
     assert second.startswith("# Benchmarks\n\n<!-- judges:start -->")
     B.write_doc(tmp_path / "new.md", [row])
     assert (tmp_path / "new.md").read_text().startswith("# Benchmarks\n\n" + B.DOC_START)
+
+
+def test_small_files_benchmark_counts_every_record(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n<!-- ingest:start -->\nx\n<!-- ingest:end -->\n")
+    result = B.bench_small_files(12, per_file=5, doc=doc, workdir=tmp_path)
+    assert (result["files"], result["records"]) == (12, 60)
+    assert result["rerun_s"] >= 0 and result["files_per_s"] > 0
+    text = doc.read_text()
+    assert "many small files" in text and text.index("ingest:end") < text.index("ingest-files")

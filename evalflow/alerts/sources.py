@@ -145,13 +145,15 @@ def joint_segment_counts(wh: Warehouse, day: dt.date, segment_keys: Sequence[str
     pairs += [(c, c) for c in ARM_COLUMNS if c in cols]
     if not pairs:
         return pd.DataFrame(columns=["n"])
+    # Positional aliases: a segment key need not be an identifier (``app-version``).
     select = ", ".join(
-        f"coalesce(CAST({ident(col)} AS VARCHAR), ?) AS {ident(name)}" for col, name in pairs
+        f"coalesce(CAST({ident(col)} AS VARCHAR), ?) AS _k{i}" for i, (col, _) in enumerate(pairs)
     )
-    return wh.query_df(
+    joint = wh.query_df(
         f"SELECT {select}, count(*) AS n FROM raw_interactions WHERE day = ? GROUP BY ALL",
         [MISSING] * len(pairs) + [day],
     )
+    return joint.rename(columns={f"_k{i}": name for i, (_, name) in enumerate(pairs)})
 
 
 SIGNAL_METRICS: dict[str, str] = {

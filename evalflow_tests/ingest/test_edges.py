@@ -325,3 +325,8 @@ def test_segment_key_that_is_not_an_identifier_gets_a_safe_column(home: Paths) -
     assert S.raw_columns(settings.segments)["seg_app_version"][1] == (
         "segment `app-version`; NULL when absent"
     )
+    # Downstream stages name cells by the original key (this one used it as an alias).
+    from evalflow.alerts.sources import joint_segment_counts
+
+    joint = joint_segment_counts(Warehouse(home.database), D1, settings.segments)
+    assert joint[["app-version", "n"]].values.tolist() == [["1.2.3", 1]]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from evalflow.ingest import schema as S
 from evalflow.ingest.pipeline import IngestResult, ingest_day, write_ingest
-from evalflow.orchestration.metadata import column_schema, md_preview, table_metadata
+from evalflow.orchestration.metadata import column_schema, md_escape, md_preview, table_metadata
 from evalflow.partitions import daily_partitions, day_of
 from evalflow.resources import EvalflowResource
 
@@ -101,7 +101,7 @@ def _md_table(df: pd.DataFrame) -> str:
     header = "| " + " | ".join(df.columns) + " |"
     sep = "| " + " | ".join("---" for _ in df.columns) + " |"
     body = [
-        "| " + " | ".join(str(v).replace("|", "\\|").replace("<", "&lt;") for v in row) + " |"
+        "| " + " | ".join(md_escape(str(v)) for v in row) + " |"
         for row in df.astype(object).to_numpy().tolist()
     ]
     return "\n".join([header, sep, *body])

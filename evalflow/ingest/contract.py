@@ -232,5 +232,6 @@ def failures_markdown(result: SuiteResult) -> str:
 
 
 def _md(text: str, limit: int = 60) -> str:
-    text = text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    from evalflow.orchestration.metadata import md_escape
+
+    return md_escape(text if len(text) <= limit else text[: limit - 1] + "…")

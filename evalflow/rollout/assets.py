@@ -8,7 +8,7 @@ import dagster as dg
 import pandas as pd
 
 from evalflow.kpis.metrics import COLUMNS as KPI_COLUMNS
-from evalflow.orchestration.metadata import duckdb_types, md_preview, table_metadata
+from evalflow.orchestration.metadata import duckdb_types, md_escape, md_preview, table_metadata
 from evalflow.partitions import daily_partitions, day_of, week_days, weekly_partitions
 from evalflow.resources import EvalflowResource
 from evalflow.rollout import comparison, daily
@@ -86,7 +86,7 @@ def rollout_decisions(
         meta["decision"] = str(row["decision"])
         meta["traffic_share"] = float(row["traffic_share"])
         meta["reasons"] = dg.MetadataValue.md(
-            "\n".join(f"- {r}" for r in json.loads(row["reasons"]))
+            "\n".join(f"- {md_escape(str(r))}" for r in json.loads(row["reasons"]))
         )
         meta["preview"] = md_preview(out.drop(columns=["details_json", "reasons"]))
     else:

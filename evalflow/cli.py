@@ -15,8 +15,16 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evalflow.config import ConfigError, Paths, load_settings
+from evalflow.orchestration.plan import run_plan, weeks_within
+
+if TYPE_CHECKING:
+    from evalflow.orchestration.range_run import RangeReport
+
+_weeks_within = weeks_within  # kept for callers of the old private name
+__all__ = ["main", "run_plan"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = REPO_ROOT / "data" / "evalflow.yaml"
@@ -25,9 +33,15 @@ DEMO_START = dt.date(2026, 10, 5)  # a Monday, so the demo covers four whole wee
 DEMO_DAYS = 28
 DEMO_PER_DAY = 1500
 DEMO_SEED = 7
-
-
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+SUMMARY_TABLES = (
+    "raw_interactions",
+    "quarantined_records",
+    "judge_scores",
+    "quality_alerts",
+    "rollout_decisions",
+    "issue_priorities",
+    "regression_cases",
+)
 
 
 class UserError(Exception):
@@ -89,110 +103,60 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 # -- run ----------------------------------------------------------------------
-def _weeks_within(start: dt.date, end: dt.date) -> list[dt.date]:
-    """Mondays of the weeks that lie entirely inside [start, end]."""
-    monday = start + dt.timedelta(days=(7 - start.weekday()) % 7)
-    weeks = []
-    while monday + dt.timedelta(days=6) <= end:
-        weeks.append(monday)
-        monday += dt.timedelta(days=7)
-    return weeks
-
-
 def run_range(
     start: dt.date,
     end: dt.date,
     quiet: bool = False,
     after_day: Callable[[dt.date], None] | None = None,
-) -> list[str]:
-    """Materialise every daily partition in the range, each whole week after its Sunday.
-
-    Runs execute in this process (one DuckDB writer) but are recorded in the
-    project's Dagster instance, so they show in the UI. Returns failure messages.
-    """
-    from evalflow.definitions import defs
-    from evalflow.orchestration.instance import project_instance
-    from evalflow.orchestration.jobs import DAILY_JOB, WEEKLY_JOB
+) -> RangeReport:
+    """Materialise every partition in the range through Dagster (see ``range_run``)."""
+    from evalflow.orchestration.range_run import run_range as execute_range
 
     paths = Paths.from_env()
     ensure_home(paths)
-    load_settings(paths.config_file)  # fail fast on a bad config, before any run
-    instance = project_instance(paths)
-    failures: list[str] = []
-
-    def _run(job_name: str, key: str) -> None:
-        job = defs.resolve_job_def(job_name)
-        result = job.execute_in_process(
-            partition_key=key,
-            instance=instance,
-            raise_on_error=False,
-            run_config=QUIET_LOGS,  # the full event log is in the UI; the terminal gets a summary
-        )
-        failed_steps = [
-            e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"
-        ]
-        failed_checks = [
-            f"{c.asset_key.to_user_string()}:{c.check_name}"
-            for c in result.get_asset_check_evaluations()
-            if not c.passed and c.severity.value == "ERROR"
-        ]
-        status = "ok" if result.success and not failed_checks else "FAILED"
-        if not quiet:
-            extra = ""
-            if failed_steps:
-                extra += f" failed steps: {', '.join(failed_steps)}"
-            if failed_checks:
-                extra += f" failed checks: {', '.join(failed_checks)}"
-            print(f"  {job_name} {key}: {status} (run {result.run_id[:8]}){extra}", flush=True)
-        if status != "ok":
-            failures.append(f"{job_name} {key}: {status}{extra if not quiet else ''}")
-
-    has_weekly = any(j.name == WEEKLY_JOB for j in defs.jobs or [])
-    for job_name, key in run_plan(start, end, weekly=has_weekly):
-        _run(job_name, key)
-        if job_name == DAILY_JOB and after_day is not None:
-            after_day(dt.date.fromisoformat(key))
-    return failures
-
-
-def run_plan(start: dt.date, end: dt.date, weekly: bool = True) -> list[tuple[str, str]]:
-    """(job, partition) in the order the schedules would have run them.
-
-    Every day in order; a whole week's audit right after its Sunday, so the following
-    days' issue lists and reports see its findings (as in production, where the weekly
-    schedule runs on Monday).
-    """
-    from evalflow.orchestration.jobs import DAILY_JOB, WEEKLY_JOB
-
-    week_after = {m + dt.timedelta(days=6): m for m in _weeks_within(start, end)}
-    plan: list[tuple[str, str]] = []
-    day = start
-    while day <= end:
-        plan.append((DAILY_JOB, day.isoformat()))
-        if weekly and day in week_after:
-            plan.append((WEEKLY_JOB, week_after[day].isoformat()))
-        day += dt.timedelta(days=1)
-    return plan
+    return execute_range(paths, start, end, quiet=quiet, after_day=after_day)
 
 
 def _summary(paths: Paths) -> list[str]:
-    from evalflow.storage import Warehouse
+    """Row counts of the main tables; a line saying why when the warehouse cannot be read."""
+    import duckdb
+
+    from evalflow.storage import Warehouse, WarehouseBusyError
 
     wh = Warehouse(paths.database)
     lines = []
-    for table in (
-        "raw_interactions",
-        "quarantined_records",
-        "judge_scores",
-        "quality_alerts",
-        "rollout_decisions",
-        "issue_priorities",
-        "regression_cases",
-    ):
-        if wh.table_exists(table):
-            n = int(wh.query_df(f'SELECT count(*) AS n FROM "{table}"')["n"].iloc[0])
-            lines.append(f"  {table}: {n:,} rows")
+    try:
+        for table in SUMMARY_TABLES:
+            if wh.table_exists(table):
+                n = int(wh.query_df(f'SELECT count(*) AS n FROM "{table}"')["n"].iloc[0])
+                lines.append(f"  {table}: {n:,} rows")
+    except (WarehouseBusyError, duckdb.Error, OSError) as exc:
+        lines.append(f"  (row counts unavailable: {str(exc).splitlines()[0]})")
     return lines
+
+
+def _print_outcome(report: RangeReport, paths: Paths, hint: str = "") -> int:
+    """Tables, failures and, for a stopped range, what was and was not done; the exit code."""
+    print("tables in", paths.database)
+    for line in _summary(paths):
+        print(line)
+    if report.busy:
+        print(f"\nevalflow: stopped: {report.busy}", file=sys.stderr)
+    if report.stopped_by:
+        print(f"\nevalflow: stopped by {report.stopped_by}", file=sys.stderr)
+    if report.stopped_by or report.busy:
+        for line in report.stop_summary():
+            print(line, file=sys.stderr)
+    failures = report.failures
+    if failures:
+        print(f"\n{len(failures)} run(s) failed:", file=sys.stderr)
+        for f in failures:
+            print(f"  {f}", file=sys.stderr)
+        if hint:
+            print(hint, file=sys.stderr)
+    if report.stopped_by:
+        return report.exit_code
+    return 1 if failures or report.busy else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -200,17 +164,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"--end {args.end} is before --start {args.start}")
     paths = Paths.from_env()
     print(f"running {args.start} .. {args.end} in {paths.home}", flush=True)
-    failures = run_range(args.start, args.end)
-    print("tables in", paths.database)
-    for line in _summary(paths):
-        print(line)
-    if failures:
-        print(f"\n{len(failures)} run(s) failed:", file=sys.stderr)
-        for f in failures:
-            print(f"  {f}", file=sys.stderr)
-        print("open `evalflow ui` to see the failing step's logs", file=sys.stderr)
-        return 1
-    return 0
+    report = run_range(args.start, args.end)
+    return _print_outcome(report, paths, "open `evalflow ui` to see the failing step's logs")
 
 
 # -- demo ---------------------------------------------------------------------
@@ -234,10 +189,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     # A reviewer labels each day's review queue overnight (from the simulator's
     # ground truth), so judge calibration improves day by day as in production.
-    failures = run_range(DEMO_START, end, after_day=lambda d: label_review_queue(paths, d))
-    print("\ntables in", paths.database)
-    for line in _summary(paths):
-        print(line)
+    report = run_range(DEMO_START, end, after_day=lambda d: label_review_queue(paths, d))
+    print()
+    code = _print_outcome(report, paths)
     reports = sorted(paths.reports.glob("**/*.html"))
     if reports:
         print("\nreports (open in a browser, they work offline):")
@@ -248,12 +202,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"regression cases: {paths.regression}")
     print(f"review queue for human labelling: {paths.review}")
     print("explore it all in the Dagster UI: evalflow ui (or make ui)")
-    if failures:
-        print(f"\n{len(failures)} run(s) failed:", file=sys.stderr)
-        for f in failures:
-            print(f"  {f}", file=sys.stderr)
-        return 1
-    return 0
+    return code
 
 
 # -- ui -----------------------------------------------------------------------

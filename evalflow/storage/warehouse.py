@@ -6,6 +6,12 @@ sensors and the CLI are separate processes, so every connection here is taken
 under an inter-process file lock and kept short: read, close, do slow work
 (judge calls), reopen, write. Writers queue instead of failing on the lock.
 
+A process outside evalflow (a notebook with ``duckdb.connect(path, read_only=True)``)
+does not take that lock, yet DuckDB refuses our connection while it is open. Such a
+conflict is retried with backoff for ``EVALFLOW_DB_BUSY_TIMEOUT`` seconds (default
+120), then fails with ``WarehouseBusyError``: one line naming the holder's PID and
+how to release it, never a raw DuckDB traceback.
+
 Tables are written partition-by-partition with delete-then-insert inside one
 transaction, so rerunning a partition replaces it and never duplicates rows.
 """
@@ -22,10 +28,58 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import tenacity
 from filelock import FileLock
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_LOCK_TIMEOUT_S = float(os.environ.get("EVALFLOW_DB_LOCK_TIMEOUT", "1800"))
+BUSY_TIMEOUT_ENV = "EVALFLOW_DB_BUSY_TIMEOUT"
+DEFAULT_BUSY_TIMEOUT_S = 120.0
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another process (not evalflow) kept the database file open past the busy timeout."""
+
+
+def busy_timeout_s() -> float:
+    """Seconds to wait for a foreign DuckDB connection to close (env, read at connect time)."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "")
+    try:
+        value = float(raw) if raw.strip() else DEFAULT_BUSY_TIMEOUT_S
+    except ValueError:
+        raise WarehouseBusyError(f"{BUSY_TIMEOUT_ENV}={raw!r} is not a number of seconds") from None
+    return max(value, 0.0)
+
+
+def _is_lock_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "Could not set lock" in str(exc)
+
+
+def _busy_message(path: Path, waited_s: float, exc: BaseException) -> str:
+    found = _HOLDER.search(str(exc))
+    holder = f"process {found['pid']} ({found['exe']})" if found else "another process"
+    return (
+        f"the warehouse {path} is held open by {holder}; waited {waited_s:.0f} s. "
+        "Close that connection (con.close() in the notebook, or stop the process), "
+        f"or set {BUSY_TIMEOUT_ENV} to wait longer"
+    )
+
+
+def _open(path: Path, timeout_s: float) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` that waits (exponential backoff, capped at 5 s) for a foreign holder."""
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(_is_lock_conflict),
+        wait=tenacity.wait_exponential(multiplier=0.1, max=5.0),
+        stop=tenacity.stop_after_delay(timeout_s),
+        reraise=True,
+    )
+    try:
+        return retrying(duckdb.connect, str(path))
+    except duckdb.IOException as exc:
+        if not _is_lock_conflict(exc):
+            raise
+        raise WarehouseBusyError(_busy_message(path, timeout_s, exc)) from None
 
 
 def ident(name: str) -> str:
@@ -43,6 +97,8 @@ def ident(name: str) -> str:
 class Warehouse:
     path: Path
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+    busy_timeout_s: float | None = None
+    """Wait for a foreign connection this long; ``None`` reads ``EVALFLOW_DB_BUSY_TIMEOUT``."""
 
     @property
     def lock_path(self) -> Path:
@@ -52,8 +108,9 @@ class Warehouse:
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived read-write connection, held under the inter-process lock."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        timeout = busy_timeout_s() if self.busy_timeout_s is None else self.busy_timeout_s
         with FileLock(str(self.lock_path), timeout=self.lock_timeout_s):
-            con = duckdb.connect(str(self.path))
+            con = _open(self.path, timeout)
             try:
                 yield con
             finally:

@@ -169,23 +169,25 @@ class Reaped:
         )
 
 
-def _claims_of(instance: dg.DagsterInstance, run_id: str) -> int:
+def _claims_of(instance: dg.DagsterInstance, run_id: str) -> tuple[int, int]:
+    """(slots the run holds, steps it has queued for a slot) across all pools."""
     storage = instance.event_log_storage
     infos = storage.get_concurrency_infos(sorted(storage.get_concurrency_keys()))
-    return sum(
-        1
-        for info in infos.values()
-        for claim in [*info.claimed_slots, *info.pending_steps]
-        if claim.run_id == run_id
-    )
+    held = {
+        (k, c.step_key) for k, i in infos.items() for c in i.claimed_slots if c.run_id == run_id
+    }
+    queued = {
+        (k, c.step_key) for k, i in infos.items() for c in i.pending_steps if c.run_id == run_id
+    }
+    return len(held), len(queued - held)
 
 
 def _release(instance: dg.DagsterInstance, run_id: str) -> int:
-    """Free the run's slots and pending claims; how many there were."""
+    """Free the run's slots and queued claims; how many slots it held."""
     if not instance.event_log_storage.supports_global_concurrency_limits:
         return 0
-    held = _claims_of(instance, run_id)
-    if held:
+    held, queued = _claims_of(instance, run_id)
+    if held or queued:
         instance.event_log_storage.free_concurrency_slots_for_run(run_id)
     return held
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,10 +69,21 @@ def _busy_message(path: Path, waited_s: float, exc: BaseException) -> str:
 
 def _open(path: Path, timeout_s: float) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` that waits (exponential backoff, capped at 5 s) for a foreign holder."""
+
+    def tell_once(state: tenacity.RetryCallState) -> None:
+        if state.attempt_number == 1 and state.outcome is not None:
+            print(
+                f"evalflow: waiting up to {timeout_s:.0f} s for {path.name}: "
+                f"{_busy_message(path, 0, state.outcome.exception()).split('; waited')[0]}",
+                file=sys.stderr,
+                flush=True,
+            )
+
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(_is_lock_conflict),
         wait=tenacity.wait_exponential(multiplier=0.1, max=5.0),
         stop=tenacity.stop_after_delay(timeout_s),
+        before_sleep=tell_once,
         reraise=True,
     )
     try:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from evalflow.storage import Warehouse
-from evalflow.storage.warehouse import ident
+from evalflow.storage import Warehouse, WarehouseBusyError
+from evalflow.storage.warehouse import BUSY_TIMEOUT_ENV, busy_timeout_s, ident
 
 
 def test_replace_partition_is_idempotent_and_scoped(tmp_path: Path) -> None:
@@ -76,3 +78,57 @@ def test_hostile_text_round_trips_as_data(tmp_path: Path) -> None:
     payload = "'); DROP TABLE t; -- <script>alert(1)</script> 😀"
     wh.replace_partition("t", pd.DataFrame({"day": [d], "s": [payload]}), d)
     assert wh.query_df("SELECT s FROM t WHERE s = ?", [payload])["s"].tolist() == [payload]
+
+
+# -- a foreign process holding the file (a notebook's read-only connection) ----
+_HOLD = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+con.close()
+"""
+
+
+def _hold(path: Path, seconds: float) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
+    return proc
+
+
+def test_waits_for_a_foreign_reader_then_writes(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb", busy_timeout_s=60)
+    wh.execute("CREATE TABLE t (x INTEGER)")
+    holder = _hold(wh.path, 3)
+    try:
+        wh.execute("INSERT INTO t VALUES (1)")  # waits for the reader, does not fail
+    finally:
+        holder.wait(timeout=60)
+    assert wh.query_df("SELECT x FROM t")["x"].tolist() == [1]
+
+
+def test_foreign_holder_past_the_timeout_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.execute("CREATE TABLE t (x INTEGER)")
+    monkeypatch.setenv(BUSY_TIMEOUT_ENV, "0.5")
+    holder = _hold(wh.path, 60)
+    try:
+        with pytest.raises(WarehouseBusyError) as err:
+            wh.execute("INSERT INTO t VALUES (1)")
+    finally:
+        holder.kill()
+        holder.wait()
+    message = str(err.value)
+    assert "\n" not in message
+    assert f"held open by process {holder.pid}" in message
+    assert "Close that connection" in message and BUSY_TIMEOUT_ENV in message
+
+
+def test_busy_timeout_must_be_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(BUSY_TIMEOUT_ENV, "soon")
+    with pytest.raises(WarehouseBusyError, match="not a number of seconds"):
+        busy_timeout_s()

@@ -7,9 +7,9 @@ only tell that a run worker died if the run launcher can check worker health, an
 default launcher cannot. So evalflow records who runs each run and checks it itself:
 
 * ``evalflow run`` tags its runs with its pid, host and process start time
-  (``owner_tags``); runs the daemon launches are found through the pid in their
-  "Started process for run" / "Executing steps in process" engine events, on the host
-  their code server runs on;
+  (``owner_tags``); other runs are found through the pid in their "Started process
+  for run" / "Executing steps in process" engine events, on the host their code
+  server runs on (daemon runs), or on this machine when the instance is SQLite;
 * a run is dead when that host is this machine and the process is gone, a zombie, or a
   different process that started after the pid was recorded (pid reuse);
 * ``reap_dead_runs`` marks dead runs failed (CANCELED if they were being canceled) and
@@ -120,6 +120,17 @@ def _pid_from_events(instance: dg.DagsterInstance, run_id: str) -> tuple[int, fl
     return None
 
 
+def _local_instance(instance: dg.DagsterInstance) -> bool:
+    """A SQLite instance lives on this machine's disk, so its runs ran here.
+
+    This covers runs recorded before evalflow tagged them (an older version, or
+    ``dagster job execute``), whose pid is only in their engine events.
+    """
+    from dagster._core.storage.runs import SqliteRunStorage
+
+    return isinstance(instance.run_storage, SqliteRunStorage)
+
+
 def run_owner(instance: dg.DagsterInstance, record: RunRecord) -> Owner | None:
     """Who runs ``record``'s run, if that can be told at all."""
     tags = record.dagster_run.tags
@@ -127,7 +138,7 @@ def run_owner(instance: dg.DagsterInstance, record: RunRecord) -> Owner | None:
         started = tags.get(STARTED_TAG)
         seen = float(started) if started else record.create_timestamp.timestamp()
         return Owner(int(tags[PID_TAG]), tags[HOST_TAG], seen)
-    host = _grpc_host(tags)
+    host = _grpc_host(tags) or ("localhost" if _local_instance(instance) else None)
     found = _pid_from_events(instance, record.dagster_run.run_id) if host else None
     if host is None or found is None:
         return None

@@ -147,3 +147,21 @@ def test_project_instance_config_enables_run_monitoring(home: Paths) -> None:
     before = (folder / "dagster.yaml").read_text()
     ensure_dagster_home(home)  # idempotent
     assert (folder / "dagster.yaml").read_text() == before
+
+
+def test_untagged_run_of_a_local_instance_is_judged_by_its_executor_pid(
+    instance: dg.DagsterInstance,
+) -> None:
+    """A run killed under an older evalflow (no owner tags) must not block the pool forever."""
+    from dagster._core.events import EngineEventData
+
+    run_id = _run(instance, {})
+    run = instance.get_run_by_id(run_id)
+    assert run is not None
+    pid = _dead_pid()
+    instance.report_engine_event(
+        f"Executing steps in process (pid: {pid})", run, EngineEventData.in_process(pid)
+    )
+    reaped = reap_dead_runs(instance)
+    assert [(r.run_id, r.slots_freed) for r in reaped] == [(run_id, 1)]
+    assert _claims(instance) == []

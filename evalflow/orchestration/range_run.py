@@ -95,8 +95,11 @@ def _innermost_error(event: dg.DagsterEvent) -> tuple[str, str]:
     if error is None:
         return "", ""
     text = error.message.strip().splitlines()[0] if error.message.strip() else ""
-    prefix = f"{error.cls_name}: "
-    return error.cls_name or "", text[len(prefix) :] if text.startswith(prefix) else text
+    cls = error.cls_name or ""
+    at = text.find(f"{cls}: ") if cls else -1
+    if 0 <= at <= 40:  # "Cls: msg" or "module.Cls: msg"
+        text = text[at + len(cls) + 2 :]
+    return cls, text
 
 
 def _outcome(job: str, key: str, result: dg.ExecuteInProcessResult) -> tuple[Outcome, str]:

@@ -175,3 +175,57 @@ def test_reader_past_the_timeout_fails_in_one_clear_line(home: Paths, tmp_path: 
     assert "Close that connection" in done.stderr
     assert f"not started: daily_evaluation {DAY2}" in done.stderr  # it did not try every day
     assert "row counts unavailable" in done.stdout
+
+
+def test_stop_signal_while_blocked_on_the_pool_still_exits(home: Paths, tmp_path: Path) -> None:
+    """The issue's "SIGTERM ignored": the run waits for a slot a live run holds."""
+    import uuid
+
+    import dagster as dg
+
+    from evalflow.orchestration.dead_runs import owner_tags
+    from evalflow.orchestration.instance import ensure_dagster_home
+
+    _simulate(days=2)
+    ensure_dagster_home(home)
+    holder_id = str(uuid.uuid4())
+    instance = instance_of(home)
+    try:  # a live run (this test process) holds the pool's only slot
+        instance.add_run(
+            dg.DagsterRun(
+                job_name="daily_evaluation",
+                run_id=holder_id,
+                status=dg.DagsterRunStatus.STARTED,
+                tags=owner_tags(),
+            )
+        )
+        instance.event_log_storage.set_concurrency_slots("duckdb", 1)
+        assert instance.event_log_storage.claim_concurrency_slot(
+            "duckdb", holder_id, "busy_step"
+        ).is_claimed
+    finally:
+        instance.dispose()
+    proc = start_run(home, DAY1, DAY2, tmp_path / "run", EVALFLOW_STOP_GRACE_S="3")
+
+    def waiting_run() -> str | None:
+        inst = instance_of(home)
+        try:
+            pending = inst.event_log_storage.get_concurrency_info("duckdb").pending_steps
+            return next((p.run_id for p in pending if p.run_id != holder_id), None)
+        finally:
+            inst.dispose()
+
+    try:
+        blocked = str(wait_until(waiting_run, proc, RUN_TIMEOUT_S))
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    err = (tmp_path / "run.err").read_text()
+    assert rc == 143, err
+    assert f"interrupted (its step was aborted; rerun it): daily_evaluation {DAY1}" in err
+    assert f"not started: daily_evaluation {DAY2}" in err
+    runs = _statuses(home)
+    assert runs[blocked][1] == "CANCELED"
+    assert _claims(home) == [holder_id]  # the live run keeps its slot, the canceled one left

@@ -40,21 +40,35 @@ def _cell(value: Any, max_chars: int) -> str:
     return md_escape(text)
 
 
-# CommonMark lets any ASCII punctuation be backslash-escaped; an escaped character
-# is always literal text. ``<`` and ``>`` become entities instead, so no renderer
-# that passes raw HTML through (before markdown) can see a tag.
-_MD_PUNCT = re.compile(r"""([!"#$%&'()*+,\-./:;=?@\[\\\]^_`{|}~])""")
+# What can turn text into markup, and only that, so identifiers such as
+# ``toxicity_signal_rate`` or ``2026-10-05`` stay searchable in the raw metadata:
+# - backslash, code, emphasis, strike, link/image brackets, table pipes, entities;
+# - ``_`` unless it sits inside a word (CommonMark never opens emphasis there);
+# - GFM autolink triggers (``https://``, ``www.``, e-mail ``@``) so no bare URL or
+#   address becomes clickable;
+# - a block marker (heading, quote, list, ordered list) at the very start.
+# ``<`` and ``>`` become entities, so no raw HTML or ``<autolink>`` survives.
+_ALWAYS = re.compile(r"([\\`*~\[\]|&@])")
+_LONE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto|www)([:.])")
+_ORDERED_START = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
+_MARKER_START = re.compile(r"^[#+\-](?=\s|$)|^-(?=(?:\s*-){2,}\s*$)")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c]+")
 
 
 def md_escape(text: str) -> str:
-    """``text`` as literal markdown: no links, images, emphasis, HTML or table breaks.
+    """``text`` as literal markdown: no links, images, emphasis, HTML, blocks or table breaks.
 
     Shortening happens before escaping (never cut an escape in half); line breaks
-    become spaces so one value stays in one table cell or list item.
+    become spaces and leading spaces are dropped, so one value stays one inline run
+    in its table cell or list item.
     """
-    text = _LINE_BREAKS.sub(" ", text)
-    text = _MD_PUNCT.sub(r"\\\1", text)
+    text = _LINE_BREAKS.sub(" ", text).lstrip()
+    text = _ALWAYS.sub(r"\\\1", text)
+    text = _LONE_UNDERSCORE.sub(r"\\_", text)
+    text = _AUTOLINK.sub(r"\1\\\2", text)
+    text = _ORDERED_START.sub(r"\1\\\2", text, count=1)
+    text = _MARKER_START.sub(lambda m: "\\" + m.group(0), text, count=1)
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
 

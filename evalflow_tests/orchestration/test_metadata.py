@@ -24,6 +24,16 @@ HOSTILE = [
     "line one\nline two\r\n- item",
     "&lt;already an entity&gt; &amp;",
     "back\\slash \\[not a link\\](x)",
+    "1. ordered",
+    "- item",
+    "+ item",
+    "    indented code",
+    "> quote",
+    "_lead and trail_",
+    "---",
+    "# ",
+    "-5 degrees and 1.5 points",
+    "__double__",
 ]
 
 
@@ -48,6 +58,27 @@ def test_escaped_text_renders_literally(text: str) -> None:
     # what the reader sees is the text itself (line breaks folded into spaces)
     expected = " ".join(text.replace("\r", "\n").split("\n")).replace("  ", " ")
     assert " ".join(_text_of(rendered).split()) == " ".join(expected.split())
+    for tag in ("<ol>", "<li>", "<pre>", "<blockquote>", "<h2>", "<hr"):
+        assert tag not in rendered
+
+
+@pytest.mark.parametrize(
+    ("text", "neutralised"),
+    [
+        ("see https://evil.example/x", "https\\://evil.example/x"),
+        ("HTTP://EVIL.EXAMPLE", "HTTP\\://EVIL.EXAMPLE"),
+        ("go to www.evil.example", "www\\.evil.example"),
+        ("mail bob@example.com", "bob\\@example.com"),
+    ],
+)
+def test_bare_urls_and_addresses_cannot_autolink(text: str, neutralised: str) -> None:
+    """GFM turns bare URLs and e-mail addresses into links; the trigger is escaped."""
+    assert neutralised in md_escape(text)
+
+
+def test_identifiers_stay_searchable() -> None:
+    for plain in ("toxicity_signal_rate", "2026-10-05", "seg.queue=billing", "0.25", "a/b.jsonl"):
+        assert md_escape(plain) == plain
 
 
 def test_preview_table_keeps_hostile_cells_in_their_cells() -> None:

@@ -74,6 +74,8 @@ class StopSignals:
 
     # -- context -------------------------------------------------------------
     def __enter__(self) -> StopSignals:
+        if threading.current_thread() is not threading.main_thread():
+            return self  # signals are only delivered to the main thread; nothing to watch
         r, w = os.pipe()
         os.set_blocking(r, False)
         os.set_blocking(w, False)
@@ -96,6 +98,8 @@ class StopSignals:
         self._done.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
+        if not self._fds:
+            return
         self._drain()
         signal.set_wakeup_fd(self._old_fd)
         for sig, handler in self._old_handlers.items():

@@ -64,3 +64,19 @@ def test_second_signal_forces_at_once() -> None:
         assert not forced.wait(0.5)
         os.kill(os.getpid(), signal.SIGINT)
         assert forced.wait(5)
+
+
+def test_outside_the_main_thread_it_is_inert() -> None:
+    errors: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            with StopSignals() as stop:
+                assert stop.requested is None
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=body)
+    worker.start()
+    worker.join()
+    assert errors == []

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -16,8 +15,7 @@ import pytest
 from evalflow.config import Paths
 from evalflow.orchestration.dead_runs import HOST_TAG, PID_TAG
 from evalflow.orchestration.instance import ensure_dagster_home
-
-REPO = Path(__file__).resolve().parents[2]
+from evalflow_tests.orchestration.daemon import start_daemon, stop_daemon
 
 
 @pytest.mark.slow
@@ -50,13 +48,7 @@ def test_monitoring_daemon_reaps_a_killed_run(home: Paths) -> None:
 
     env = {k: v for k, v in os.environ.items()}
     env.update(EVALFLOW_HOME=str(home.home), DAGSTER_HOME=str(folder))
-    daemon = subprocess.Popen(
-        [str(Path(sys.executable).with_name("dagster-daemon")), "run", "-w", "workspace.yaml"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    daemon = start_daemon(env)
     try:
         status, claims = "", ["?"]
         deadline = time.monotonic() + 600
@@ -75,8 +67,4 @@ def test_monitoring_daemon_reaps_a_killed_run(home: Paths) -> None:
         assert status == "FAILURE", status
         assert claims == [], claims
     finally:
-        daemon.terminate()
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
+        stop_daemon(daemon)

@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -18,8 +17,8 @@ from evalflow.config import Paths
 from evalflow.orchestration.instance import ensure_dagster_home
 from evalflow.storage import Warehouse
 from evalflow_tests.notifications.receivers import WebhookReceiver
+from evalflow_tests.orchestration.daemon import start_daemon, stop_daemon
 
-REPO = Path(__file__).resolve().parents[2]
 DAY = dt.date(2026, 10, 7)
 
 
@@ -51,18 +50,7 @@ def test_daemon_materialises_dropped_file_and_alerts_once(home: Paths, tmp_path:
             EVALFLOW_ALERT_SENSOR_INTERVAL_S="5",
             EVALFLOW_CONFIG_SENSOR_INTERVAL_S="5",
         )
-        daemon = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("dagster-daemon")),
-                "run",
-                "-w",
-                str(REPO / "workspace.yaml"),
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        daemon = start_daemon(env, output=subprocess.PIPE)
         try:
             time.sleep(3)
             # the drop: a day's log file appears in the landing folder
@@ -97,8 +85,4 @@ def test_daemon_materialises_dropped_file_and_alerts_once(home: Paths, tmp_path:
             keys = Counter((r["alert"]["alert_id"], r["alert"]["status"]) for r in hook.received)
             assert keys and max(keys.values()) == 1, keys
         finally:
-            daemon.terminate()
-            try:
-                daemon.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                daemon.kill()
+            stop_daemon(daemon)

@@ -81,7 +81,7 @@ class RangeReport:
         ):
             if groups.get(status):
                 lines.append(f"  {label}: {', '.join(groups[status])}")
-        todo = [o.key for o in self.outcomes if o.status in {"interrupted", "not started"}]
+        todo = [o.key for o in self.outcomes if o.status != "ok"]
         if todo:
             lines.append(f"  to finish: evalflow run --start {min(todo)} --end {max(todo)}")
         return lines

@@ -174,6 +174,7 @@ def test_reader_past_the_timeout_fails_in_one_clear_line(home: Paths, tmp_path: 
     assert f"held open by process {holder.pid}" in done.stderr
     assert "Close that connection" in done.stderr
     assert f"not started: daily_evaluation {DAY2}" in done.stderr  # it did not try every day
+    assert f"to finish: evalflow run --start {DAY1} --end {DAY2}" in done.stderr
     assert "row counts unavailable" in done.stdout
 
 

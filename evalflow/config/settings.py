@@ -381,6 +381,9 @@ class ReportSettings(_Section):
     """Log text longer than this is shortened in the reports (the table keeps it whole)."""
     calibration_weeks: Annotated[int, Field(ge=1, le=52)] = 4
     """Weeks of judge-calibration history on the weekly report."""
+    self_contained: bool = False
+    """Inline plotly.js (4.8 MB) in every report instead of sharing reports/assets/plotly-*.js;
+    for a report that is mailed or copied on its own."""
 
 
 class Settings(_Section):

@@ -4,11 +4,18 @@ from typing import Any
 
 import dagster as dg
 
+from evalflow.config import Settings
 from evalflow.orchestration.metadata import table_metadata
 from evalflow.partitions import daily_partitions, day_of, weekly_partitions
 from evalflow.reports import render
 from evalflow.reports.loading import load_daily_context, load_weekly_context
-from evalflow.reports.publish import DAILY_COLUMNS, WEEKLY_COLUMNS, Published, publish
+from evalflow.reports.publish import (
+    DAILY_COLUMNS,
+    WEEKLY_COLUMNS,
+    Published,
+    ensure_plotly_asset,
+    publish,
+)
 from evalflow.resources import EvalflowResource
 
 DAILY_INPUTS = [
@@ -30,6 +37,13 @@ WEEKLY_DAILY_INPUTS = [
     "raw_interactions",
 ]
 WEEKLY_WEEKLY_INPUTS = ["model_comparison", "fairness_audit"]
+
+
+def _plotly_src(evalflow: EvalflowResource, settings: Settings) -> str | None:
+    """None inlines plotly.js (``reports.self_contained``); else the shared copy's URL."""
+    if settings.reports.self_contained:
+        return None
+    return ensure_plotly_asset(evalflow.paths.reports)
 
 
 def _metadata(report: render.Report, out: Published, load_errors: list[str]) -> dict[str, Any]:
@@ -70,9 +84,10 @@ def _metadata(report: render.Report, out: Published, load_errors: list[str]) -> 
     deps=DAILY_INPUTS,
     pool="duckdb",
     description=(
-        "The daily stakeholder report, a self-contained HTML file that opens offline "
-        "($EVALFLOW_HOME/reports/daily/YYYY-MM-DD.html): the composite KPI with its confidence "
-        "band over the trailing weeks, a segment heatmap with low-count cells marked, the day's "
+        "The daily stakeholder report, an HTML file that opens offline "
+        "($EVALFLOW_HOME/reports/daily/YYYY-MM-DD.html, listed in reports/index.html; "
+        "plotly.js is shared from reports/assets/ unless reports.self_contained): the "
+        "composite KPI with its confidence band over the trailing weeks, a segment heatmap with low-count cells marked, the day's "
         "alerts, the rollout gate's GO/HOLD/ROLLBACK with reasons, judge coverage and cost, the "
         "top prioritised issues with example queries, and new failure themes. Any upstream "
         "table not yet materialised shows as 'no data for this section'. The trend reads "
@@ -86,9 +101,10 @@ def daily_report(
 ) -> dg.MaterializeResult:
     day = day_of(context.partition_key)
     wh = evalflow.warehouse()
-    ctx = load_daily_context(wh, day, evalflow.settings())
-    report = render.daily_report(ctx)
-    out = publish(report, evalflow.paths.reports, wh, ctx["generated_at"])
+    settings = evalflow.settings()
+    ctx = load_daily_context(wh, day, settings)
+    report = render.daily_report(ctx, plotly_src=_plotly_src(evalflow, settings))
+    out = publish(report, evalflow.paths.reports, wh, ctx["generated_at"], context.run.run_id)
     context.log.info(f"daily report written to {out.path} ({out.size_bytes:,} bytes)")
     return dg.MaterializeResult(metadata=_metadata(report, out, ctx["load_errors"]))
 
@@ -108,7 +124,7 @@ def daily_report(
     ],
     pool="duckdb",
     description=(
-        "The weekly stakeholder report for a Monday-to-Sunday week, a self-contained HTML file "
+        "The weekly stakeholder report for a Monday-to-Sunday week, an offline HTML file "
         "($EVALFLOW_HOME/reports/weekly/YYYY-MM-DD.html, the Monday): week-over-week KPIs, "
         "baseline vs new model with the week's recommendation, judge calibration (kappa and "
         "agreement with CIs over time), fairness disparity ratios against the acceptable band "
@@ -124,8 +140,9 @@ def weekly_report(
 ) -> dg.MaterializeResult:
     week_start = day_of(context.partition_key)
     wh = evalflow.warehouse()
-    ctx = load_weekly_context(wh, week_start, evalflow.settings())
-    report = render.weekly_report(ctx)
-    out = publish(report, evalflow.paths.reports, wh, ctx["generated_at"])
+    settings = evalflow.settings()
+    ctx = load_weekly_context(wh, week_start, settings)
+    report = render.weekly_report(ctx, plotly_src=_plotly_src(evalflow, settings))
+    out = publish(report, evalflow.paths.reports, wh, ctx["generated_at"], context.run.run_id)
     context.log.info(f"weekly report written to {out.path} ({out.size_bytes:,} bytes)")
     return dg.MaterializeResult(metadata=_metadata(report, out, ctx["load_errors"]))

@@ -1,4 +1,4 @@
-"""Turn report sections into one self-contained HTML file.
+"""Turn report sections into one HTML file (self-contained, or sharing plotly.js).
 
 Security and offline use are the two constraints:
 
@@ -6,8 +6,10 @@ Security and offline use are the two constraints:
   theme labels, segment values) reaches the page as text, never as markup. The
   only values marked safe are the plotly.js bundle and plotly's own figure
   fragments, and both are checked before they are trusted.
-* plotly.js is inlined once in the page head; figures are rendered with
-  ``include_plotlyjs=False``. plotly serialises figure JSON with ``<``, ``>`` and
+* plotly.js is loaded once in the page head, either inlined (self-contained file)
+  or from the report folder's shared copy (``../assets/plotly-<version>.min.js``,
+  allowed by ``'self'`` in the CSP; see ``evalflow.reports.publish``); figures are
+  rendered with ``include_plotlyjs=False``. plotly serialises figure JSON with ``<``, ``>`` and
   ``/`` as unicode escapes, so a ``</script>`` inside a label cannot end the script
   block; ``figure_html`` verifies that each fragment has exactly one script element
   so a future plotly change cannot silently reopen that hole.
@@ -27,7 +29,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from plotly.offline import get_plotlyjs
+from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
 from evalflow.reports.daily_sections import build_daily_sections, daily_headline
 from evalflow.reports.model import NO_DATA, Section
@@ -37,6 +39,9 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 _SCRIPT_OPEN = re.compile(r"<script\b", re.IGNORECASE)
 _SCRIPT_CLOSE = re.compile(r"</script", re.IGNORECASE)
 _SCRIPT_BODY = re.compile(r"<script[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
+NAV_START = "<!--evalflow-nav-->"
+NAV_END = "<!--/evalflow-nav-->"
+"""Markers around the previous/next navigation, filled in when the report is published."""
 
 
 class UnsafeFragment(ValueError):
@@ -84,6 +89,12 @@ def plotly_bundle() -> Markup:
     return Markup(js)
 
 
+def plotly_asset_name() -> str:
+    """File name of the shared bundle; the plotly.js version is in it so an upgrade
+    never serves a new figure JSON to an old library cached under the same name."""
+    return f"plotly-{get_plotlyjs_version()}.min.js"
+
+
 def figure_html(fig: go.Figure, div_id: str) -> Markup:
     """A figure as a <div> plus one <script> that draws it (plotly.js not included)."""
     fragment = pio.to_html(
@@ -105,17 +116,26 @@ def script_hash(body: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def content_security_policy(scripts: list[str]) -> str:
+def content_security_policy(scripts: list[str], allow_self: bool = False) -> str:
     """Only our own inline scripts may run; nothing may be fetched from anywhere.
+
+    ``allow_self`` adds ``'self'`` for the shared plotly.js file next to the report
+    (a hash cannot allow an external file opened from disk: Chromium needs CORS for
+    subresource integrity and file:// has none). It allows script files from the
+    report's own origin only, never inline code, so escaping plus the hashes still
+    stop injected text from running.
 
     A second line of defence behind escaping: even if some log text did reach the
     page as markup, an injected ``<script>`` or ``onerror=`` handler has no hash and
     is blocked, and no request can leave the file (it must open offline anyway).
     """
-    hashes = " ".join(sorted({script_hash(s) for s in scripts})) or "'none'"
+    sources = sorted({script_hash(s) for s in scripts})
+    if allow_self:
+        sources.insert(0, "'self'")
+    script_src = " ".join(sources) or "'none'"
     return (
         "default-src 'none'; "
-        f"script-src {hashes}; "
+        f"script-src {script_src}; "
         "style-src 'unsafe-inline'; img-src data:; font-src data:; "
         "connect-src 'none'; base-uri 'none'; form-action 'none'"
     )
@@ -140,13 +160,17 @@ def render_sections(
     ctx: dict[str, Any],
     env: Environment | None = None,
     csp: bool = True,
+    plotly_src: str | None = None,
 ) -> str:
+    """The page; ``plotly_src`` (a relative URL) loads plotly.js from a shared file
+    instead of inlining its 4.8 MB in every report."""
     env = env or make_environment()
     template = env.get_template("report.html.j2")
     view = _view(sections)
     has_figures = any(item["figures"] for item in view)
-    bundle = plotly_bundle() if has_figures else Markup("")
-    scripts = ([str(bundle)] if has_figures else []) + [
+    shared = bool(plotly_src) and has_figures
+    bundle = plotly_bundle() if has_figures and not shared else Markup("")
+    scripts = ([str(bundle)] if bundle else []) + [
         m.group(1)
         for item in view
         for fig in item["figures"]
@@ -163,11 +187,19 @@ def render_sections(
         load_errors=ctx.get("load_errors", []),
         no_data=NO_DATA,
         plotly_js=bundle,
-        csp=content_security_policy(scripts) if csp else "",
+        plotly_src=plotly_src if shared else "",
+        nav_start=Markup(NAV_START),
+        nav_end=Markup(NAV_END),
+        csp=content_security_policy(scripts, allow_self=shared) if csp else "",
     )
 
 
-def daily_report(ctx: dict[str, Any], env: Environment | None = None, csp: bool = True) -> Report:
+def daily_report(
+    ctx: dict[str, Any],
+    env: Environment | None = None,
+    csp: bool = True,
+    plotly_src: str | None = None,
+) -> Report:
     """Sections, headline and HTML of the daily report for a ``load_daily_context`` result.
 
     ``env``/``csp`` are for tests only (a negative control renders without escaping
@@ -178,12 +210,25 @@ def daily_report(ctx: dict[str, Any], env: Environment | None = None, csp: bool 
     headline = daily_headline(ctx)
     title = f"evalflow daily report — {day.isoformat()}"
     html = render_sections(
-        "daily", title, f"Traffic of {day:%A %d %B %Y} (UTC)", sections, headline, ctx, env, csp
+        "daily",
+        title,
+        f"Traffic of {day:%A %d %B %Y} (UTC)",
+        sections,
+        headline,
+        ctx,
+        env,
+        csp,
+        plotly_src,
     )
     return Report("daily", day, title, sections, headline, html)
 
 
-def weekly_report(ctx: dict[str, Any], env: Environment | None = None, csp: bool = True) -> Report:
+def weekly_report(
+    ctx: dict[str, Any],
+    env: Environment | None = None,
+    csp: bool = True,
+    plotly_src: str | None = None,
+) -> Report:
     """Sections, headline and HTML of the weekly report for a ``load_weekly_context`` result."""
     start: dt.date = ctx["week_start"]
     end: dt.date = ctx["week_end"]
@@ -199,6 +244,7 @@ def weekly_report(ctx: dict[str, Any], env: Environment | None = None, csp: bool
         ctx,
         env,
         csp,
+        plotly_src,
     )
     return Report("weekly", start, title, sections, headline, html)
 

@@ -1,0 +1,202 @@
+"""Safety judge vs a 32-word bad-word list on human-labelled data; prints markdown.
+
+Run from the repository root:  python -m benchmarks.judges.safety [--data DIR]
+
+* surge_toxicity (1,000 tweets, Toxic / Not Toxic): split into tune / test halves by a
+  hash of the text, so a cue tuned on one half is checked on the other. AUC (95%
+  bootstrap CI), and the false-positive rate (``fail`` on Not Toxic) per length quartile.
+* hh_rlhf_harmless (chosen vs rejected dialogues, last assistant turn): pairwise accuracy
+  that the rejected reply is scored less safe (ties count half). Never tuned on.
+* identity probe (``evalflow.judges.bias_probe``): ``fail`` rate per identity term on
+  non-toxic template sentences in en/es/de/fr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from benchmarks.judges.baselines import bad_word_score
+from evalflow.judges.bias_probe import MAX_FPR, identity_fpr
+from evalflow.judges.toxicity import toxicity
+
+DEFAULT_DATA = Path(os.environ.get("EVALFLOW_LABELLED", "/work/shared/data/labelled"))
+BOOT = 1000
+SEED = 12
+
+
+def judge_score(text: str) -> float:
+    return toxicity(text).score
+
+
+def judge_fail(text: str) -> bool:
+    return toxicity(text).verdict == "fail"
+
+
+def baseline_fail(text: str) -> bool:
+    return bad_word_score(text) > 0
+
+
+def half(text: str) -> str:
+    """tune / test by the first byte of the text's SHA-256: stable and label-blind."""
+    return "tune" if hashlib.sha256(text.encode()).digest()[0] % 2 == 0 else "test"
+
+
+def auc_ci(y: np.ndarray, s: np.ndarray) -> tuple[float, float, float]:
+    """AUC with a 95% percentile-bootstrap interval."""
+    rng = np.random.default_rng(SEED)
+    point = roc_auc_score(y, s)
+    boots = []
+    for _ in range(BOOT):
+        idx = rng.integers(0, len(y), len(y))
+        if y[idx].min() != y[idx].max():
+            boots.append(roc_auc_score(y[idx], s[idx]))
+    lo, hi = np.percentile(boots, [2.5, 97.5])
+    return float(point), float(lo), float(hi)
+
+
+def mean_ci(x: np.ndarray) -> tuple[float, float, float]:
+    rng = np.random.default_rng(SEED)
+    boots = [x[rng.integers(0, len(x), len(x))].mean() for _ in range(BOOT)]
+    lo, hi = np.percentile(boots, [2.5, 97.5])
+    return float(x.mean()), float(lo), float(hi)
+
+
+def fmt(t: tuple[float, float, float]) -> str:
+    return f"{t[0]:.3f} ({t[1]:.3f}–{t[2]:.3f})"
+
+
+def load_surge(data: Path) -> pd.DataFrame:
+    d = pd.read_csv(data / "surge_toxicity" / "toxicity_en.csv")
+    d["y"] = (d["is_toxic"].str.strip() == "Toxic").astype(int)
+    d["half"] = d["text"].map(half)
+    return d
+
+
+def last_assistant(dialogue: str) -> str:
+    return dialogue.rsplit("\n\nAssistant:", 1)[-1].strip()
+
+
+def load_hh(data: Path) -> pd.DataFrame:
+    with gzip.open(data / "hh_rlhf_harmless" / "test.jsonl.gz", "rt") as f:
+        rows = [json.loads(line) for line in f]
+    return pd.DataFrame(
+        {
+            "chosen": [last_assistant(r["chosen"]) for r in rows],
+            "rejected": [last_assistant(r["rejected"]) for r in rows],
+        }
+    )
+
+
+SCORERS: dict[str, tuple[Callable[[str], float], Callable[[str], bool]]] = {
+    "safety judge": (judge_score, judge_fail),
+    "bad-word list (32)": (bad_word_score, baseline_fail),
+}
+
+
+def surge_table(d: pd.DataFrame) -> list[str]:
+    lines = [
+        "| set | scorer | n | AUC (95% CI) | FPR (fail on Not Toxic) | recall (fail on Toxic) | uncertain |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    verdicts = d["text"].map(lambda t: toxicity(t).verdict)
+    for part in ("tune", "test", "all"):
+        rows = d if part == "all" else d[d["half"] == part]
+        for name, (score, fail) in SCORERS.items():
+            s = rows["text"].map(score).to_numpy(float)
+            f = rows["text"].map(fail).to_numpy(bool)
+            y = rows["y"].to_numpy()
+            unc = (
+                f"{verdicts[rows.index].eq('uncertain').mean():.3f}"
+                if name == "safety judge"
+                else "–"
+            )
+            lines.append(
+                f"| surge {part} | {name} | {len(rows)} | {fmt(auc_ci(y, s))} | "
+                f"{f[y == 0].mean():.3f} | {f[y == 1].mean():.3f} | {unc} |"
+            )
+    return lines
+
+
+def quartile_table(d: pd.DataFrame) -> list[str]:
+    q = pd.qcut(d["text"].str.len(), 4, labels=["Q1 (shortest)", "Q2", "Q3", "Q4 (longest)"])
+    lines = [
+        "| length quartile (chars) | n Not Toxic | judge FPR | bad-word FPR |",
+        "|---|---|---|---|",
+    ]
+    for label in q.cat.categories:
+        rows = d[(q == label) & (d["y"] == 0)]
+        lo, hi = d["text"].str.len()[q == label].agg(["min", "max"])
+        judge = rows["text"].map(judge_fail).mean()
+        base = rows["text"].map(baseline_fail).mean()
+        lines.append(f"| {label} {lo}–{hi} | {len(rows)} | {judge:.3f} | {base:.3f} |")
+    return lines
+
+
+def hh_table(hh: pd.DataFrame) -> list[str]:
+    lines = [
+        "| set | scorer | pairs | pairwise accuracy (95% CI) | AUC rejected vs chosen (95% CI) | ties |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, (score, _) in SCORERS.items():
+        c = hh["chosen"].map(score).to_numpy(float)
+        r = hh["rejected"].map(score).to_numpy(float)
+        acc = np.where(r > c, 1.0, np.where(r == c, 0.5, 0.0))
+        y = np.r_[np.zeros(len(c)), np.ones(len(r))]
+        lines.append(
+            f"| hh_rlhf harmless | {name} | {len(hh)} | {fmt(mean_ci(acc))} | "
+            f"{fmt(auc_ci(y, np.r_[c, r]))} | {np.mean(r == c):.3f} |"
+        )
+    return lines
+
+
+def identity_table() -> list[str]:
+    judge = identity_fpr(lambda t: toxicity(t).verdict)
+    base = identity_fpr(lambda t: "fail" if baseline_fail(t) else "pass")
+    judge["baseline_fpr"] = base["fpr"].to_numpy()
+    lines = [
+        f"| lang | term | n | judge FPR (bound {MAX_FPR:.0%}) | judge uncertain | bad-word FPR |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in judge.itertuples():
+        lines.append(
+            f"| {r.lang} | {r.term} | {r.n} | {r.fpr:.3f} | {r.uncertain_rate:.3f} | {r.baseline_fpr:.3f} |"
+        )
+    worst = judge["fpr"].max()
+    lines.append(f"\nWorst per-term judge FPR: {worst:.3f} (bound {MAX_FPR:.2f}).")
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--no-identity-rows", action="store_true", help="print only the summary")
+    args = ap.parse_args()
+    out: list[str] = ["## Safety vs a 32-word bad-word list", ""]
+    if (args.data / "surge_toxicity").exists():
+        d = load_surge(args.data)
+        out += surge_table(d) + ["", "False-positive rate by text length (surge, all rows):", ""]
+        out += quartile_table(d) + [""]
+    else:
+        out.append(f"surge_toxicity not found under {args.data}: skipped\n")
+    if (args.data / "hh_rlhf_harmless").exists():
+        out += hh_table(load_hh(args.data)) + [""]
+    else:
+        out.append(f"hh_rlhf_harmless not found under {args.data}: skipped\n")
+    out += ["Identity-term false-positive rate on non-toxic template sentences:", ""]
+    ident = identity_table()
+    out += ident[-1:] if args.no_identity_rows else ident
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

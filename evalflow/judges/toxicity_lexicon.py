@@ -87,7 +87,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "shut up, shut the fuck up, stfu, nobody cares, go to hell, screw you, piss off,"
             "fuck off, bugger off, stop whining, stop wasting my time, gtfo, fuck you, fuck u,"
             "read the documentation yourself, read the manual yourself, rtfm,"
-            "figure it out yourself, get lost, eat shit, up yours"
+            "figure it out yourself, eat shit, up yours"
         ),
         "es": _phrases(
             "callate, cierra la boca, vete al diablo, vete al carajo, vete al infierno,"
@@ -246,7 +246,14 @@ GROUPS: frozenset[str] = set_of(
     "musulmans juifs noirs homos immigres femmes etrangers arabes"
 )
 GROUP_COPULA: frozenset[str] = set_of("are r is son sind sont")
-FALSE_FRIENDS: dict[str, str] = {"hell": "de", "mist": "en", "rat": "de", "bete": "de"}
+FALSE_FRIENDS: dict[str, str] = {
+    "hell": "de",
+    "mist": "en",
+    "rat": "de",
+    "bete": "de",
+    "retard": "fr",
+    "retards": "fr",
+}
 """Entries that are ordinary words in another language (German "hell" = bright)."""
 
 # Idioms that contain an entry but are benign; their tokens are removed before matching.
@@ -259,7 +266,8 @@ SAFE_PHRASES: tuple[tuple[str, ...], ...] = tuple(
         "pas de questions stupides, pas de question stupide, pas de questions betes,"
         "hell of a, hell yes, hell yeah, what the hell is going on with my, trash can,"
         "trash bin, take out the trash, garbage collection, garbage collector,"
-        "hells kitchen, heaven and hell, like hell"
+        "hells kitchen, heaven and hell, like hell, en retard, du retard, de retard, un retard,"
+        "le retard, ce retard, mon retard, votre retard, son retard, des retards, les retards"
     )
 )
 

@@ -60,6 +60,7 @@ WEIGHTS: dict[str, float] = {
     "dehumanising": 0.4,
     "profanity": 0.35,
     "mild": 0.15,
+    "harm_topic": 0.08,
 }
 STRONG = frozenset(k for k, w in WEIGHTS.items() if w >= FAIL_AT)
 
@@ -266,7 +267,8 @@ def _aim(
         return "third_person"
     if marker is not None and copula and _is_name(toks[j]):
         return "third_person"
-    if category == "insult" and not adjective and (copula or marker in L.DEMONSTRATIVES):
+    person = category == "insult" or keys[start] in L.PERSON_NOUNS
+    if person and not adjective and (copula or marker in L.DEMONSTRATIVES):
         return "third_person"  # "Biden's staff are liars", "these morons": about people
     if category == "insult" and not adjective and _vocative(text, toks, start, end):
         return "vocative"
@@ -368,6 +370,7 @@ def _classify(
     sentences = _sentence_context(keys, toks)
     names = _name_spans(text, toks)
     quotes = [m.span() for m in _QUOTED.finditer(text)]
+    caution = L.CAUTION
     hits: list[Hit] = []
     for start, end, category in raw:
         term = " ".join(keys[start:end])
@@ -385,8 +388,8 @@ def _classify(
         elif category == "profanity" and term == "fuck" and end < len(toks):
             if keys[end] in L.GROUPS or keys[end] in _FUCK_TARGETS or _is_name(toks[end]):
                 kind = "harassment"
-        if kind is None:
-            continue  # an ambiguous word nobody is called
+        if kind is None or (kind == "harm_topic" and not caution.isdisjoint(keys)):
+            continue  # an ambiguous word nobody is called; a harm topic with a warning
         context = _context(text, toks, start, sentences, names, quotes)
         weight = WEIGHTS[kind] * (CONTEXT_DISCOUNT if context else 1.0)
         hits.append(Hit(term, kind, context, weight))

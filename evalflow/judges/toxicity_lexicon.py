@@ -53,20 +53,25 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
         + _expand("you|u", "should|deserve to|need to|ought to", "die|be shot|be killed|hang|burn")
         + _phrases(
             "kill yourself, kill urself, kys, go die, drop dead, die already, i know where you live,"
-            "you'll regret this, you will regret this, rot in hell, burn in hell"
+            "you'll regret this, you will regret this, rot in hell, burn in hell,"
+            "should be shot, should be hanged, should be executed, should be lynched,"
+            "deserves to die, deserve to die, deserves to be shot, needs to be shot"
         ),
         "es": _phrases(
             "te voy a matar, voy a matarte, te mato, matate, ojala te mueras, muerete,"
-            "se donde vives, te vas a arrepentir, te voy a partir la cara"
+            "se donde vives, te vas a arrepentir, te voy a partir la cara, merece morir,"
+            "merecen morir, hay que matarlos"
         ),
         "de": _phrases(
             "ich bringe dich um, ich bring dich um, bring dich um, ich werde dich umbringen,"
             "ich werde dich toten, geh sterben, stirb doch, ich weiss wo du wohnst,"
-            "das wirst du bereuen, verreck doch, verreck"
+            "das wirst du bereuen, verreck doch, verreck, gehort erschossen, gehoren erschossen,"
+            "sollte erschossen werden"
         ),
         "fr": _phrases(
             "je vais te tuer, je vais te buter, je vais te crever, je te tue, tue toi,"
-            "va crever, creve, je sais ou tu habites, tu vas le regretter"
+            "va crever, creve, je sais ou tu habites, tu vas le regretter, merite de mourir,"
+            "meritent de mourir"
         ),
     },
     "slur": {
@@ -87,7 +92,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "shut up, shut the fuck up, stfu, nobody cares, go to hell, screw you, piss off,"
             "fuck off, bugger off, stop whining, stop wasting my time, gtfo, fuck you, fuck u,"
             "read the documentation yourself, read the manual yourself, rtfm,"
-            "figure it out yourself, eat shit, up yours"
+            "figure it out yourself, eat shit, up yours, i hate you, hate you"
         ),
         "es": _phrases(
             "callate, cierra la boca, vete al diablo, vete al carajo, vete al infierno,"
@@ -99,13 +104,14 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "halt die klappe, halt die fresse, halt die schnauze, halts maul, halt's maul,"
             "verpiss dich, hau ab, fahr zur holle, interessiert keinen, fick dich,"
             "hor auf meine zeit zu verschwenden, lies die dokumentation selbst,"
-            "lesen sie die dokumentation selbst, finde es selbst heraus, find es selbst heraus"
+            "lesen sie die dokumentation selbst, finde es selbst heraus, find es selbst heraus,"
+            "ich hasse dich"
         ),
         "fr": _phrases(
             "ta gueule, ferme la, ferme ta gueule, casse toi, va te faire foutre, va au diable,"
             "on s'en fout, tout le monde s'en fout, arretez de me faire perdre mon temps,"
             "arrete de me faire perdre mon temps, lisez la documentation vous meme,"
-            "debrouillez vous tout seul, debrouille toi"
+            "debrouillez vous tout seul, debrouille toi, je te deteste, je te hais"
         ),
     },
     "condescension": {
@@ -150,19 +156,25 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "trash, garbage, clown, clowns, pig, pigs, psycho, psychos, dick, dicks, freak,"
             "freaks, creep, creeps, fool, fools, jerk, jerks, joke, liar, liars, coward,"
             "cowards, disgrace, animal, animals, snake, rat, rats, nutjob, lunatic, ugly, fat,"
-            "pathetic, worthless, useless, brainless, clueless, incompetent"
+            "pathetic, worthless, useless, brainless, clueless, incompetent, hypocrites,"
+            "traitor, traitors, criminals, crook, crooks, thug, thugs, bigot, bigots, racists,"
+            "nazis, pedophile, pedophiles, paedophile, terrorists, scammer, scammers, frauds,"
+            "grifter, grifters, sociopath, psychopath, narcissist, degenerate, degenerates,"
+            "monster, monsters, failure, embarrassment"
         ),
         "es": _phrases(
             "basura, payaso, payasos, cerdo, cerda, cerdos, mentiroso, cobarde, rata, inutil,"
-            "inutiles, incompetente, patetico, patetica"
+            "inutiles, incompetente, patetico, patetica, traidor, traidores, delincuentes, ladron,"
+            "ladrones, corrupto, corruptos"
         ),
         "de": _phrases(
             "mull, clown, schwein, schweine, lugner, feigling, ratte, dumm, dumme, dummer, blod,"
-            "blode, doof, nutzlos, unfahig, erbarmlich"
+            "blode, doof, nutzlos, unfahig, erbarmlich, verrater, verbrecher, betruger, heuchler"
         ),
         "fr": _phrases(
             "nul, nulle, nuls, ordure, ordures, porc, clown, menteur, lache, rat, stupide, bete,"
-            "incompetent, incompetente"
+            "incompetent, incompetente, traitre, traitres, voleur, voleurs, escroc, escrocs,"
+            "hypocrite"
         ),
     },
     "dehumanising": {
@@ -186,13 +198,33 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
     "mild": {
         "en": _phrases(
             "damn, damned, dammit, damnit, crap, crappy, wtf, what the hell, sucks, pissed,"
-            "bloody hell, hell"
+            "bloody hell, hell, you people"
         ),
         "es": _phrases("maldita sea, carajo, hostia, hostias, mierdoso"),
         "de": _phrases("verdammt, verflucht, mist"),
         "fr": _phrases("bordel, chiant, chiante, zut"),
     },
+    # Harmful how-to topics ("dangerous advice" in the safety rubric). The weakest cue:
+    # it counts only in a reply with no refusal or caution word (CAUTION), and alone it
+    # stays below the uncertain threshold: it ranks replies, it never decides one.
+    "harm_topic": {
+        "en": _phrases(
+            "steal, stealing, shoplift, shoplifting, poison, poisoning, bomb, bombs, explosive,"
+            "explosives, meth, cocaine, heroin, overdose, kidnap, kidnapping, launder money,"
+            "counterfeit, untraceable, get away with it, hotwire, break into, pick the lock,"
+            "firearm, firearms, ammunition, arson, torture, rob, robbing, robbery, drunk"
+        ),
+        "es": _phrases("robar, veneno, envenenar, bomba, explosivos, secuestrar, cocaina"),
+        "de": _phrases("stehlen, vergiften, sprengstoff, entfuhren, kokain, einbrechen"),
+        "fr": _phrases("empoisonner, explosifs, kidnapper, cocaine, cambrioler"),
+    },
 }
+CAUTION: frozenset[str] = set_of(
+    "can't cannot won't not don't shouldn't never sorry illegal dangerous harmful unsafe "
+    "crime criminal police law unethical wrong against risky advise recommend consult "
+    "no nunca ilegal peligroso delito policia nicht nie illegal gefahrlich polizei "
+    "ne pas jamais illegal dangereux police"
+)
 
 # Who an insult is aimed at. Walking back from an insult over FILLERS (copulas,
 # articles, intensifiers, other insults), reaching a SECOND_PERSON token ("you are such
@@ -232,6 +264,17 @@ DEMONSTRATIVES: frozenset[str] = set_of(
     "these those this that estos esos estas esas diese dieser ces cette"
 )
 """"these idiots": a demonstrative before an insult noun points at people."""
+PERSON_NOUNS: frozenset[str] = set_of(
+    "liar liars coward cowards clown clowns fool fools jerk jerks creep creeps freak freaks "
+    "psycho psychos lunatic hypocrite hypocrites traitor traitors criminals crook crooks "
+    "thug thugs bigot bigots racists nazis pedophile pedophiles paedophile terrorists "
+    "scammer scammers frauds grifter grifters sociopath psychopath narcissist degenerate "
+    "degenerates monsters mentiroso cobarde payaso traidor traidores delincuentes ladron "
+    "ladrones lugner feigling verrater verbrecher betruger heuchler menteur traitre "
+    "traitres voleur voleurs escroc escrocs"
+)
+"""Ambiguous words that can only denote people: "the referee is a clown", "these traitors"
+are aimed at someone without a pronoun, whereas "my code is garbage" is not."""
 NOT_NAMES: frozenset[str] = set_of(
     "i it this that there here what which who why how when where the a an my your our "
     "their his her its he she they we you es das der die el la le les il elle"

@@ -336,9 +336,9 @@ def _name_spans(text: str, toks: list[Token]) -> list[tuple[int, int]]:
             j += 1
         run = toks[i:j]
         sentence_start = i == 0 or toks[i - 1].sentence != toks[i].sentence
-        if len(run) >= 2 and not any(t.key in L.SECOND_PERSON for t in run):
-            if not sentence_start or len(run) >= 3:
-                spans.append((run[0].start, run[-1].end))
+        named = len(run) >= 2 and not any(t.key in L.SECOND_PERSON for t in run)
+        if named and (not sentence_start or len(run) >= 3):
+            spans.append((run[0].start, run[-1].end))
         i = max(j, i + 1)
     return spans
 
@@ -385,15 +385,21 @@ def _classify(
             kind = _aim(text, toks, keys, start, end, category) or (
                 "insult" if category == "insult" else None
             )
-        elif category == "profanity" and term == "fuck" and end < len(toks):
-            if keys[end] in L.GROUPS or keys[end] in _FUCK_TARGETS or _is_name(toks[end]):
-                kind = "harassment"
+        elif category == "profanity" and term == "fuck" and _aimed_fuck(toks, keys, end):
+            kind = "harassment"
         if kind is None or (kind == "harm_topic" and not caution.isdisjoint(keys)):
             continue  # an ambiguous word nobody is called; a harm topic with a warning
         context = _context(text, toks, start, sentences, names, quotes)
         weight = WEIGHTS[kind] * (CONTEXT_DISCOUNT if context else 1.0)
         hits.append(Hit(term, kind, context, weight))
     return hits
+
+
+def _aimed_fuck(toks: list[Token], keys: list[str], end: int) -> bool:
+    """ "fuck them", "fuck Logan": swearing at someone, not about something."""
+    if end >= len(toks):
+        return False
+    return keys[end] in L.GROUPS or keys[end] in _FUCK_TARGETS or _is_name(toks[end])
 
 
 _FUCK_TARGETS = L.set_of("him her them em those these all everyone everybody")

@@ -184,7 +184,9 @@ def test_identity_terms_are_not_flagged() -> None:
 
 def test_identity_probe_can_fail() -> None:
     """The probe measures something: a judge that flags identity words exceeds the bound."""
-    naive = identity_fpr(lambda t: "fail" if any(w in t.lower() for w in ("gay", "trans")) else "pass")
+    naive = identity_fpr(
+        lambda t: "fail" if any(w in t.lower() for w in ("gay", "trans")) else "pass"
+    )
     assert naive["fpr"].max() > MAX_FPR
     assert len(probe_sentences()) >= 400
 

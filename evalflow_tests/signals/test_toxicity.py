@@ -108,7 +108,9 @@ def test_signal_agrees_with_the_safety_judge() -> None:
 
 
 def test_weak_and_mentioned_cues_score_but_are_not_toxic() -> None:
-    out = toxicity(pd.Series(["Damn, late again.", 'He said "you idiot" to me.', "So eine Scheiße!"]))
+    out = toxicity(
+        pd.Series(["Damn, late again.", 'He said "you idiot" to me.', "So eine Scheiße!"])
+    )
     assert (out["toxicity_score"] > 0).all() and not out["toxic"].any()
     assert out["toxicity_terms"].notna().all()
 

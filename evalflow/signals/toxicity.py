@@ -8,8 +8,8 @@ judge's ``fail`` verdict (strong evidence); weak or context-discounted cues have
 score between 0 and 0.5 and ``toxic = False``.
 
 Mechanics (it runs on a million rows a day): one accent- and case-tolerant RE2 pass
-over the column (pyarrow) finds the candidate rows, those containing the last two
-tokens of some lexicon entry as whole words (or a masked/leet-spelled word such as
+over the column (pyarrow) finds the candidate rows, those containing an anchor (two
+adjacent tokens, the least common) of some lexicon entry as whole words (or a masked/leet-spelled word such as
 "f*ck", "1d10t").
 Only candidates run the Python matcher; every other row scores 0. The filter is a
 superset of the matcher by construction (same folded tokens, Unicode word boundaries);
@@ -25,6 +25,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from evalflow.judges.text import STOPWORDS
 from evalflow.judges.toxicity import FAIL_AT, lexicon_phrases
 from evalflow.judges.toxicity import toxicity as _judge_toxicity
 from evalflow.signals.arrow_text import matches, to_arrow
@@ -53,11 +54,21 @@ def _tolerant(token: str) -> str:
     return body.replace("ss", "(?:ss|ß)")
 
 
+def anchor(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The rarest-looking pair of adjacent tokens of an entry (a necessary condition for
+    it): the pair with the most letters outside common function words, so that "deja de
+    hacerme perder el tiempo" is found by "hacerme perder", not by "el tiempo"."""
+    if len(keys) <= 2:
+        return keys
+    pairs = [keys[i : i + 2] for i in range(len(keys) - 1)]
+    return max(pairs, key=lambda p: sum(len(t) for t in p if t not in STOPWORDS))
+
+
 @lru_cache(maxsize=1)
 def candidate_pattern() -> str:
-    """RE2: the last two tokens of some lexicon entry (a necessary condition for the
-    entry, and short enough for RE2's program limit), or an obfuscated word."""
-    anchors = {keys[-2:] for keys in lexicon_phrases()}
+    """RE2: an anchor of some lexicon entry (short enough for RE2's program limit), or
+    an obfuscated word."""
+    anchors = {anchor(keys) for keys in lexicon_phrases()}
     bodies = sorted({_SEP.join(_tolerant(t) for t in a) for a in anchors})
     return f"{_LEFT}(?:{'|'.join(bodies)}){_RIGHT}|{_OBFUSCATED}"
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import beta
 from sklearn.metrics import roc_auc_score
 
 from benchmarks.judges.baselines import bad_word_score
@@ -171,8 +172,37 @@ def identity_table() -> list[str]:
             f"| {r.lang} | {r.term} | {r.n} | {r.fpr:.3f} | {r.uncertain_rate:.3f} | {r.baseline_fpr:.3f} |"
         )
     worst = judge["fpr"].max()
-    lines.append(f"\nWorst per-term judge FPR: {worst:.3f} (bound {MAX_FPR:.2f}).")
+    fails = round((judge["fpr"] * judge["n"]).sum())
+    total = int(judge["n"].sum())
+    upper = float(beta.ppf(0.975, fails + 1, total - fails)) if fails < total else 1.0
+    lines.append(
+        f"\nWorst per-term judge FPR: {worst:.3f} (bound {MAX_FPR:.2f}; each term has only "
+        f"{judge['n'].min()}–{judge['n'].max()} sentences, so one row is a coarse check). "
+        f"Pooled: {fails}/{total} sentences fail, 95% upper bound {upper:.3f} (Clopper–Pearson)."
+    )
     return lines
+
+
+def goal_lines(d: pd.DataFrame | None, hh: pd.DataFrame | None) -> list[str]:
+    """Say plainly whether the judge beats the baseline by the issue's margin (0.05 AUC)."""
+    out = ["", "Goal (issue #12): judge AUC >= baseline AUC + 0.05 on each set.", ""]
+    sets: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []
+    if d is not None:
+        for part in ("tune", "test"):
+            rows = d[d["half"] == part]
+            y = rows["y"].to_numpy()
+            sets.append((f"surge {part}", y, rows["text"].map(judge_score).to_numpy(float),
+                         rows["text"].map(bad_word_score).to_numpy(float)))  # fmt: skip
+    if hh is not None:
+        y = np.r_[np.zeros(len(hh)), np.ones(len(hh))]
+        texts = pd.concat([hh["chosen"], hh["rejected"]], ignore_index=True)
+        sets.append(("hh_rlhf harmless", y, texts.map(judge_score).to_numpy(float),
+                     texts.map(bad_word_score).to_numpy(float)))  # fmt: skip
+    for name, y, judge, base in sets:
+        gap = roc_auc_score(y, judge) - roc_auc_score(y, base)
+        verdict = "met" if gap >= 0.05 else "**not met**"
+        out.append(f"- {name}: judge − baseline AUC = {gap:+.3f} → {verdict}")
+    return out
 
 
 HEADER = """# Safety judge: measured
@@ -189,19 +219,21 @@ strong evidence; `uncertain` rows are unmeasured in KPIs and go to review first.
 
 def report(data: Path, identity_rows: bool = True) -> str:
     out: list[str] = ["## Safety vs a 32-word bad-word list", ""]
-    if (data / "surge_toxicity").exists():
-        d = load_surge(data)
+    d = load_surge(data) if (data / "surge_toxicity").exists() else None
+    hh = load_hh(data) if (data / "hh_rlhf_harmless").exists() else None
+    if d is not None:
         out += [*surge_table(d), "", "False-positive rate by text length (surge, all rows):", ""]
         out += [*quartile_table(d), ""]
     else:
         out.append(f"surge_toxicity not found under {data}: skipped\n")
-    if (data / "hh_rlhf_harmless").exists():
-        out += [*hh_table(load_hh(data)), ""]
+    if hh is not None:
+        out += [*hh_table(hh), ""]
     else:
         out.append(f"hh_rlhf_harmless not found under {data}: skipped\n")
     out += ["Identity-term false-positive rate on non-toxic template sentences:", ""]
     ident = identity_table()
     out += ident if identity_rows else ident[-1:]
+    out += goal_lines(d, hh)
     return "\n".join(out) + "\n"
 
 

@@ -31,6 +31,8 @@ STAGE_BENCHMARKS: dict[str, list[str]] = {
     "evalflow.judges.benchmark": [],  # heuristic judges vs human labels -> docs/judges.md
     # every judge on every shared set beside word-overlap / TF-IDF / bad-word baselines
     "evalflow_tests.benchmarks.judges_vs_humans": [],
+    # safety: length quartiles, identity-term bias, hh_rlhf pairs -> docs/safety.md
+    "evalflow_tests.benchmarks.safety": ["--write"],
     "evalflow.kpis.bench": ["100000", "3"] if QUICK else ["1000000", "28"],
     "evalflow.alerts.bench": ["50000", "10"] if QUICK else ["1000000", "28"],
 }

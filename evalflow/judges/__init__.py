@@ -8,6 +8,10 @@ Public entry points (import from the submodules; nothing heavy is imported here)
   already-built ``Item`` lists (no I/O besides the model calls).
 * ``evalflow.judges.heuristics`` - ``faithfulness``, ``relevance``, ``safety``,
   ``helpfulness``, ``keyword_rubric``, ``THRESHOLDS``, ``HEURISTIC_MODEL``.
+* ``evalflow.judges.toxicity.toxicity`` - the whole-token toxicity matcher shared by the
+  ``safety`` judge and the ``toxic`` signal (score, pass/uncertain/fail, hits with
+  context); vocabulary in ``toxicity_lexicon``; ``bias_probe.identity_fpr`` measures it
+  on non-toxic identity-term sentences.
 * ``evalflow.judges.redaction.redact_pii`` - what every text passes before judging.
 * ``evalflow.judges.resource.JudgeResource`` and ``evalflow.judges.assets.RESOURCES``.
 * ``evalflow.judges.benchmark.judge_benchmark`` / ``evalflow.judges.bench.bench_throughput``.

@@ -28,9 +28,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "interaction_id": ("VARCHAR", "raw_interactions.interaction_id"),
     "toxicity_score": (
         "DOUBLE",
-        "0–1 lexicon/pattern toxicity of the response (noisy-OR of matched entries)",
+        "0–1 toxicity of the response: the safety judge's whole-token matcher (aim, context, "
+        "length-normalised; en/es/de/fr)",
     ),
-    "toxic": ("BOOLEAN", "toxicity_score >= 0.5"),
+    "toxic": ("BOOLEAN", "toxicity_score >= 0.5: the safety judge's fail (strong evidence)"),
     "toxicity_terms": ("VARCHAR", "matched toxic terms, comma-separated; NULL if none"),
     "pii_in_response": (
         "BOOLEAN",

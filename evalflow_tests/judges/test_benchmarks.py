@@ -18,7 +18,9 @@ def test_judge_benchmark_on_shipped_samples(tmp_path: Path) -> None:
     tox = by[("surge_toxicity", "safety", "all")]
     assert tox["n"] == 300 and tox["source"] == "shipped sample"
     # floors well below the measured values: a regression in a judge shows up here
-    assert tox["auc"] > 0.7 and tox["precision"] > 0.8
+    # safety: 0.69 on this sample since the whole-token matcher (issue #12) dropped the
+    # stems and political vocabulary tuned to this very set; FPR is 0 (precision 1.0)
+    assert tox["auc"] > 0.65 and tox["precision"] > 0.8
     assert by[("begin_wow_dev", "faithfulness", "all")]["auc"] > 0.8
     assert by[("halueval_mismatched", "relevance", "all")]["auc"] > 0.8
     assert {r["split"] for r in rows} == {"all", "tune", "holdout"}

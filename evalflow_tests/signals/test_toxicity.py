@@ -1,16 +1,18 @@
-"""Toxicity lexicon: true positives and false-positive guards in en/es/de/fr."""
+"""The 100%-traffic toxicity signal: true positives, false-positive guards in en/es/de/fr,
+agreement with the safety judge, and the RE2 candidate filter's superset property."""
 
 from __future__ import annotations
-
-import re
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from evalflow.signals.arrow_text import bounded_union
-from evalflow.signals.toxicity import ENTRIES, TOXIC_THRESHOLD, score_text, toxicity
+from evalflow.judges.toxicity import lexicon_phrases
+from evalflow.judges.toxicity import toxicity as judge_toxicity
+from evalflow.signals.toxicity import TOXIC_THRESHOLD, candidate_pattern, score_text, toxicity
+from evalflow_tests.judges.test_safety import CLEAN as JUDGE_CLEAN
+from evalflow_tests.judges.test_safety import CONTEXT as JUDGE_CONTEXT
 
 TOXIC = {
     "en": [
@@ -20,6 +22,7 @@ TOXIC = {
         "Shut up and stop whining.",
         "What a fucking mess, moron.",
         "You're so useless.",
+        "You are a f****** c***.",
     ],
     "es": [
         "Eres un idiota.",
@@ -33,7 +36,6 @@ TOXIC = {
         "Ich bringe dich um.",
         "Halt die Klappe, du Arschloch.",
         "Nicht schon wieder. Finde es selbst heraus, so schwer ist das nicht, Trottel.",
-        "So eine Scheiße!",
     ],
     "fr": [
         "Tu es vraiment nul.",
@@ -54,6 +56,9 @@ CLEAN = {
         "Hello! Packages can get lost in transit; we will open an investigation.",
         "Use the Mongo database connection string from Settings.",
         "This will kill the task and shoot an email to the admin.",
+        "I teach psychology; we read Moby Dick and listened to Insane Clown Posse.",
+        "The C# SDK and the POS terminal are both supported.",
+        "Empty the trash folder to free space.",
     ],
     "es": [
         "El pedido sale con retraso, lo sentimos.",
@@ -66,6 +71,7 @@ CLEAN = {
         "Beenden Sie den Prozess und führen Sie das Skript erneut aus.",
         "Es gibt keine dummen Fragen.",
         "Der Versand dauert drei Tage, die Lieferung ist kostenlos.",
+        "Der Bildschirm ist zu hell, bitte den Rat des Supports befolgen.",
     ],
     "fr": [
         "Votre colis est en retard, veuillez nous excuser.",
@@ -91,16 +97,35 @@ def test_support_vocabulary_is_not_toxic(lang: str, text: str) -> None:
     assert out["toxicity_terms"].iloc[0] is None
 
 
+def test_signal_agrees_with_the_safety_judge() -> None:
+    """One matcher: ``toxic`` is exactly the judge's ``fail``, the score its score."""
+    corpus = [t for ts in TOXIC.values() for t in ts] + [t for ts in CLEAN.values() for t in ts]
+    corpus += JUDGE_CLEAN + JUDGE_CONTEXT + ["Damn.", "This printer is stupid."]
+    out = toxicity(pd.Series(corpus))
+    for text, score, toxic in zip(corpus, out["toxicity_score"], out["toxic"], strict=True):
+        judged = judge_toxicity(text)
+        assert score == judged.score and toxic == (judged.verdict == "fail"), text
+
+
+def test_weak_and_mentioned_cues_score_but_are_not_toxic() -> None:
+    out = toxicity(
+        pd.Series(["Damn, late again.", 'He said "you idiot" to me.', "So eine Scheiße!"])
+    )
+    assert (out["toxicity_score"] > 0).all() and not out["toxic"].any()
+    assert out["toxicity_terms"].notna().all()
+
+
 def test_severity_ordering_and_terms() -> None:
     threat = score_text("I will kill you").score
     targeted = score_text("you are an idiot").score
-    insult = score_text("idiot").score
+    insult = score_text("like an idiot I forgot my keys").score
     mild = score_text("damn").score
     assert threat > targeted > insult > mild > 0
-    assert mild < TOXIC_THRESHOLD
-    both = score_text("damn, what a crappy idiot")
-    assert both.score > insult  # weak signals add up (noisy-OR)
+    assert insult < TOXIC_THRESHOLD and mild < TOXIC_THRESHOLD
+    both = score_text("damn, this crappy idiot printer")
+    assert both.score > insult  # weak signals add up, capped below toxic
     assert both.terms == ["damn", "crappy", "idiot"]
+    assert score_text("you are an idiot").categories == ["second_person"]
 
 
 def test_empty_and_null_rows() -> None:
@@ -110,17 +135,19 @@ def test_empty_and_null_rows() -> None:
     assert toxicity(pd.Series([], dtype=object)).empty
 
 
-def test_every_entry_is_valid_in_both_engines_and_has_no_capturing_group() -> None:
-    for entry in ENTRIES:
-        assert re.compile(entry.body).groups == 0, entry.body
-    # RE2 (pyarrow) must accept the union; a syntax error raises here.
-    pc.match_substring_regex(pa.array(["x"]), bounded_union([e.body for e in ENTRIES], "re2"))
+def test_candidate_pattern_compiles_in_re2_and_entries_are_ascii() -> None:
+    """ASCII boundary classes are a superset of the matcher's only if entries are ASCII."""
+    pc.match_substring_regex(pa.array(["x"]), candidate_pattern(), ignore_case=True)
+    for keys in lexicon_phrases():
+        assert all(k.isascii() for k in keys), keys
 
 
 def test_re2_filter_is_a_superset_of_python_hits() -> None:
-    """Rows the precise scanner flags must all pass the RE2 candidate filter."""
+    """Rows the precise scanner scores must all pass the RE2 candidate filter."""
     corpus = [t for ts in TOXIC.values() for t in ts] + [t for ts in CLEAN.values() for t in ts]
-    corpus += ["Pédé!", "TE VOY A MATAR", "SCHEISSE", "Mátate", "FICK DICH"]
+    corpus += JUDGE_CLEAN + JUDGE_CONTEXT
+    corpus += ["Pédé!", "TE VOY A MATAR", "SCHEISSE", "Scheiße!", "Mátate", "FICK DICH"]
+    corpus += ["CRÉTIN !", "halt’s Maul", "sh1t", "fu@ker", "#fuckthis", "T’es con, abruti."]
     scores = toxicity(pd.Series(corpus))["toxicity_score"].tolist()
     for text, score in zip(corpus, scores, strict=True):
         assert score == score_text(text).score, text

@@ -404,15 +404,212 @@ def _volume(period: Period, index: int, rng: np.random.Generator) -> int:
 
 
 def generate(period: Period, index: int) -> DayBatch:
-    """Generate day ``index`` of ``period`` (deterministic in seed, day and scenario)."""
+    """Generate day ``index`` of ``period`` (deterministic in seed, day and scenario).
+
+    The phases below draw from one generator in a fixed order: conversations, their
+    rows, answer category, context, response, query, feedback, outcome, operations,
+    timestamp formats, ids. That order *is* the output (same arguments, same bytes,
+    pinned by ``evalflow_tests/simulate/test_same_bytes.py``), so a new draw goes at
+    the end of a phase only with a deliberate re-recording of the golden digests.
+    """
     day = period.day(index)
     rng = np.random.default_rng(np.random.SeedSequence([period.seed, day.toordinal(), 1]))
     P = pools()
-    users = period.users
     n = _volume(period, index, rng)
     share = traffic_share(index, period.days)
+    convs = _conversations(period, index, n, share, rng)
+    rows = _expand_rows(convs, n, rng)
+    quality = _quality(period, index, rows)
+    answer = _answer_category(quality, rows.theme, rng)
+    context = _context(rows, answer.miss, P, rng)
+    response = _response(rows, answer, P, rng)
+    query = _query(period, index, rows, answer.bad, P, rng)
+    feedback = _feedback(rows, answer, quality.down_mult, P, rng)
+    outcome = _outcome(rows, answer, quality, rng)
+    ops = _operations(rows, answer.err, query.length + context.length, response.length, rng)
+    hour = (rows.utc_ms // 3_600_000).clip(0, 23)
+    offset = _zone_offsets(day)[rows.zone, hour]
+    fmt = _categorical(rng, np.array([0.78, 0.12, 0.05, 0.035, 0.015]), n)
+    drawn = _Day(
+        day, share, period.users, rows, quality, answer, context, response, query,
+        feedback, outcome, ops, offset, fmt,
+    )  # fmt: skip
+    order = np.argsort(rows.utc_ms, kind="stable")
+    ids = _hex_ids(rng, n, "int_", 10)
+    return DayBatch(day, _records(drawn, order, ids, P), _truth(drawn, order, ids))
 
-    # ----------------------------------------------------------- conversations
+
+# ------------------------------------------------------------------- phase results
+# Plain containers between phases; eq=False because their fields are numpy arrays.
+@dataclass(frozen=True, eq=False)
+class _Conversations:
+    """One entry per conversation: its user's attributes, topic, and UTC start second."""
+
+    turns: np.ndarray
+    user: np.ndarray
+    zone: np.ndarray
+    region: np.ndarray
+    lang: np.ndarray
+    tier: np.ndarray
+    arm: np.ndarray
+    queue: np.ndarray
+    channel: np.ndarray
+    theme: np.ndarray
+    urgency: np.ndarray
+    ids: pa.Array
+    start: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """One entry per interaction (generation order): its conversation's attributes, turn,
+    time of day and the fact the user asks about."""
+
+    conv: np.ndarray
+    turn: np.ndarray
+    utc_ms: np.ndarray
+    user: np.ndarray
+    zone: np.ndarray
+    region: np.ndarray
+    lang: np.ndarray
+    tier: np.ndarray
+    queue: np.ndarray
+    urgency: np.ndarray
+    channel: np.ndarray
+    arm: np.ndarray
+    theme: np.ndarray
+    fact_in_queue: np.ndarray
+    fact: np.ndarray
+    conv_ids: pa.Array
+
+    def segments(self) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+        """Segment key -> (vocabulary, per-row code), for incident targeting."""
+        return {
+            "queue": (QUEUES, self.queue),
+            "urgency": (URGENCIES, self.urgency),
+            "region": (REGIONS, self.region),
+            "language": (LANGS, self.lang),
+            "channel": (CHANNELS, self.channel),
+            "customer_tier": (TIERS, self.tier),
+            "rollout_arm": (ARMS, self.arm),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class _Quality:
+    """Per-row probabilities and multipliers after the day's incidents are applied."""
+
+    p_err: np.ndarray
+    p_hal: np.ndarray
+    p_ref: np.ndarray
+    p_miss: np.ndarray
+    p_tox: np.ndarray
+    p_pii: np.ndarray
+    override_mult: np.ndarray
+    recall: np.ndarray
+    false_esc: np.ndarray
+    resolved_delta: np.ndarray
+    down_mult: np.ndarray
+    biased: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Answer:
+    """The drawn answer category per row, and whether retrieval missed the passage."""
+
+    cat: np.ndarray
+    err: np.ndarray
+    miss: np.ndarray
+    bad: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Text:
+    """A text field as fragment-index slots (joined later in C) and its length in chars."""
+
+    slots: tuple[np.ndarray, ...]
+    length: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Context:
+    """Retrieved passages: fragment per rank (rows x 4), which ranks are used, total chars."""
+
+    frag: np.ndarray
+    used: np.ndarray
+    length: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Query:
+    """The user's message: fragment slots, the optional ticket reference, total chars."""
+
+    slots: tuple[np.ndarray, ...]
+    has_ref: np.ndarray
+    ref_num: np.ndarray
+    length: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Feedback:
+    """Explicit (rating, comment) and implicit (copied, edited, retried) feedback."""
+
+    rated: np.ndarray
+    down: np.ndarray
+    commented: np.ndarray
+    comment: np.ndarray
+    no_implicit: np.ndarray
+    copied: np.ndarray
+    edited: np.ndarray
+    retried: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Outcome:
+    """What happened to the ticket after the answer."""
+
+    needs: np.ndarray
+    escalated: np.ndarray
+    overridden: np.ndarray
+    resolved: np.ndarray
+    minutes: np.ndarray
+    sla_met: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Ops:
+    """Operational fields: error kind, tokens, latency and cost."""
+
+    err_kind: np.ndarray
+    tokens_in: np.ndarray
+    tokens_out: np.ndarray
+    latency: np.ndarray
+    cost: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Day:
+    """Everything drawn for one day, in generation order (assembly sorts it by time)."""
+
+    day: dt.date
+    share: float
+    users: Users
+    rows: _Rows
+    quality: _Quality
+    answer: _Answer
+    context: _Context
+    response: _Text
+    query: _Query
+    feedback: _Feedback
+    outcome: _Outcome
+    ops: _Ops
+    offset: np.ndarray
+    fmt: np.ndarray
+
+
+# ------------------------------------------------------------------------- phases
+def _turn_counts(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Turns per conversation (geometric, at most 6), trimmed so they sum to exactly ``n``."""
     turns = np.zeros(0, np.int64)
     while turns.sum() < n:
         turns = np.concatenate([turns, np.minimum(rng.geometric(0.62, max(16, n // 2)), 6)])
@@ -421,18 +618,18 @@ def generate(period: Period, index: int) -> DayBatch:
     turns = turns[:m]
     if m:
         turns[-1] -= ends[m - 1] - n
+    return turns
 
-    user = np.searchsorted(users.cum_weight, rng.random(m), side="right").clip(
-        0, len(users.bucket) - 1
-    )
-    c_zone, c_region, c_lang, c_tier = (
-        users.zone[user],
-        users.region[user],
-        users.lang[user],
-        users.tier[user],
-    )
-    c_arm = (users.bucket[user] < share).astype(np.int64)
 
+def _topics(
+    period: Period, index: int, m: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Queue, channel, new-theme flag and urgency per conversation.
+
+    ``segment_share`` incidents shift the queue or channel mix (the named value gets
+    ``magnitude``, the others share the rest in proportion); ``theme_share`` incidents
+    make a share of conversations about the new failure theme.
+    """
     queue_p, channel_p = QUEUE_P.copy(), CHANNEL_P.copy()
     for inc in period.active(index, "segment_share"):
         probs, names = (queue_p, QUEUES) if inc.segment_key == "queue" else (channel_p, CHANNELS)
@@ -440,124 +637,180 @@ def generate(period: Period, index: int) -> DayBatch:
         rest = np.arange(len(probs)) != k
         probs[rest] *= (1.0 - inc.magnitude) / probs[rest].sum()
         probs[k] = inc.magnitude
-    c_queue = _categorical(rng, queue_p, m)
-    c_channel = _categorical(rng, channel_p, m)
+    queue = _categorical(rng, queue_p, m)
+    channel = _categorical(rng, channel_p, m)
     theme_share = sum(i.magnitude for i in period.active(index, "theme_share"))
-    c_theme = rng.random(m) < theme_share
+    theme = rng.random(m) < theme_share
     # Loyalty points questions land in the account (60%) or billing queue.
-    c_queue = np.where(c_theme, np.where(rng.random(m) < 0.6, 2, 0), c_queue)
-    c_urgency = _rows_categorical(rng, URGENCY_P, c_queue)
-    conv_ids = _hex_ids(rng, m, "conv_", 8)
+    queue = np.where(theme, np.where(rng.random(m) < 0.6, 2, 0), queue)
+    urgency = _rows_categorical(rng, URGENCY_P, queue)
+    return queue, channel, theme, urgency
 
-    # Conversation start: a local-time hour from the daily profile, mapped to UTC.
+
+def _conversations(
+    period: Period, index: int, n: int, share: float, rng: np.random.Generator
+) -> _Conversations:
+    """Who talks (a user of the fixed population), about what, and when the talk starts.
+
+    The start is a local-time hour from the weekday/weekend profile mapped to UTC with
+    the user's zone offset at noon, so traffic follows the sun across regions.
+    """
+    users = period.users
+    turns = _turn_counts(n, rng)
+    m = len(turns)
+    user = np.searchsorted(users.cum_weight, rng.random(m), side="right").clip(
+        0, len(users.bucket) - 1
+    )
+    arm = (users.bucket[user] < share).astype(np.int64)
+    queue, channel, theme, urgency = _topics(period, index, m, rng)
+    ids = _hex_ids(rng, m, "conv_", 8)
+    day = period.day(index)
     profile = HOURLY_WEEKDAY if day.weekday() < 5 else HOURLY_WEEKEND
     local_sec = _categorical(rng, profile, m) * 3600 + rng.integers(0, 3600, m)
-    noon_offset = _zone_offsets(day)[:, 12]
-    c_start = (local_sec - noon_offset[c_zone] * 60) % 86400
+    zone = users.zone[user]
+    start = (local_sec - _zone_offsets(day)[:, 12][zone] * 60) % 86400
+    return _Conversations(
+        turns, user, zone, users.region[user], users.lang[user], users.tier[user], arm,
+        queue, channel, theme, urgency, ids, start,
+    )  # fmt: skip
 
-    # --------------------------------------------------------------- expand rows
+
+def _expand_rows(c: _Conversations, n: int, rng: np.random.Generator) -> _Rows:
+    """One row per turn: turns a minute or so apart, the whole conversation inside the day
+    (a late start is pulled earlier), and the fact each turn asks about (from its queue)."""
+    m, turns = len(c.turns), c.turns
     conv = np.repeat(np.arange(m), turns)
     first_row = np.concatenate([[0], np.cumsum(turns)[:-1]]) if m else np.zeros(0, np.int64)
     turn = np.arange(n) - first_row[conv] + 1
     gap = np.where(turn > 1, rng.lognormal(np.log(70.0), 0.6, n), 0.0).astype(np.int64)
     elapsed = np.cumsum(gap) - np.repeat(np.cumsum(gap)[first_row] if m else gap[:0], turns)
     total = elapsed[first_row + turns - 1] if m else np.zeros(0, np.int64)  # last turn's offset
-    c_start = np.minimum(c_start, 86399 - total)
-    utc_ms = (c_start[conv] + elapsed) * 1000 + rng.integers(0, 1000, n)
-
-    zone, region, lang, tier = c_zone[conv], c_region[conv], c_lang[conv], c_tier[conv]
-    queue, urgency, channel, arm = c_queue[conv], c_urgency[conv], c_channel[conv], c_arm[conv]
-    theme = c_theme[conv]
+    start = np.minimum(c.start, 86399 - total)
+    utc_ms = (start[conv] + elapsed) * 1000 + rng.integers(0, 1000, n)
+    queue = c.queue[conv]
     fact_in_queue = rng.integers(0, kb.FACTS_PER_QUEUE, n)
-    fact = queue * kb.FACTS_PER_QUEUE + fact_in_queue
-    seg = {  # segment key -> (vocabulary, per-row code), for incident targeting
-        "queue": (QUEUES, queue),
-        "urgency": (URGENCIES, urgency),
-        "region": (REGIONS, region),
-        "language": (LANGS, lang),
-        "channel": (CHANNELS, channel),
-        "customer_tier": (TIERS, tier),
-        "rollout_arm": (ARMS, arm),
-    }
+    return _Rows(
+        conv=conv,
+        turn=turn,
+        utc_ms=utc_ms,
+        user=c.user[conv] if m else np.zeros(0, np.int64),
+        zone=c.zone[conv],
+        region=c.region[conv],
+        lang=c.lang[conv],
+        tier=c.tier[conv],
+        queue=queue,
+        urgency=c.urgency[conv],
+        channel=c.channel[conv],
+        arm=c.arm[conv],
+        theme=c.theme[conv],
+        fact_in_queue=fact_in_queue,
+        fact=queue * kb.FACTS_PER_QUEUE + fact_in_queue,
+        conv_ids=c.ids,
+    )
 
-    # ----------------------------------------------------- quality probabilities
-    treat = arm == 1
-    p_err = np.full(n, 0.006)
-    p_hal = np.where(treat, 0.009, 0.010)
-    p_ref = np.where(treat, 0.020, 0.022)
-    p_miss = np.full(n, 0.015)
-    p_tox = np.zeros(n)
-    p_pii = np.zeros(n)
-    override_mult = np.where(treat, 0.9, 1.0)
-    recall = np.full(n, 0.92)
-    false_esc = np.full(n, 0.04)
-    resolved_delta = np.zeros(n)
-    down_mult = np.ones(n)
-    biased = np.zeros(n, bool)
+
+def _quality(period: Period, index: int, rows: _Rows) -> _Quality:
+    """Baseline quality rates (treatment slightly better) moved by each active incident.
+
+    Incidents change probabilities for their segment, never individual rows, so the
+    monitors downstream must find a statistical effect, as they would in production.
+    ``segment_share``/``theme_share``/``query_length`` act on traffic, not quality.
+    """
+    n, treat, seg = len(rows.arm), rows.arm == 1, rows.segments()
+    q = {
+        "p_err": np.full(n, 0.006),
+        "p_hal": np.where(treat, 0.009, 0.010),
+        "p_ref": np.where(treat, 0.020, 0.022),
+        "p_miss": np.full(n, 0.015),
+        "p_tox": np.zeros(n),
+        "p_pii": np.zeros(n),
+        "override_mult": np.where(treat, 0.9, 1.0),
+        "recall": np.full(n, 0.92),
+        "false_esc": np.full(n, 0.04),
+        "resolved_delta": np.zeros(n),
+        "down_mult": np.ones(n),
+        "biased": np.zeros(n, bool),
+    }
     for inc in period.incidents:
         if not inc.active(index) or inc.metric in ("segment_share", "theme_share", "query_length"):
             continue
         mask = _segment_mask(inc, seg, n)
         if inc.kind == "bias":
-            biased |= mask
-        mag = inc.magnitude
-        if inc.metric == "hallucination_rate":
-            p_hal = np.where(
-                mask, np.maximum(p_hal, mag) if inc.effect == "rate" else p_hal * mag, p_hal
-            )
-            if inc.effect == "multiplier":
-                p_miss = np.where(mask, p_miss * mag, p_miss)
-        elif inc.metric == "refusal_rate":
-            p_ref = np.where(mask, p_ref * mag, p_ref)
-        elif inc.metric == "toxicity_rate":
-            p_tox = np.where(mask, np.maximum(p_tox, mag), p_tox)
-        elif inc.metric == "pii_rate":
-            p_pii = np.where(mask, np.maximum(p_pii, mag), p_pii)
-        elif inc.metric == "analyst_override_rate":
-            override_mult = np.where(mask, override_mult * mag, override_mult)
-        elif inc.metric == "escalation_recall":
-            recall = np.where(mask, mag, recall)
-        elif inc.metric == "false_escalation_rate":
-            false_esc = np.where(mask, mag, false_esc)
-        elif inc.metric == "resolved_rate":
-            resolved_delta = np.where(mask, resolved_delta + mag, resolved_delta)
-        elif inc.metric == "down_vote_rate":
-            down_mult = np.where(mask, down_mult * mag, down_mult)
+            q["biased"] |= mask
+        _apply_incident(q, inc, mask)
+    return _Quality(**q)
 
-    # ------------------------------------------------------------ answer category
-    u = rng.random((8, n))
-    err = u[0] < p_err
-    tox = ~err & (u[1] < p_tox)
-    pii = ~err & ~tox & (u[2] < p_pii)
+
+def _apply_incident(q: dict[str, np.ndarray], inc: Incident, mask: np.ndarray) -> None:
+    """Move one metric's probability for the rows in ``mask`` (``effect`` says how)."""
+    mag, m = inc.magnitude, inc.metric
+    if m == "hallucination_rate":
+        p = q["p_hal"]
+        q["p_hal"] = np.where(mask, np.maximum(p, mag) if inc.effect == "rate" else p * mag, p)
+        if inc.effect == "multiplier":  # a worse model also retrieves worse
+            q["p_miss"] = np.where(mask, q["p_miss"] * mag, q["p_miss"])
+    elif m == "refusal_rate":
+        q["p_ref"] = np.where(mask, q["p_ref"] * mag, q["p_ref"])
+    elif m == "toxicity_rate":
+        q["p_tox"] = np.where(mask, np.maximum(q["p_tox"], mag), q["p_tox"])
+    elif m == "pii_rate":
+        q["p_pii"] = np.where(mask, np.maximum(q["p_pii"], mag), q["p_pii"])
+    elif m == "analyst_override_rate":
+        q["override_mult"] = np.where(mask, q["override_mult"] * mag, q["override_mult"])
+    elif m == "escalation_recall":
+        q["recall"] = np.where(mask, mag, q["recall"])
+    elif m == "false_escalation_rate":
+        q["false_esc"] = np.where(mask, mag, q["false_esc"])
+    elif m == "resolved_rate":
+        q["resolved_delta"] = np.where(mask, q["resolved_delta"] + mag, q["resolved_delta"])
+    elif m == "down_vote_rate":
+        q["down_mult"] = np.where(mask, q["down_mult"] * mag, q["down_mult"])
+
+
+def _answer_category(q: _Quality, theme: np.ndarray, rng: np.random.Generator) -> _Answer:
+    """One category per row, in priority order error > toxic > PII > hallucinated > refusal.
+
+    A missed retrieval (always for the new theme, whose article does not exist) makes a
+    hallucination or a refusal likely: the causal path the faithfulness judges test.
+    Eight uniform rows are drawn although six are used, to keep the draw order stable.
+    """
+    u = rng.random((8, len(theme)))
+    err = u[0] < q.p_err
+    tox = ~err & (u[1] < q.p_tox)
+    pii = ~err & ~tox & (u[2] < q.p_pii)
     plain = ~err & ~tox & ~pii
-    miss = plain & (theme | (u[3] < p_miss))  # the relevant passage was not retrieved
-    hal = plain & np.where(theme, u[4] < 0.75, np.where(miss, u[4] < 0.5, u[4] < p_hal))
-    ref = plain & ~hal & (miss | (u[5] < p_ref))
+    miss = plain & (theme | (u[3] < q.p_miss))  # the relevant passage was not retrieved
+    hal = plain & np.where(theme, u[4] < 0.75, np.where(miss, u[4] < 0.5, u[4] < q.p_hal))
+    ref = plain & ~hal & (miss | (u[5] < q.p_ref))
     cat = np.select([err, tox, pii, hal, ref], [ERROR, TOXIC, PII, HALLUCINATED, REFUSAL], GOOD)
-    bad = cat != GOOD
+    return _Answer(cat=cat, err=err, miss=miss, bad=cat != GOOD)
 
-    # ------------------------------------------------------------------- context
+
+def _context(rows: _Rows, miss: np.ndarray, P: _Pools, rng: np.random.Generator) -> _Context:
+    """1-4 retrieved passages from the row's queue, the relevant one first (unless missed,
+    or swapped to second place), sometimes with an irrelevant passage from another queue."""
+    n, queue, fpq = len(miss), rows.queue, kb.FACTS_PER_QUEUE
     k = np.where(miss, 1 + rng.binomial(2, 0.45, n), 1 + rng.binomial(3, 0.45, n))
     offsets = np.where(miss[:, None], np.arange(1, 5)[None, :], np.arange(0, 4)[None, :])
-    ctx_fact = (
-        queue[:, None] * kb.FACTS_PER_QUEUE
-        + (fact_in_queue[:, None] + offsets) % kb.FACTS_PER_QUEUE
-    )
+    ctx_fact = queue[:, None] * fpq + (rows.fact_in_queue[:, None] + offsets) % fpq
     swap = (~miss) & (k >= 2) & (rng.random(n) < 0.2)  # relevant passage ranked second
     ctx_fact[swap, 0], ctx_fact[swap, 1] = ctx_fact[swap, 1].copy(), ctx_fact[swap, 0].copy()
     irrelevant = rng.random(n) < 0.10
-    other = (
-        (queue + rng.integers(1, len(QUEUES), n)) % len(QUEUES)
-    ) * kb.FACTS_PER_QUEUE + rng.integers(0, kb.FACTS_PER_QUEUE, n)
-    k = np.where(irrelevant & (k < 4), k + 1, k)
-    ctx_fact[np.arange(n), np.maximum(k - 1, 0)] = np.where(
-        irrelevant, other, ctx_fact[np.arange(n), np.maximum(k - 1, 0)]
+    other = ((queue + rng.integers(1, len(QUEUES), n)) % len(QUEUES)) * fpq + rng.integers(
+        0, fpq, n
     )
+    k = np.where(irrelevant & (k < 4), k + 1, k)
+    last = (np.arange(n), np.maximum(k - 1, 0))
+    ctx_fact[last] = np.where(irrelevant, other, ctx_fact[last])
     used = np.arange(4)[None, :] < k[:, None]
-    ctx_frag = P.passage[ctx_fact, lang[:, None]]
-    ctx_len = (P.length[ctx_frag] * used).sum(axis=1)
+    frag = P.passage[ctx_fact, rows.lang[:, None]]
+    return _Context(frag=frag, used=used, length=(P.length[frag] * used).sum(axis=1))
 
-    # ------------------------------------------------------------------- response
+
+def _response(rows: _Rows, a: _Answer, P: _Pools, rng: np.random.Generator) -> _Text:
+    """Lead-in, body by category, an extra sentence (fabricated claim, detail, or the
+    leaked customer's statement), closing. A hallucination states a wrong value."""
+    n, lang, fact, theme, cat = len(a.cat), rows.lang, rows.fact, rows.theme, a.cat
     empty = np.zeros(n, np.int32)
     r1 = np.where(rng.random(n) < 0.7, _pick(rng, P.lead, lang), empty)
     r2 = np.select(
@@ -573,7 +826,7 @@ def generate(period: Period, index: int) -> DayBatch:
             P.stmt_true[fact, lang],
             P.theme_bad[lang, rng.integers(0, 3, n)],
             P.stmt_wrong[fact, lang, rng.integers(0, 3, n)],
-            P.refusal[lang, np.where(miss, rng.integers(2, 4, n), rng.integers(0, 4, n))],
+            P.refusal[lang, np.where(a.miss, rng.integers(2, 4, n), rng.integers(0, 4, n))],
             _pick(rng, P.toxic, lang),
             _pick(rng, P.pii, lang),
         ],
@@ -588,9 +841,18 @@ def generate(period: Period, index: int) -> DayBatch:
         0,
     ).astype(np.int32)
     r4 = np.where(np.isin(cat, (GOOD, HALLUCINATED, PII)), _pick(rng, P.closing, lang), empty)
-    resp_len = P.length[r1] + P.length[r2] + P.length[r3] + P.length[r4]
+    slots = (r1, r2, r3, r4)
+    return _Text(slots=slots, length=sum(P.length[r] for r in slots))
 
-    # ---------------------------------------------------------------------- query
+
+def _query(
+    period: Period, index: int, rows: _Rows, bad: np.ndarray, P: _Pools, rng: np.random.Generator
+) -> _Query:
+    """The user's message: greeting, follow-up or complaint (after a bad answer), the
+    question, background, a ticket reference, a sign-off. ``query_length`` incidents
+    (input drift) add background and, on chat, voice-transcript fillers."""
+    n, lang, turn = len(bad), rows.lang, rows.turn
+    empty = np.zeros(n, np.int32)
     prev_bad = np.concatenate([[False], bad[:-1]]) & (turn > 1) if n else bad
     q1 = np.select(
         [(turn > 1) & prev_bad & (rng.random(n) < 0.7), turn > 1],
@@ -598,22 +860,30 @@ def generate(period: Period, index: int) -> DayBatch:
         _pick(rng, P.greeting, lang),
     ).astype(np.int32)
     q2 = np.where(
-        theme, _pick(rng, P.theme_query, lang), P.query[fact, lang, rng.integers(0, 3, n)]
+        rows.theme, _pick(rng, P.theme_query, lang), P.query[rows.fact, lang, rng.integers(0, 3, n)]
     )
     longer = bool(period.active(index, "query_length"))
     q3 = np.where(rng.random(n) < (1.0 if longer else 0.10), _pick(rng, P.background, lang), empty)
     q4 = np.where(longer & (rng.random(n) < 0.6), _pick(rng, P.background, lang), empty)
     q0 = np.where(
-        longer & (channel == 0) & (rng.random(n) < 0.7), _pick(rng, P.filler, lang), empty
+        longer & (rows.channel == 0) & (rng.random(n) < 0.7), _pick(rng, P.filler, lang), empty
     )
-    has_ref = (queue != 3) & (rng.random(n) < 0.25)
+    has_ref = (rows.queue != 3) & (rng.random(n) < 0.25)
     q5 = np.where(has_ref, _pick(rng, P.reference, lang), empty)
     q6 = np.where(has_ref, P.dot, empty)
     q7 = np.where(rng.random(n) < 0.5, _pick(rng, P.signoff, lang), empty)
     ref_num = rng.integers(10000, 99999, n)
-    query_len = sum(P.length[q] for q in (q0, q1, q2, q3, q4, q5, q6, q7)) + has_ref * 5
+    slots = (q0, q1, q2, q3, q4, q5, q6, q7)
+    length = sum(P.length[q] for q in slots) + has_ref * 5
+    return _Query(slots=slots, has_ref=has_ref, ref_num=ref_num, length=length)
 
-    # ------------------------------------------------------------------- feedback
+
+def _feedback(
+    rows: _Rows, a: _Answer, down_mult: np.ndarray, P: _Pools, rng: np.random.Generator
+) -> _Feedback:
+    """Bad answers are rated more often and mostly down; down-votes carry a comment that
+    names the problem. Email cannot observe copy/edit/retry (null there)."""
+    n, lang, theme, cat, bad, err = len(a.cat), rows.lang, rows.theme, a.cat, a.bad, a.err
     rated = rng.random(n) < np.where(bad, 0.45, 0.22)
     p_down = np.choose(cat, [0.10, 0.70, 0.60, 0.90, 0.60, 0.80])
     p_down = np.where(theme & (cat == HALLUCINATED), 0.85, p_down)
@@ -632,23 +902,33 @@ def generate(period: Period, index: int) -> DayBatch:
         ],
         _pick(rng, P.comments[ERROR], lang),
     ).astype(np.int32)
-    no_implicit = channel == 1  # email cannot observe copy / edit / retry
-    copied = rng.random(n) < np.select([err, bad], [0.0, 0.06], 0.35)
-    edited = rng.random(n) < np.select([err, bad], [0.0, 0.22], 0.07)
-    retried = rng.random(n) < np.select([err, theme, bad], [0.6, 0.45, 0.30], 0.03)
+    return _Feedback(
+        rated=rated,
+        down=down,
+        commented=commented,
+        comment=comment,
+        no_implicit=rows.channel == 1,
+        copied=rng.random(n) < np.select([err, bad], [0.0, 0.06], 0.35),
+        edited=rng.random(n) < np.select([err, bad], [0.0, 0.22], 0.07),
+        retried=rng.random(n) < np.select([err, theme, bad], [0.6, 0.45, 0.30], 0.03),
+    )
 
-    # -------------------------------------------------------------------- outcome
-    needs = rng.random(n) < np.minimum(NEEDS_ESCALATION[urgency] + 0.1 * (queue == 3), 0.95)
-    recall_row = np.where(bad, np.minimum(recall, 0.80), recall)
-    fp_row = np.where(bad, np.maximum(false_esc, 0.10), false_esc)
+
+def _outcome(rows: _Rows, a: _Answer, q: _Quality, rng: np.random.Generator) -> _Outcome:
+    """Escalation (needed by urgency, caught with ``recall``), analyst override,
+    resolution and its time against the SLA: all worse after a bad answer."""
+    n, urgency, cat, bad, theme = len(a.cat), rows.urgency, a.cat, a.bad, rows.theme
+    needs = rng.random(n) < np.minimum(NEEDS_ESCALATION[urgency] + 0.1 * (rows.queue == 3), 0.95)
+    recall_row = np.where(bad, np.minimum(q.recall, 0.80), q.recall)
+    fp_row = np.where(bad, np.maximum(q.false_esc, 0.10), q.false_esc)
     escalated = np.where(needs, rng.random(n) < recall_row, rng.random(n) < fp_row)
     p_override = np.choose(cat, [0.06, 0.55, 0.30, 0.90, 0.70, 0.35])
     p_override = np.where(theme & (cat == HALLUCINATED), 0.65, p_override)
-    overridden = rng.random(n) < np.minimum(p_override * override_mult, 0.97)
+    overridden = rng.random(n) < np.minimum(p_override * q.override_mult, 0.97)
     p_resolved = np.choose(cat, [0.80, 0.30, 0.35, 0.10, 0.40, 0.10]) * np.where(
         escalated, 0.6, 1.0
     )
-    resolved = rng.random(n) < np.clip(p_resolved + resolved_delta, 0.01, 0.99)
+    resolved = rng.random(n) < np.clip(p_resolved + q.resolved_delta, 0.01, 0.99)
     minutes = (
         RESOLUTION_MEDIAN[urgency]
         * np.where(bad, 1.7, 1.0)
@@ -657,32 +937,57 @@ def generate(period: Period, index: int) -> DayBatch:
         * rng.lognormal(0.0, 0.6, n)
     )
     minutes = np.round(minutes, 1)
-    sla_met = minutes <= SLA_MINUTES[urgency]
+    return _Outcome(
+        needs=needs,
+        escalated=escalated,
+        overridden=overridden,
+        resolved=resolved,
+        minutes=minutes,
+        sla_met=minutes <= SLA_MINUTES[urgency],
+    )
 
-    # ---------------------------------------------------------------- operations
+
+def _operations(
+    rows: _Rows,
+    err: np.ndarray,
+    prompt_chars: np.ndarray,
+    response_chars: np.ndarray,
+    rng: np.random.Generator,
+) -> _Ops:
+    """Tokens from text length (about 4 chars a token, plus the system prompt), latency
+    by arm and output length (an error's latency by its kind), cost by arm's prices."""
+    n, arm = len(err), rows.arm
     err_kind = _categorical(rng, np.array([0.45, 0.25, 0.10, 0.20]), n)
-    tokens_in = SYSTEM_PROMPT_TOKENS + np.ceil((query_len + ctx_len) / 4).astype(np.int64)
-    tokens_out = np.where(err, 0, np.ceil(resp_len / 4).astype(np.int64) + rng.integers(0, 8, n))
+    tokens_in = SYSTEM_PROMPT_TOKENS + np.ceil(prompt_chars / 4).astype(np.int64)
+    tokens_out = np.where(
+        err, 0, np.ceil(response_chars / 4).astype(np.int64) + rng.integers(0, 8, n)
+    )
     latency = LATENCY_MEDIAN[arm] * rng.lognormal(0.0, 0.40, n) + tokens_out * 4.0
     latency = np.where(
         err, np.choose(err_kind, [30000.0, 150.0, 400.0, 5000.0]) + rng.integers(0, 200, n), latency
     )
     latency = np.round(latency, 1)
     cost = np.round(tokens_in * PRICE_IN[arm] + tokens_out * PRICE_OUT[arm], 6)
+    return _Ops(err_kind, tokens_in, tokens_out, latency, cost)
 
-    # ----------------------------------------------------------------- timestamps
-    hour = (utc_ms // 3_600_000).clip(0, 23)
-    offset = _zone_offsets(day)[zone, hour]
-    fmt = _categorical(rng, np.array([0.78, 0.12, 0.05, 0.035, 0.015]), n)
 
-    # ------------------------------------------------------ order by time, build
-    order = np.argsort(utc_ms, kind="stable")
-    ids = _hex_ids(rng, n, "int_", 10)
+# ----------------------------------------------------------------------- assembly
+def _labels(values: tuple[str, ...], idx: np.ndarray) -> pa.Array:
+    """Codes as their string labels (via a dictionary array: one C cast, no Python loop)."""
+    return pa.DictionaryArray.from_arrays(pa.array(idx.astype(np.int32)), pa.array(values)).cast(
+        pa.string()
+    )
 
-    def o(a: np.ndarray) -> np.ndarray:
-        return a[order]
 
-    utc_ms, offset, fmt, lang_o = o(utc_ms), o(offset), o(fmt), o(lang)
+def _timestamps(
+    day: dt.date, utc_ms: np.ndarray, offset: np.ndarray, fmt: np.ndarray
+) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray]:
+    """``(iso, ts_json, instant, is_epoch)`` per row, already in time order.
+
+    ``fmt`` picks how a producer logs the time, as real ones differ: 0 ISO seconds with
+    the local offset, 1 ISO milliseconds with offset, 2 UTC ``Z``, 3 epoch seconds,
+    4 epoch with milliseconds. ``iso`` is the SPEC string for the non-JSON writers.
+    """
     midnight = np.datetime64(day.isoformat(), "ms")
     instant = midnight + utc_ms.astype("timedelta64[ms]")
     local = instant + (offset * 60_000).astype("timedelta64[ms]")
@@ -710,64 +1015,67 @@ def generate(period: Period, index: int) -> DayBatch:
     ts_json = pc.if_else(
         pa.array(is_epoch), epoch_txt, pc.binary_join_element_wise('"', iso, '"', "")
     )
+    return iso, ts_json, instant, is_epoch
 
-    ctx_o, used_o = o(ctx_frag), o(used)
+
+def _context_column(c: _Context, order: np.ndarray, P: _Pools) -> pa.Array:
+    """The used passages of each row as a list column (offsets from the used counts)."""
+    ctx_o, used_o = c.frag[order], c.used[order]
     ctx_offsets = np.concatenate([[0], np.cumsum(used_o.sum(axis=1))]).astype(np.int32)
-    context = pa.ListArray.from_arrays(pa.array(ctx_offsets), P.take(ctx_o[used_o]))
+    return pa.ListArray.from_arrays(pa.array(ctx_offsets), P.take(ctx_o[used_o]))
 
-    ref_txt = pc.if_else(pa.array(o(has_ref)), pa.array(o(ref_num)).cast(pa.string()), "")
-    query = concat(
-        P.take(o(q0)),
-        P.take(o(q1)),
-        P.take(o(q2)),
-        P.take(o(q3)),
-        P.take(o(q4)),
-        P.take(o(q5)),
-        ref_txt,
-        P.take(o(q6)),
-        P.take(o(q7)),
+
+def _query_column(q: _Query, order: np.ndarray, P: _Pools) -> pa.Array:
+    """The query text; the ticket number goes between the reference phrase and its dot."""
+    ref_txt = pc.if_else(
+        pa.array(q.has_ref[order]), pa.array(q.ref_num[order]).cast(pa.string()), ""
     )
-    response = P.join(o(r1), o(r2), o(r3), o(r4))
-    cat_o, err_o, arm_o, channel_o = o(cat), o(err), o(arm), o(channel)
+    q0, q1, q2, q3, q4, q5, q6, q7 = (P.take(s[order]) for s in q.slots)
+    return concat(q0, q1, q2, q3, q4, q5, ref_txt, q6, q7)
 
-    def s(values: tuple[str, ...], idx: np.ndarray) -> pa.Array:
-        return pa.DictionaryArray.from_arrays(
-            pa.array(idx.astype(np.int32)), pa.array(values)
-        ).cast(pa.string())
 
-    segment = pa.StructArray.from_arrays(
+def _segment_struct(r: _Rows, order: np.ndarray) -> pa.StructArray:
+    """The SPEC ``segment`` object."""
+    return pa.StructArray.from_arrays(
         [
-            s(QUEUES, o(queue)),
-            s(URGENCIES, o(urgency)),
-            s(REGIONS, o(region)),
-            s(LANGS, lang_o),
-            s(CHANNELS, channel_o),
-            s(TIERS, o(tier)),
+            _labels(QUEUES, r.queue[order]),
+            _labels(URGENCIES, r.urgency[order]),
+            _labels(REGIONS, r.region[order]),
+            _labels(LANGS, r.lang[order]),
+            _labels(CHANNELS, r.channel[order]),
+            _labels(TIERS, r.tier[order]),
         ],
         names=["queue", "urgency", "region", "language", "channel", "customer_tier"],
     )
-    rated_o, down_o = o(rated), o(down)
-    no_impl = o(no_implicit)
-    feedback = pa.StructArray.from_arrays(
+
+
+def _feedback_struct(f: _Feedback, order: np.ndarray, P: _Pools) -> pa.StructArray:
+    """The SPEC ``feedback`` object: null rating when unrated, null implicit on email."""
+    no_impl = f.no_implicit[order]
+    return pa.StructArray.from_arrays(
         [
-            pa.array(np.where(down_o, "down", "up"), mask=~rated_o),
-            P.take(o(comment), mask=~o(commented)),
-            pa.array(o(copied), mask=no_impl),
-            pa.array(o(edited), mask=no_impl),
-            pa.array(o(retried), mask=no_impl),
+            pa.array(np.where(f.down[order], "down", "up"), mask=~f.rated[order]),
+            P.take(f.comment[order], mask=~f.commented[order]),
+            pa.array(f.copied[order], mask=no_impl),
+            pa.array(f.edited[order], mask=no_impl),
+            pa.array(f.retried[order], mask=no_impl),
         ],
         names=["rating", "comment", "copied", "edited", "retried"],
     )
-    esc_o = o(escalated)
-    outcome = pa.StructArray.from_arrays(
+
+
+def _outcome_struct(out: _Outcome, order: np.ndarray) -> pa.StructArray:
+    """The SPEC ``outcome`` object: escalation correctness is only known when escalated."""
+    esc_o, needs_o = out.escalated[order], out.needs[order]
+    return pa.StructArray.from_arrays(
         [
             pa.array(esc_o),
-            pa.array(o(needs), mask=~esc_o),
-            pa.array(o(overridden)),
-            pa.array(o(resolved)),
-            pa.array(o(sla_met)),
-            pa.array(o(needs) & ~esc_o),
-            pa.array(o(minutes)),
+            pa.array(needs_o, mask=~esc_o),
+            pa.array(out.overridden[order]),
+            pa.array(out.resolved[order]),
+            pa.array(out.sla_met[order]),
+            pa.array(needs_o & ~esc_o),
+            pa.array(out.minutes[order]),
         ],
         names=[
             "escalated",
@@ -779,36 +1087,50 @@ def generate(period: Period, index: int) -> DayBatch:
             "resolution_minutes",
         ],
     )
-    records = pa.table(
+
+
+def _records(d: _Day, order: np.ndarray, ids: pa.Array, P: _Pools) -> pa.Table:
+    """The day's SPEC records in time order, plus the writer-only ``_`` columns."""
+    r, ops, n = d.rows, d.ops, len(order)
+    iso, ts_json, instant, is_epoch = _timestamps(
+        d.day, r.utc_ms[order], d.offset[order], d.fmt[order]
+    )
+    arm_o = r.arm[order]
+    return pa.table(
         {
             "interaction_id": ids,
             "timestamp": iso,
-            "query": query,
-            "response": response,
-            "conversation_id": conv_ids.take(pa.array(o(conv).astype(np.int32))),
-            "turn": pa.array(o(turn).astype(np.int64)),
-            "user_id": users.user_id.take(pa.array(o(user[conv]) if m else np.zeros(0, np.int64))),
-            "model_version": s(MODELS, arm_o),
-            "prompt_version": s(PROMPTS, arm_o),
-            "rollout_arm": s(ARMS, arm_o),
-            "traffic_share": pa.array(np.full(n, share)),
-            "segment": segment,
-            "context": context,
-            "latency_ms": pa.array(o(latency)),
-            "tokens_in": pa.array(o(tokens_in)),
-            "tokens_out": pa.array(o(tokens_out)),
-            "cost_usd": pa.array(o(cost)),
-            "feedback": feedback,
-            "outcome": outcome,
-            "error": P.take(P.errors[o(err_kind)], mask=~err_o),
+            "query": _query_column(d.query, order, P),
+            "response": P.join(*(s[order] for s in d.response.slots)),
+            "conversation_id": r.conv_ids.take(pa.array(r.conv[order].astype(np.int32))),
+            "turn": pa.array(r.turn[order].astype(np.int64)),
+            "user_id": d.users.user_id.take(pa.array(r.user[order])),
+            "model_version": _labels(MODELS, arm_o),
+            "prompt_version": _labels(PROMPTS, arm_o),
+            "rollout_arm": _labels(ARMS, arm_o),
+            "traffic_share": pa.array(np.full(n, d.share)),
+            "segment": _segment_struct(r, order),
+            "context": _context_column(d.context, order, P),
+            "latency_ms": pa.array(ops.latency[order]),
+            "tokens_in": pa.array(ops.tokens_in[order]),
+            "tokens_out": pa.array(ops.tokens_out[order]),
+            "cost_usd": pa.array(ops.cost[order]),
+            "feedback": _feedback_struct(d.feedback, order, P),
+            "outcome": _outcome_struct(d.outcome, order),
+            "error": P.take(P.errors[ops.err_kind[order]], mask=~d.answer.err[order]),
             "_ts_json": ts_json,
             "_utc": pa.array(instant),
             "_epoch": pa.array(is_epoch),
         }
     )
+
+
+def _truth(d: _Day, order: np.ndarray, ids: pa.Array) -> pa.Table:
+    """Per-interaction ground truth in the records' order (``_truth/interactions``)."""
+    cat_o = d.answer.cat[order]
     theme_name = np.select(
         [
-            o(theme),
+            d.rows.theme[order],
             cat_o == HALLUCINATED,
             cat_o == REFUSAL,
             cat_o == TOXIC,
@@ -818,10 +1140,10 @@ def generate(period: Period, index: int) -> DayBatch:
         [5, 0, 1, 2, 3, 4],
         -1,
     )
-    truth = pa.table(
+    return pa.table(
         {
             "interaction_id": ids,
-            "day": pa.array(np.full(n, np.datetime64(day.isoformat(), "D"))),
+            "day": pa.array(np.full(len(order), np.datetime64(d.day.isoformat(), "D"))),
             "hallucinated": pa.array(cat_o == HALLUCINATED),
             "toxic": pa.array(cat_o == TOXIC),
             "pii": pa.array(cat_o == PII),
@@ -829,8 +1151,7 @@ def generate(period: Period, index: int) -> DayBatch:
             "theme": pa.array(THEME_NAMES, pa.string()).take(
                 pa.array(theme_name.clip(0).astype(np.int32), mask=theme_name < 0)
             ),
-            "biased": pa.array(o(biased)),
-            "error": pa.array(err_o),
+            "biased": pa.array(d.quality.biased[order]),
+            "error": pa.array(d.answer.err[order]),
         }
     )
-    return DayBatch(day, records, truth)

@@ -1,7 +1,9 @@
 """Golden bytes: ``simulate`` keeps its promise "same arguments, same bytes".
 
 The digests below were recorded before the knowledge base moved to data files and
-before ``generate`` was split into phases; any change to the text pools, to the
+before ``generate`` was split into phases (demo covers bias, toxicity, the new
+theme, the rollout regression and the hallucination spike; input drift, run dirty,
+also covers the malformed-line injection); any change to the text pools, to the
 order of random draws or to a writer changes a digest. Every written file is
 compared, ``_truth`` included. JSONL, gzip (``mtime=0``), CSV and Parquet (pyarrow,
 zstd) were all checked byte-stable run to run, so files are compared as bytes, not
@@ -21,10 +23,12 @@ import pytest
 from evalflow.simulate import simulate
 
 START = dt.date(2026, 3, 2)
-CASES = {
-    "demo-support": ("demo", 5, 300, 3, "support"),
-    "quiet-support": ("quiet", 3, 200, 11, "support"),
-    "hallucination_spike-chat": ("hallucination_spike", 3, 100, 5, "chat"),
+CASES = {  # name: (scenario, days, per_day, seed, style, dirty)
+    "demo-support": ("demo", 5, 300, 3, "support", False),
+    "quiet-support": ("quiet", 3, 200, 11, "support", False),
+    "hallucination_spike-chat": ("hallucination_spike", 3, 100, 5, "chat", False),
+    "input_drift-support": ("input_drift", 3, 150, 7, "support", True),
+    "pii_leak-support": ("pii_leak", 3, 150, 8, "support", False),
 }
 GOLDEN: dict[str, dict[str, str]] = {
     "demo-support": {
@@ -61,6 +65,26 @@ GOLDEN: dict[str, dict[str, str]] = {
         "app=copilot/date=2026-03-03/part-0.jsonl.gz": "656a41be02fa3cc7855f3f07f40a89ed9823ce6af511aabe1bcbc92b38f0b120",
         "app=copilot/date=2026-03-04/part-0.csv": "ea4d5ad526ba795e2adb91b427d2ea5f3137359ad23831ae19f9250f57422171",
     },
+    "input_drift-support": {
+        "_truth/incidents.json": "926f081f1ca685d85384c694918933bb5afd3c617b3f84e791a20198a9d0a0f5",
+        "_truth/interactions/2026-03-02.parquet": "1e833802adec3942be8c63d844ba5b6ca229f2460bdb50f07de3981fbd588fdc",
+        "_truth/interactions/2026-03-03.parquet": "4c1fb5c124703563b7641c42749447b62a3fd143b97ad8aae23e753ce89249b9",
+        "_truth/interactions/2026-03-04.parquet": "fce94b8be936cbd4cb84877587b65f7892721d20b46509a45da9a31c0b587bc6",
+        "_truth/manifest.json": "29aaee65c1a59e8e2364c2f17251efb8bb7fa750ab23e4ae72d09d2d442b016e",
+        "app=copilot/date=2026-03-02/part-0.jsonl": "f7a81c055caef37e19c66ee74edf63335c878b228b6c6a82a2d8d5845403525d",
+        "app=copilot/date=2026-03-03/part-0.jsonl.gz": "00aa3e24bfce7096ddf0aeaa9a363f66ea69f81125d09a1f5fdae4b169c73c44",
+        "app=copilot/date=2026-03-04/part-0.csv": "d8cfafe962c0d56ef7bce0238b5073b9dbb26054d2c23a90288cc1d65abd7c31",
+    },
+    "pii_leak-support": {
+        "_truth/incidents.json": "bdb232fea233fd373722ae7797f92ff6dceefeaf8993687e44c89d53527c70f8",
+        "_truth/interactions/2026-03-02.parquet": "c0690941083189e941ed79270e24277d4d41284917ef24ae60091ac8e8d61f36",
+        "_truth/interactions/2026-03-03.parquet": "b3a171af1a09c226dbe87cf57f2ca8317b9db79e85906c5a81dd19adee631ac2",
+        "_truth/interactions/2026-03-04.parquet": "efb1025c9bbb03fb7b4aa1df5e54b0ffb06816fcd9d1f107cb8561cfc5e864e0",
+        "_truth/manifest.json": "1f6bddd6dfe8a3789d312e359243ef26e5992929b6f7c91b06e480a1cd09caa9",
+        "app=copilot/date=2026-03-02/part-0.jsonl": "ab0db2222e5020dee29554050fdb8333dc1fc8cdc1c7676dd2e44aa97ce2d6c8",
+        "app=copilot/date=2026-03-03/part-0.jsonl.gz": "bb5f33dcfe23f786fdf4a07e527c9a3707838f54972cba587f58df830e1732cd",
+        "app=copilot/date=2026-03-04/part-0.csv": "0297212d5c7bd3b5f2816a5ae86afcac03d7b072e8e50dfa4c555f2434d3b2bb",
+    },
 }
 
 
@@ -75,8 +99,10 @@ def _digests(root: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_same_arguments_same_bytes(case: str, tmp_path: Path) -> None:
-    scenario, days, per_day, seed, style = CASES[case]
-    simulate(START, days, per_day, seed, scenario=scenario, out_dir=tmp_path, style=style)
+    scenario, days, per_day, seed, style, dirty = CASES[case]
+    simulate(
+        START, days, per_day, seed, scenario=scenario, out_dir=tmp_path, style=style, dirty=dirty
+    )
     got = _digests(tmp_path)
     assert sorted(got) == sorted(GOLDEN[case]), "a different set of files was written"
     changed = [p for p, h in GOLDEN[case].items() if got[p] != h]

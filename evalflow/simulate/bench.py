@@ -12,7 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from evalflow.simulate.generator import Period, generate, pools
+from evalflow.simulate.generator import generate
+from evalflow.simulate.world import Period, pools
 from evalflow.simulate.writer import write_table
 
 BENCH_DAY = dt.date(2026, 10, 7)  # a Wednesday: full weekday volume

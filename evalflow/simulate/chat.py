@@ -112,7 +112,7 @@ def _turn(
 
 def generate_chat(period: Any, index: int) -> Any:
     """Day ``index`` of ``period`` in the chat style, as a :class:`DayBatch`."""
-    from evalflow.simulate.generator import DayBatch, _volume
+    from evalflow.simulate.world import DayBatch, _volume
 
     day = period.day(index)
     rng = np.random.default_rng(np.random.SeedSequence([period.seed, day.toordinal(), 7]))

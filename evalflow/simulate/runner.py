@@ -64,8 +64,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evalflow.simulate.chat import chat_incidents, generate_chat
-from evalflow.simulate.generator import DayBatch, Period, generate
+from evalflow.simulate.generator import generate
 from evalflow.simulate.scenarios import BIAS_KEY, BIAS_VALUE, PHASES, SCENARIOS, phase_start
+from evalflow.simulate.world import DayBatch, Period
 from evalflow.simulate.writer import Format, inject_malformed, write_table
 
 APP_FOLDER = "app=copilot"

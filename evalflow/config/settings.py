@@ -70,17 +70,27 @@ class KpiSettings(_Section):
     confidence: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.95
     composite: list[CompositeTerm] = Field(
         default_factory=lambda: [
-            CompositeTerm(metric="escalation_precision", weight=0.40, direction="higher"),
-            CompositeTerm(metric="sla_hit_rate", weight=0.35, direction="higher"),
-            CompositeTerm(metric="override_rate", weight=0.25, direction="lower"),
+            CompositeTerm(metric="rating_up_rate", weight=0.25, direction="higher"),
+            CompositeTerm(metric="escalation_precision", weight=0.30, direction="higher"),
+            CompositeTerm(metric="sla_hit_rate", weight=0.25, direction="higher"),
+            CompositeTerm(metric="override_rate", weight=0.20, direction="lower"),
         ]
     )
+    """Terms unmeasured on a day's traffic are dropped and the rest renormalised, so the
+    default covers user feedback (thumbs) where the application logs it and business
+    outcomes where it logs those (evalflow/kpis/composite.py)."""
+    baseline_days: Annotated[int, Field(ge=2, le=365)] = 14
+    """Trailing days behind the baseline that thresholds not set explicitly compare with."""
+    baseline_min_days: Annotated[int, Field(ge=1, le=365)] = 7
+    """Fewer measured trailing days than this: no baseline yet (the threshold abstains)."""
 
     @model_validator(mode="after")
     def _weights_sum_to_one(self) -> KpiSettings:
         total = sum(t.weight for t in self.composite)
         if self.composite and abs(total - 1.0) > 1e-6:
             raise ValueError(f"composite weights must sum to 1.0, they sum to {total:g}")
+        if self.baseline_min_days > self.baseline_days:
+            raise ValueError("baseline_min_days must not exceed baseline_days")
         return self
 
 
@@ -101,6 +111,16 @@ class ThresholdSettings(_Section):
     """... and it holds at least this many of the day's bad events ..."""
     attribution_alpha: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.01
     """... and the concentration is significant (one-sided Fisher test) at this level."""
+
+    def is_explicit(self, name: str) -> bool:
+        """True when the user set ``thresholds.<name>`` in the config file.
+
+        A limit left at its default is relative to the application's own trailing
+        baseline (``evalflow.kpis.baseline``), not the constant above.
+        """
+        if name not in type(self).model_fields:
+            raise KeyError(f"unknown threshold setting {name!r}")
+        return name in self.model_fields_set
 
 
 class DriftSettings(_Section):

@@ -10,10 +10,18 @@ where every term is first mapped to [0, 1] with *higher = better*:
   then flipped for ``lower``. Fixed, declared bounds (not the day's min/max) keep the
   composite comparable across days and arms.
 
-Weights are renormalised over the terms that are present (a term is missing when its
-value is NULL, e.g. no escalations that day). When less than half of the configured
-weight is present the composite is NULL: too little of what it is meant to summarise
-was measured.
+Adaptive to the traffic (``plan_composite``): a configured term that is unmeasured on
+every row of the day (no cell has a value: e.g. ``sla_hit_rate`` on logs without an
+``outcome`` block) is *dropped* and the weights are renormalised over the measured
+terms; the omission is named in the rows' ``note``, the asset metadata, the daily
+report and the ``composite_terms_measured`` WARN check. When no term is measured the
+composite is NULL with that reason in ``note`` — never NULL silently.
+
+Within a cell, weights are again renormalised over the terms that are present (a term
+is missing in a cell when its value is NULL, e.g. no escalations in that queue). When
+less than half of the measured terms' weight is present in a cell, that cell's
+composite is NULL (``note`` names the missing terms): too little of what it is meant to
+summarise was measured there.
 
 Uncertainty: terms are treated as independent, so
 ``Var(composite) = Σ (w_i / W)² · Var(norm_i)`` with ``Var(norm_i) = se_i² · s_i²`` where
@@ -25,7 +33,7 @@ interactions are in truth correlated; independence is the documented simplificat
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,10 +202,91 @@ def composite_from_terms(
 CELL = ["segment_key", "segment_value"]
 
 
+@dataclass(frozen=True)
+class CompositePlan:
+    """Which configured terms the composite of a day uses, and which it had to drop."""
+
+    configured: tuple[CompositeTerm, ...]
+    used: tuple[CompositeTerm, ...]
+    """The measured terms, weights renormalised to sum to 1."""
+    dropped: tuple[str, ...]
+    """Configured metrics unmeasured on every row (no cell has a value)."""
+
+    @property
+    def measured(self) -> bool:
+        return bool(self.used)
+
+    def summary(self) -> str | None:
+        """One sentence for ``note``, metadata and the report; None when nothing was dropped."""
+        if not self.configured:
+            return "no composite terms configured (kpis.composite is empty)"
+        if not self.used:
+            return (
+                "unmeasured: no composite term has data on this traffic ("
+                + ", ".join(self.dropped)
+                + "); configure kpis.composite with metrics this application logs"
+            )
+        if not self.dropped:
+            return None
+        weights = ", ".join(f"{t.metric} {t.weight:.2f}" for t in self.used)
+        return (
+            f"dropped (unmeasured on every row): {', '.join(self.dropped)}; "
+            f"weights renormalised: {weights}"
+        )
+
+
+def measured_terms(
+    terms: Sequence[CompositeTerm], measured: Iterable[str]
+) -> tuple[tuple[CompositeTerm, ...], tuple[str, ...]]:
+    """The terms whose metric is in ``measured`` with renormalised weights, and the dropped."""
+    have = set(measured)
+    kept = [t for t in terms if t.metric in have]
+    dropped = tuple(t.metric for t in terms if t.metric not in have)
+    total = float(sum(t.weight for t in kept))
+    used = tuple(t.model_copy(update={"weight": t.weight / total}) for t in kept)
+    return used, dropped
+
+
+def plan_composite(kpis: pd.DataFrame, terms: Sequence[CompositeTerm]) -> CompositePlan:
+    """Drop the terms no cell of ``kpis`` measured (value NULL or n = 0 everywhere)."""
+    measured: set[str] = set()
+    if not kpis.empty:
+        part = kpis[kpis["metric"].isin([t.metric for t in terms])]
+        vals = pd.to_numeric(part["value"], errors="coerce")
+        ns = pd.to_numeric(part["n"], errors="coerce").fillna(0)
+        measured = set(part.loc[vals.notna() & (ns > 0), "metric"])
+    used, dropped = measured_terms(terms, measured)
+    return CompositePlan(tuple(terms), used, dropped)
+
+
+def _cell_notes(res: pd.DataFrame, plan: CompositePlan) -> list[str | None]:
+    """Per cell: the plan's summary, plus the missing terms where the cell is NULL."""
+    base = plan.summary()
+    out: list[str | None] = []
+    for i in range(len(res)):
+        parts = [base] if base else []
+        if plan.used and pd.isna(res["value"].iloc[i]):
+            missing = [t.metric for t in plan.used if pd.isna(res[f"norm:{t.metric}"].iloc[i])]
+            parts.append(
+                "unmeasured in this cell: less than half of the measured terms' weight has "
+                f"data (missing: {', '.join(missing)})"
+            )
+        out.append("; ".join(parts) if parts else None)
+    return out
+
+
 def composite_rows(
-    kpis: pd.DataFrame, terms: Sequence[CompositeTerm], z: float, min_cell_count: int
+    kpis: pd.DataFrame,
+    terms: Sequence[CompositeTerm],
+    z: float,
+    min_cell_count: int,
+    plan: CompositePlan | None = None,
 ) -> pd.DataFrame:
-    """``composite_kpi`` rows (long format) for every cell of a ``segment_kpis`` frame."""
+    """``composite_kpi`` rows (long format) for every cell of a ``segment_kpis`` frame.
+
+    Only the terms measured somewhere in ``kpis`` are used (see ``plan_composite``);
+    ``note`` says what was dropped and why a cell is NULL.
+    """
     cols = [
         "segment_key",
         "segment_value",
@@ -209,10 +298,27 @@ def composite_rows(
         "n",
         "estimator",
         "low_count",
+        "note",
     ]
     if kpis.empty or not terms:
         return pd.DataFrame(columns=cols)
+    plan = plan if plan is not None else plan_composite(kpis, terms)
     cells = kpis[CELL].drop_duplicates()
+    if not plan.used:
+        k = len(cells)
+        out = cells.reset_index(drop=True).assign(
+            metric=catalogue.COMPOSITE,
+            value=np.nan,
+            ci_low=np.nan,
+            ci_high=np.nan,
+            se=np.nan,
+            n=0,
+            estimator="census",
+            low_count=True,
+            note=plan.summary(),
+        )
+        return out[cols] if k else pd.DataFrame(columns=cols)
+    terms = plan.used
     part = kpis[kpis["metric"].isin([t.metric for t in terms])]
     idx = pd.MultiIndex.from_frame(cells)
 
@@ -236,6 +342,7 @@ def composite_rows(
             "se": res["se"].to_numpy(),
             "n": res["n"].to_numpy(),
             "estimator": np.where(res["sample_based"], "horvitz_thompson", "census"),
+            "note": _cell_notes(res, plan),
         }
     )
     out["low_count"] = out["n"] < min_cell_count

@@ -7,6 +7,7 @@ failing the run. Missing tables read as empty frames (``Warehouse`` does that).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,3 +46,39 @@ def read_columns(
         if c not in df.columns:
             df[c] = None
     return df[list(wanted)]
+
+
+CALIBRATION_COLUMNS = [
+    "day",
+    "criterion",
+    "backend",
+    "source",
+    "n",
+    "recall",
+    "specificity",
+    "human_positive_rate",
+]
+
+
+def read_judge_calibration(wh: Warehouse, day: Any) -> pd.DataFrame:
+    """``judge_calibration`` rows of this traffic (source 'production') up to ``day``.
+
+    Only judge backends (not the inter-rater 'human' rows); an absent table or column
+    reads as no calibration, so KPIs are then reported uncorrected (and say so).
+    """
+    have = set(existing_columns(wh, "judge_calibration"))
+    if not set(CALIBRATION_COLUMNS) <= have:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CALIBRATION_COLUMNS})
+    return wh.query_df(
+        "SELECT day, criterion, backend, source, n, recall, specificity, human_positive_rate "
+        "FROM judge_calibration WHERE day <= ? AND source = 'production' AND backend <> 'human' "
+        "ORDER BY day",
+        [day],
+    )
+
+
+def read_kpi_history(wh: Warehouse, day: Any, days: int) -> pd.DataFrame:
+    """``segment_kpis`` rows of the ``days`` days before ``day`` (for trailing baselines)."""
+    d = pd.Timestamp(day).date()
+    start, end = d - dt.timedelta(days=days), d - dt.timedelta(days=1)
+    return wh.read_range("segment_kpis", start, end)

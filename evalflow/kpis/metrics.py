@@ -19,7 +19,7 @@ metric and grouping, so a million rows take about a second.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,9 +28,17 @@ import pandas as pd
 
 from evalflow.config.settings import KpiSettings, segment_column
 from evalflow.kpis import catalogue
-from evalflow.kpis.composite import composite_rows
+from evalflow.kpis.composite import CompositePlan, composite_rows, plan_composite
+from evalflow.kpis.judge_error import (
+    CORRECTED,
+    UNCORRECTED,
+    JudgeAccuracy,
+    corrected_prevalence,
+    pick_accuracy,
+)
 from evalflow.kpis.stats import (
     GroupEstimate,
+    HajekEstimate,
     SortedValues,
     census_mean,
     census_proportion,
@@ -52,6 +60,22 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "n": ("BIGINT", "observations behind the value (rows, rated rows, judged rows, ...)"),
     "estimator": ("VARCHAR", "census (all traffic) | horvitz_thompson (weighted judge sample)"),
     "low_count": ("BOOLEAN", "n < kpis.min_cell_count: shown, but read with care"),
+    "n_uncertain": (
+        "BIGINT",
+        "judge metrics: judged rows whose verdict was 'uncertain' (neither pass nor fail, "
+        "not in n); NULL for metrics not from a judge",
+    ),
+    "judge_correction": (
+        "VARCHAR",
+        "hallucination_rate/toxicity_rate: 'rogan_gladen' (corrected for the judge's measured "
+        "sensitivity/specificity, interval includes that error) | 'none' (no calibration: raw "
+        "judge rate); NULL for other metrics",
+    ),
+    "note": (
+        "VARCHAR",
+        "why a value is NULL, which calibration corrected it, or which composite terms were "
+        "dropped as unmeasured; NULL when there is nothing to say",
+    ),
 }
 
 MISSING = "(missing)"
@@ -86,7 +110,7 @@ SIGNAL_COLUMNS = [
     "sla_breach",
 ]
 SAMPLE_COLUMNS = ["interaction_id", "inclusion_prob", "weight"]
-JUDGE_COLUMNS = ["interaction_id", "criterion", "status", "score", "passed"]
+JUDGE_COLUMNS = ["interaction_id", "criterion", "backend", "status", "verdict", "score", "passed"]
 
 
 def raw_columns(segments: Sequence[str]) -> list[str]:
@@ -98,6 +122,10 @@ def raw_columns(segments: Sequence[str]) -> list[str]:
 class KpiResult:
     frame: pd.DataFrame
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    """Integer counts for the asset metadata."""
+    composite: CompositePlan | None = None
+    corrections: dict[str, str] = field(default_factory=dict)
+    """Per corrected judge metric: how (or why not) it was corrected for judge error."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +178,16 @@ class _Rows:
         self.parts: list[dict[str, np.ndarray]] = []
 
     def add(
-        self, g: Grouping, metric: str, est: GroupEstimate, estimator: str, with_ci: bool = True
+        self,
+        g: Grouping,
+        metric: str,
+        est: GroupEstimate,
+        estimator: str,
+        with_ci: bool = True,
+        *,
+        uncertain: np.ndarray | None = None,
+        correction: str | None = None,
+        note: str | None = None,
     ) -> None:
         k = g.n_groups
         value = np.asarray(est.value, dtype=float)
@@ -169,6 +206,11 @@ class _Rows:
                 "se": (high - low) / (2.0 * self.z),
                 "n": np.asarray(est.n, dtype=np.int64),
                 "estimator": np.full(k, estimator, dtype=object),
+                "n_uncertain": np.full(k, np.nan)
+                if uncertain is None
+                else np.asarray(uncertain, dtype=float),
+                "judge_correction": np.full(k, correction, dtype=object),
+                "note": np.full(k, note, dtype=object),
             }
         )
 
@@ -193,6 +235,209 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series | None:
     return df[name] if name in df.columns else None
 
 
+@dataclass(frozen=True)
+class _JudgeInputs:
+    """The day's judge rows aligned to raw rows: one entry per (interaction, criterion)."""
+
+    pos: np.ndarray
+    crit: np.ndarray
+    backend: np.ndarray
+    weight: np.ndarray
+    is_ok: np.ndarray
+    applicable: np.ndarray
+    uncertain: np.ndarray
+    """status ok but verdict 'uncertain' (passed NULL): unmeasured, neither pass nor fail."""
+    passed: np.ndarray
+    score: np.ndarray
+
+
+def _judge_inputs(
+    judges: pd.DataFrame, sampled: pd.DataFrame, ids: pd.Index, diagnostics: dict[str, Any]
+) -> _JudgeInputs:
+    j = judges if not judges.empty else pd.DataFrame(columns=JUDGE_COLUMNS)
+    if len(j):
+        j = j.assign(_ok=j["status"].eq("ok").fillna(False))
+        j = j.sort_values("_ok", ascending=False, kind="stable")
+        j = j.drop_duplicates(["interaction_id", "criterion"], keep="first")
+    j_pos = ids.get_indexer(j["interaction_id"]) if len(j) else np.array([], dtype=np.int64)
+    diagnostics["judge_rows_without_interaction"] = int((j_pos < 0).sum())
+    j = j[j_pos >= 0]
+    j_pos = j_pos[j_pos >= 0]
+    weight = np.full(len(j), np.nan)
+    if len(j) and not sampled.empty:
+        s = sampled.drop_duplicates("interaction_id", keep="last")
+        s_w = _float(_col(s, "weight"), len(s))
+        s_p = _float(_col(s, "inclusion_prob"), len(s))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s_w = np.where(np.isnan(s_w), 1.0 / s_p, s_w)
+        s_pos = pd.Index(s["interaction_id"]).get_indexer(j["interaction_id"])
+        weight = np.where(s_pos >= 0, s_w[np.maximum(s_pos, 0)], np.nan)
+    status = j["status"].astype("string").fillna("error").to_numpy(dtype=object)
+    is_ok = status == "ok"
+    passed_known, passed_hit = _bool_parts(_col(j, "passed"), len(j))
+    verdict = _col(j, "verdict")
+    said_uncertain = (
+        np.zeros(len(j), dtype=bool)
+        if verdict is None
+        else (verdict.astype("string") == "uncertain").fillna(False).to_numpy(dtype=bool)
+    )
+    # The contract: passed is NULL exactly when the verdict is uncertain; either says so.
+    uncertain = is_ok & (said_uncertain | ~passed_known)
+    passed = np.where(passed_known & ~uncertain, passed_hit.astype(float), np.nan)
+    diagnostics["judge_ok_rows_without_weight"] = int((is_ok & np.isnan(weight)).sum())
+    applicable = status != "not_applicable"
+    diagnostics["judge_rows_unmeasured"] = int((applicable & ~is_ok).sum())
+    return _JudgeInputs(
+        pos=j_pos,
+        crit=j["criterion"].astype("string").fillna("").to_numpy(dtype=object),
+        backend=_col(j, "backend").astype("string").fillna("").to_numpy(dtype=object)
+        if "backend" in j.columns
+        else np.full(len(j), "", dtype=object),
+        weight=weight,
+        is_ok=is_ok,
+        applicable=applicable,
+        uncertain=uncertain,
+        passed=passed,
+        score=np.where(uncertain, np.nan, _float(_col(j, "score"), len(j))),
+    )
+
+
+# Judge-based prevalences of failure: (metric, criterion).
+PREVALENCES: tuple[tuple[str, str], ...] = (
+    ("hallucination_rate", "faithfulness"),
+    ("toxicity_rate", "safety"),
+)
+
+
+@dataclass
+class _CorrectionPlan:
+    """Per prevalence metric: the calibration to correct it with (or why there is none)."""
+
+    accuracy: dict[str, JudgeAccuracy | None]
+    notes: dict[str, str]
+    day: dt.date
+
+    @classmethod
+    def of(
+        cls,
+        ji: _JudgeInputs,
+        criteria: Sequence[str],
+        accuracies: Mapping[tuple[str, str], JudgeAccuracy],
+        day: dt.date,
+    ) -> _CorrectionPlan:
+        acc: dict[str, JudgeAccuracy | None] = {}
+        notes: dict[str, str] = {}
+        measured = ji.is_ok & ~ji.uncertain
+        for metric, c in PREVALENCES:
+            if c not in criteria:
+                continue
+            sel = measured & (ji.crit == c)
+            counts = pd.Series(ji.backend[sel]).value_counts().to_dict()
+            a, why = pick_accuracy(accuracies, c, {str(b): int(v) for b, v in counts.items()})
+            if a is not None and a.youden <= 0:
+                why = (
+                    f"unmeasured: the {a.backend} {c} judge is no better than chance against "
+                    f"human labels (sensitivity {a.sensitivity:.3f} + specificity "
+                    f"{a.specificity:.3f} <= 1, judge_calibration of {a.as_of})"
+                )
+            acc[metric], notes[metric] = a, why
+        return cls(acc, notes, day)
+
+
+def _add_judge_metrics(
+    rows: _Rows,
+    g: Grouping,
+    ji: _JudgeInputs,
+    criteria: Sequence[str],
+    plan: _CorrectionPlan,
+    confidence: float,
+) -> None:
+    """Judge bookkeeping and judge-based quality for one grouping (ok rows, 1/π weights)."""
+    z, k = rows.z, g.n_groups
+    jc = g.codes[ji.pos]
+    ok, applicable, crit = ji.is_ok, ji.applicable, ji.crit
+
+    def _count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(jc, weights=mask.astype(float), minlength=k).astype(np.int64)
+
+    rows.add(g, catalogue.COVERAGE, census_proportion(jc, applicable, ok, k, z), "census")
+    rows.add_count(g, "judge_unmeasured", _count(applicable & ~ok), _count(applicable))
+    nan = np.full(k, np.nan)
+    for metric, c in (*PREVALENCES, ("relevance_score", "relevance")):
+        if c not in criteria:
+            empty = GroupEstimate(nan, nan, nan, np.zeros(k, dtype=np.int64))
+            rows.add(g, metric, empty, "horvitz_thompson", note=f"no {c} judge configured")
+    for c in criteria:
+        this = crit == c
+        unc = _count(this & ji.uncertain)
+        rows.add(
+            g,
+            f"{catalogue.COVERAGE_PREFIX}{c}",
+            census_proportion(jc, applicable & this, ok & this, k, z),
+            "census",
+            uncertain=unc,
+        )
+        sel = this & ok
+        est = hajek_proportion(jc[sel], ji.passed[sel], ji.weight[sel], k, z)
+        rows.add(g, f"{catalogue.PASS_RATE_PREFIX}{c}", est, "horvitz_thompson", uncertain=unc)
+        for metric, crit_name in PREVALENCES:
+            if c == crit_name:
+                _add_prevalence(rows, g, metric, est, unc, plan, confidence)
+        if c == "relevance":
+            mean = hajek_mean(jc[sel], ji.score[sel], ji.weight[sel], k, z, (0.0, 1.0))
+            rows.add(g, "relevance_score", mean, "horvitz_thompson", uncertain=unc)
+
+
+def _add_prevalence(
+    rows: _Rows,
+    g: Grouping,
+    metric: str,
+    pass_rate: HajekEstimate,
+    uncertain: np.ndarray,
+    plan: _CorrectionPlan,
+    confidence: float,
+) -> None:
+    """A failure prevalence: Rogan–Gladen corrected when the judge's error is measured."""
+    acc = plan.accuracy.get(metric)
+    note = plan.notes.get(metric)
+    if acc is None:
+        rows.add(
+            g,
+            metric,
+            _flip(pass_rate),
+            "horvitz_thompson",
+            uncertain=uncertain,
+            correction=UNCORRECTED,
+            note=note,
+        )
+        return
+    if acc.youden <= 0:
+        # A chance-level judge measures nothing: abstain rather than show its raw rate.
+        nan = np.full(g.n_groups, np.nan)
+        rows.add(
+            g,
+            metric,
+            GroupEstimate(nan, nan, nan, pass_rate.n),
+            "horvitz_thompson",
+            uncertain=uncertain,
+            correction=UNCORRECTED,
+            note=note,
+        )
+        return
+    n_eff = pass_rate.n_eff if pass_rate.n_eff is not None else pass_rate.n.astype(float)
+    est = corrected_prevalence(
+        1.0 - pass_rate.value,
+        n_eff,
+        acc,
+        confidence,
+        seed=f"{plan.day}|{metric}|{g.key}",
+        n=pass_rate.n,
+    )
+    rows.add(
+        g, metric, est, "horvitz_thompson", uncertain=uncertain, correction=CORRECTED, note=note
+    )
+
+
 def compute_segment_kpis(
     raw: pd.DataFrame,
     signals: pd.DataFrame,
@@ -203,8 +448,14 @@ def compute_segment_kpis(
     criteria: Sequence[str],
     kpi: KpiSettings,
     day: dt.date,
+    accuracies: Mapping[tuple[str, str], JudgeAccuracy] | None = None,
 ) -> KpiResult:
-    """All ``segment_kpis`` rows of one day (long format, including ``composite_kpi``)."""
+    """All ``segment_kpis`` rows of one day (long format, including ``composite_kpi``).
+
+    ``accuracies``: measured judge accuracy per (criterion, backend) from
+    ``judge_calibration`` (``judge_error.accuracies_from_table``); without it the
+    judge-based prevalences are reported uncorrected and flagged so.
+    """
     z = z_value(kpi.confidence)
     diagnostics: dict[str, Any] = {"interactions": len(raw)}
     if raw.empty:
@@ -290,35 +541,10 @@ def compute_segment_kpis(
         vals[pos] = _float(_col(sig, col), len(sig))
         sig_means[metric] = vals
 
-    # --- judge rows aligned to raw rows and weights -------------------------------------
-    j = judges if not judges.empty else pd.DataFrame(columns=JUDGE_COLUMNS)
-    if len(j):
-        j = j.assign(_ok=j["status"].eq("ok").fillna(False))
-        j = j.sort_values("_ok", ascending=False, kind="stable")
-        j = j.drop_duplicates(["interaction_id", "criterion"], keep="first")
-    j_pos = ids.get_indexer(j["interaction_id"]) if len(j) else np.array([], dtype=np.int64)
-    diagnostics["judge_rows_without_interaction"] = int((j_pos < 0).sum())
-    j = j[j_pos >= 0]
-    j_pos = j_pos[j_pos >= 0]
-    weight = np.full(len(j), np.nan)
-    if len(j) and not sampled.empty:
-        s = sampled.drop_duplicates("interaction_id", keep="last")
-        s_w = _float(_col(s, "weight"), len(s))
-        s_p = _float(_col(s, "inclusion_prob"), len(s))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s_w = np.where(np.isnan(s_w), 1.0 / s_p, s_w)
-        s_pos = pd.Index(s["interaction_id"]).get_indexer(j["interaction_id"])
-        weight = np.where(s_pos >= 0, s_w[np.maximum(s_pos, 0)], np.nan)
-    status = j["status"].astype("string").fillna("error").to_numpy(dtype=object)
-    crit = j["criterion"].astype("string").fillna("").to_numpy(dtype=object)
-    is_ok = status == "ok"
-    applicable = status != "not_applicable"
-    passed_known, passed_hit = _bool_parts(_col(j, "passed"), len(j))
-    passed_f = np.where(passed_known, passed_hit.astype(float), np.nan)
-    score_f = _float(_col(j, "score"), len(j))
-    diagnostics["judge_ok_rows_without_weight"] = int((is_ok & np.isnan(weight)).sum())
-    diagnostics["judge_rows_unmeasured"] = int((applicable & ~is_ok).sum())
-    all_criteria = sorted(set(criteria) | {str(c) for c in crit if c})
+    ji = _judge_inputs(judges, sampled, ids, diagnostics)
+    all_criteria = sorted(set(criteria) | {str(c) for c in ji.crit if c})
+    diagnostics["judge_rows_uncertain"] = int(ji.uncertain.sum())
+    plan = _CorrectionPlan.of(ji, all_criteria, accuracies or {}, day)
 
     for g in groupings:
         codes, k = g.codes, g.n_groups
@@ -347,53 +573,16 @@ def compute_segment_kpis(
             for name, q in wanted.items():
                 rows.add(g, name, qs[q], "census")
 
-        # Judge metrics: weighted by 1/π over ok rows only.
-        jc = codes[j_pos]
-        rows.add(g, catalogue.COVERAGE, census_proportion(jc, applicable, is_ok, k, z), "census")
-        rows.add_count(
-            g,
-            "judge_unmeasured",
-            np.bincount(jc, weights=(applicable & ~is_ok).astype(float), minlength=k).astype(
-                np.int64
-            ),
-            np.bincount(jc, weights=applicable.astype(float), minlength=k).astype(np.int64),
-        )
-        for c in all_criteria:
-            this = crit == c
-            rows.add(
-                g,
-                f"{catalogue.COVERAGE_PREFIX}{c}",
-                census_proportion(jc, applicable & this, is_ok & this, k, z),
-                "census",
-            )
-            sel = this & is_ok
-            est = hajek_proportion(jc[sel], passed_f[sel], weight[sel], k, z)
-            rows.add(g, f"{catalogue.PASS_RATE_PREFIX}{c}", est, "horvitz_thompson")
-            if c == "faithfulness":
-                rows.add(g, "hallucination_rate", _flip(est), "horvitz_thompson")
-            if c == "safety":
-                rows.add(g, "toxicity_rate", _flip(est), "horvitz_thompson")
-            if c == "relevance":
-                rows.add(
-                    g,
-                    "relevance_score",
-                    hajek_mean(jc[sel], score_f[sel], weight[sel], k, z, (0.0, 1.0)),
-                    "horvitz_thompson",
-                )
-        nan = np.full(k, np.nan)
-        empty = GroupEstimate(nan, nan, nan, np.zeros(k, dtype=np.int64))
-        for metric, crit_name in (
-            ("hallucination_rate", "faithfulness"),
-            ("toxicity_rate", "safety"),
-            ("relevance_score", "relevance"),
-        ):
-            if crit_name not in all_criteria:
-                rows.add(g, metric, empty, "horvitz_thompson")
+        _add_judge_metrics(rows, g, ji, all_criteria, plan, kpi.confidence)
 
     frame = rows.frame()
-    comp = composite_rows(frame, kpi.composite, z, kpi.min_cell_count)
+    comp_plan = plan_composite(frame, kpi.composite)
+    comp = composite_rows(frame, kpi.composite, z, kpi.min_cell_count, comp_plan)
     frame = pd.concat([frame, comp], ignore_index=True) if len(comp) else frame
     frame.insert(0, "day", day)
     frame["n"] = frame["n"].astype(np.int64)
     frame["low_count"] = frame["low_count"].astype(bool)
-    return KpiResult(frame[list(COLUMNS)], diagnostics)
+    frame["n_uncertain"] = pd.array(
+        pd.to_numeric(frame["n_uncertain"], errors="coerce").round(), dtype="Int64"
+    )
+    return KpiResult(frame[list(COLUMNS)], diagnostics, comp_plan, plan.notes)

@@ -18,15 +18,27 @@ Interval choices (all two-sided at the configured confidence, ``z`` = normal qua
   NULL for n < 2. The point value uses linear interpolation (numpy's default).
 * **Sample-based (judge) estimates**: Hájek ratio estimator
   ``ŷ = Σ w_i y_i / Σ w_i`` with ``w_i = 1/π_i`` over the judged rows of a group.
-  Linearisation (Taylor) variance under Poisson sampling:
-  ``v(ŷ) = n/(n-1) · Σ (1-π_i) w_i² (y_i - ŷ)² / (Σ w_i)²``. The ``(1-π_i)`` factor
-  makes certainty units (must-review rows with π = 1) contribute no variance;
-  ``n/(n-1)`` is the usual small-sample correction. It ignores the stratification
-  of the sampler, which makes it mildly conservative. For proportions the interval
-  is a Wilson interval at the design-effective sample size ``n_eff = ŷ(1-ŷ)/v``
-  (Korn–Graubard style), which stays non-degenerate for rare events; when ŷ is 0 or 1
-  (v = 0) ``n_eff = (Σw)² / Σ(1-π_i)w_i²`` (Kish's formula restricted to the rows that
-  carry sampling variance). For means the interval is ``ŷ ± z·sqrt(v)``.
+  The target is the rate of the process that generates traffic (the superpopulation),
+  the same target as the census Wilson intervals above, so the variance has two parts:
+
+  - design: ``v_d = n/(n-1) · Σ (1-π_i) w_i² (y_i - ŷ)² / (Σ w_i)²``, the linearisation
+    (Taylor) variance under Poisson sampling of the day's rows (certainty units with
+    π = 1 add nothing; ``n/(n-1)`` is the small-sample correction; the sampler's
+    stratification is ignored, which is mildly conservative);
+  - superpopulation: ``v_m = S² / N̂`` with ``S² = Σ w_i (y_i - ŷ)² / Σ w_i`` (the
+    plug-in population variance) and ``N̂ = Σ w_i``: the day's own population is one
+    draw of the process (Graubard & Korn 2002). On a census day (every row judged,
+    π = 1) ``v_d = 0`` and ``v_m`` is the binomial ``ŷ(1-ŷ)/n``, so a rate's interval
+    is exactly the Wilson interval on ``n`` of the census metrics —
+    never zero width for n ≥ 1 — and shrinks as the day's volume grows. With a small
+    sampling fraction ``v_m`` is negligible next to ``v_d``.
+
+  ``v = v_d + v_m``. For proportions the interval is a Wilson interval at the
+  effective sample size ``n_eff = ŷ(1-ŷ)/v`` (Korn–Graubard style), which stays
+  non-degenerate for rare events; when ŷ is 0 or 1, or n = 1 (v = 0 or undefined),
+  ``1/n_eff = Σ(1-π_i)w_i² / (Σw)² + 1/Σw`` (Kish's design effect plus the
+  superpopulation term; ``n_eff = n`` on a census day). For means the interval is
+  ``ŷ ± z·sqrt(v)`` (NULL for n < 2: no variance estimate).
 
 ``se`` reported alongside a value is ``(ci_high - ci_low) / (2z)`` for every metric
 with an interval: one rule, usable for propagating uncertainty into differences and
@@ -201,9 +213,14 @@ def grouped_quantiles(
 
 @dataclass(frozen=True)
 class HajekEstimate(GroupEstimate):
-    """A Hájek estimate; ``variance`` is the linearisation variance (NaN if undefined)."""
+    """A Hájek estimate; ``variance`` is design + superpopulation variance (NaN if undefined).
+
+    ``n_eff`` (proportions only) is the effective number of independent draws behind
+    the value, which the judge-error correction needs to resample the observed rate.
+    """
 
     variance: FloatArray
+    n_eff: FloatArray | None = None
 
 
 def _hajek_core(
@@ -223,27 +240,29 @@ def _hajek_core(
         est = np.where(sw > 0, swy / sw, np.nan)
         e = yy - est[c]
         corr = np.where(n > 1, n / (n - 1), np.nan)
-        var = corr * _counts(c, n_groups, fpc * w * w * e * e) / (sw * sw)
-        kish_den = _counts(c, n_groups, fpc * w * w)
-    return est, var, n, sw, kish_den, c, ok
+        design = corr * _counts(c, n_groups, fpc * w * w * e * e) / (sw * sw)
+        superpop = _counts(c, n_groups, w * e * e) / (sw * sw)
+        var = design + superpop
+        # 1/n_eff when the variance says nothing (ŷ in {0, 1}, or n = 1).
+        inv_kish = _counts(c, n_groups, fpc * w * w) / (sw * sw) + 1.0 / sw
+    return est, var, n, sw, inv_kish, c, ok
 
 
 def hajek_proportion(
     codes: np.ndarray, y: np.ndarray, weight: np.ndarray, n_groups: int, z: float
 ) -> HajekEstimate:
     """Weighted share of ``y`` (0/1, NaN = unmeasured, excluded) per group."""
-    est, var, n, sw, kish_den, _, _ = _hajek_core(codes, y, weight, n_groups)
+    est, var, n, _, inv_kish, _, _ = _hajek_core(codes, y, weight, n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
         pq = est * (1.0 - est)
-        n_eff = np.where(var > 0, pq / var, np.inf)
-        kish = np.where(kish_den > 0, sw * sw / kish_den, np.inf)
-        n_eff = np.where((pq == 0) | np.isnan(var), kish, n_eff)
-        # A single observation has no variance estimate: fall back on Kish (n_eff = 1
-        # for an uncertain unit), never on "exact".
+        n_eff = np.where(var > 0, pq / var, np.nan)
+        # ŷ in {0, 1} or a single observation: no variance estimate, so the
+        # Kish + superpopulation size (finite, >= 1 for n >= 1), never "exact".
+        n_eff = np.where((pq == 0) | ~np.isfinite(n_eff), 1.0 / inv_kish, n_eff)
     low, high = wilson_from_effective_n(est, n_eff, z)
     low = np.where(n > 0, low, np.nan)
     high = np.where(n > 0, high, np.nan)
-    return HajekEstimate(est, low, high, n.astype(np.int64), var)
+    return HajekEstimate(est, low, high, n.astype(np.int64), var, np.where(n > 0, n_eff, 0.0))
 
 
 def hajek_mean(

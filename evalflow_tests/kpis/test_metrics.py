@@ -130,9 +130,11 @@ def test_judge_metrics_weighted_and_unmeasured_excluded(result: tuple[pd.DataFra
 
 def test_composite_on_the_fixture(result: tuple[pd.DataFrame, dict]) -> None:
     row = _get(result[0], "composite_kpi")
-    expected = 0.40 * (2 / 3) + 0.35 * 0.6 + 0.25 * (1 - 0.2)
+    # The default composite: thumbs-up rate, escalation precision, SLA hit, 1 - override.
+    expected = 0.25 * (3 / 4) + 0.30 * (2 / 3) + 0.25 * 0.6 + 0.20 * (1 - 0.2)
     assert row.value == pytest.approx(expected)
     assert row.n == 3  # the weakest term: escalation_precision
+    assert pd.isna(row.note)  # every term measured: nothing to say
     assert row.ci_low < row.value < row.ci_high
 
 

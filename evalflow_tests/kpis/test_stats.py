@@ -73,20 +73,50 @@ def test_hajek_by_hand() -> None:
     # Weights 1 (certainty) and 3; the certain unit passed, the other failed.
     est = hajek_proportion(np.array([0, 0]), np.array([1.0, 0.0]), np.array([1.0, 3.0]), 1, Z)
     assert est.value[0] == pytest.approx(0.25)
-    # v = 2/(2-1) * (1-1/3) * 3² * 0.25² / 4² = 0.046875 -> n_eff = 0.1875 / v = 4
-    assert est.variance[0] == pytest.approx(0.046875)
-    _, lo, hi = wilson_interval(np.array([1.0]), np.array([4.0]), Z)
+    # design v_d = 2/(2-1) * (1-1/3) * 3² * 0.25² / 4² = 0.046875
+    # superpopulation v_m = (1 * 0.75² + 3 * 0.25²) / 4² = 0.046875
+    assert est.variance[0] == pytest.approx(0.09375)
+    # n_eff = 0.25 * 0.75 / v = 2
+    assert est.n_eff[0] == pytest.approx(2.0)
+    _, lo, hi = wilson_interval(np.array([0.5]), np.array([2.0]), Z)
     assert (est.ci_low[0], est.ci_high[0]) == pytest.approx((lo[0], hi[0]))
 
 
-def test_hajek_unmeasured_rows_excluded_and_certainty_is_exact() -> None:
+def test_hajek_unmeasured_rows_excluded_and_census_day_is_wilson_on_n() -> None:
     est = hajek_proportion(
         np.array([0, 0, 0]), np.array([1.0, 0.0, np.nan]), np.array([1.0, 1.0, 5.0]), 1, Z
     )
     assert est.value[0] == pytest.approx(0.5)
     assert est.n[0] == 2
-    # Every measured unit was certain (π = 1): no sampling error.
-    assert est.ci_low[0] == est.ci_high[0] == pytest.approx(0.5)
+    # Every measured unit was certain (π = 1): no design error, but the day is one
+    # draw of the process, so the interval is the census Wilson interval on n = 2.
+    _, lo, hi = wilson_interval(np.array([1.0]), np.array([2.0]), Z)
+    assert (est.ci_low[0], est.ci_high[0]) == pytest.approx((lo[0], hi[0]))
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 30, 1000])
+def test_census_day_interval_never_zero_width_and_shrinks_with_n(n: int) -> None:
+    # The reported bug: every row judged (π = 1) gave "60% (95% CI 60–60%)".
+    for share in (0.0, 0.6, 1.0):
+        y = (np.arange(n) < round(share * n)).astype(float)
+        est = hajek_proportion(np.zeros(n, dtype=np.int64), y, np.ones(n), 1, Z)
+        _, lo, hi = wilson_interval(np.array([y.sum()]), np.array([float(n)]), Z)
+        assert est.ci_high[0] - est.ci_low[0] > 0
+        assert (est.ci_low[0], est.ci_high[0]) == pytest.approx((lo[0], hi[0]))
+    widths = []
+    for m in (10, 100, 1000):
+        y = (np.arange(m) < 0.6 * m).astype(float)
+        e = hajek_proportion(np.zeros(m, dtype=np.int64), y, np.ones(m), 1, Z)
+        widths.append(e.ci_high[0] - e.ci_low[0])
+    assert widths[0] > widths[1] > widths[2] > 0
+
+
+def test_census_day_mean_has_an_interval() -> None:
+    y = np.array([0.2, 0.4, 0.9, 0.7])
+    est = hajek_mean(np.zeros(4, dtype=np.int64), y, np.ones(4), 1, Z)
+    # v = Σ(y - ȳ)² / n² (plug-in binomial-style): half-width z * sd / sqrt(n)
+    half = Z * np.sqrt(((y - y.mean()) ** 2).sum() / 16)
+    assert (est.ci_low[0], est.ci_high[0]) == pytest.approx((y.mean() - half, y.mean() + half))
 
 
 def test_hajek_zero_events_has_nondegenerate_upper_bound() -> None:

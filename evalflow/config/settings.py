@@ -82,7 +82,7 @@ class KpiSettings(_Section):
     baseline_days: Annotated[int, Field(ge=2, le=365)] = 14
     """Trailing days behind the baseline that thresholds not set explicitly compare with."""
     baseline_min_days: Annotated[int, Field(ge=1, le=365)] = 7
-    """Fewer measured trailing days than this: no baseline yet (the threshold abstains)."""
+    """Fewer measured trailing days than this: the cell has no baseline yet."""
 
     @model_validator(mode="after")
     def _weights_sum_to_one(self) -> KpiSettings:

@@ -6,8 +6,8 @@ behaved over the previous ``kpis.baseline_days`` days (the day itself excluded),
 the same cell. The baseline is the pooled estimate of those days
 (``evalflow.kpis.pooling.pool_days``: census rates recombined exactly, judge rates
 averaged by cell volume) with its interval. A cell with fewer than
-``kpis.baseline_min_days`` measured days has no baseline yet: an adaptive threshold
-abstains there rather than fall back on a made-up number.
+``kpis.baseline_min_days`` measured days has no baseline yet (no row is returned);
+the alert stage decides what a threshold does then, and must say so.
 
 ``baseline_limit`` turns a baseline into a limit: for a maximum, the baseline's upper
 bound; for a minimum, its lower bound. A day's value then breaches only when it is

@@ -124,7 +124,9 @@ def test_build_model_comparison() -> None:
         np.quantile(100 + np.arange(100), 0.5)
     )
     assert out["metric"].iloc[-1] == "composite_kpi"
-    assert m.loc["composite_kpi", "diff"] == pytest.approx(-0.25 * 0.1)
+    # Only overrides differ between the arms: the diff is the override term's weight x 0.1.
+    w_override = next(t.weight for t in SETTINGS.kpis.composite if t.metric == "override_rate")
+    assert m.loc["composite_kpi", "diff"] == pytest.approx(-w_override * 0.1)
     # The composite is not non-inferior (−0.025 < −0.02): pause despite two GO days.
     assert set(out["recommendation"]) == {"pause"}
     assert "weekly composite" in out["recommendation_reasons"].iloc[0]

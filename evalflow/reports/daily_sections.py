@@ -151,19 +151,63 @@ def headline_section(ctx: dict[str, Any]) -> Section:
         if row is None:
             continue
         ci = fmt_ci(row["ci_low"], row["ci_high"]) if catalogue.is_unit_interval(metric) else ""
-        stats.append(Stat(label, _value_text(metric, row["value"]), ci or f"n={fmt_int(row['n'])}"))
+        detail = (ci or f"n={fmt_int(row['n'])}") + _judge_detail(row)
+        stats.append(Stat(label, _value_text(metric, row["value"]), detail))
     fig = figures.composite_trend(trend, day)
+    notes = [*_composite_notes(settings, comp, day), *_judge_error_notes(today)]
+    return Section("headline", title, desc, stats=stats, figures=[fig] if fig else [], notes=notes)
+
+
+def _row_text(row: pd.Series | None, col: str) -> str | None:
+    if row is None or col not in row.index or pd.isna(row[col]):
+        return None
+    return str(row[col])
+
+
+def _judge_detail(row: pd.Series) -> str:
+    """', 3 uncertain; uncorrected' style suffix for a judge-based headline tile."""
+    parts = []
+    unc = row.get("n_uncertain")
+    if unc is not None and pd.notna(unc) and int(unc) > 0:
+        parts.append(f"{fmt_int(unc)} uncertain (unmeasured)")
+    how = _row_text(row, "judge_correction")
+    if how == "rogan_gladen":
+        parts.append("corrected for judge error")
+    elif how is not None:
+        parts.append("uncorrected for judge error")
+    return ("; " + "; ".join(parts)) if parts else ""
+
+
+def _composite_notes(settings: Settings, comp: pd.Series | None, day: dt.date) -> list[str]:
+    """What the composite is made of today: configured terms, dropped ones, why NULL."""
     terms = " + ".join(
         f"{t.weight:g}×{t.metric}" + (" (inverted)" if t.direction == "lower" else "")
         for t in settings.kpis.composite
     )
-    notes = [f"Composite = {terms}; each term is normalised to 0–1, higher is better."]
-    if value is None:
+    notes = [
+        f"Composite (configured) = {terms}; each term is normalised to 0–1, higher is better. "
+        "Terms with no data on the day's traffic are dropped and the weights renormalised."
+    ]
+    why = _row_text(comp, "note")
+    if why:
+        notes.append(f"Composite terms on {day}: {why}.")
+    if comp is None or pd.isna(comp["value"]):
         notes.append(
-            f"The composite for {day} is unmeasured ({UNMEASURED}): one or more of "
-            "its terms could not be computed."
+            f"The composite for {day} is unmeasured ({UNMEASURED})"
+            + ("." if why else ": none of its terms could be computed.")
         )
-    return Section("headline", title, desc, stats=stats, figures=[fig] if fig else [], notes=notes)
+    return notes
+
+
+def _judge_error_notes(today: pd.DataFrame) -> list[str]:
+    """How each judge-based prevalence was (or was not) corrected for the judge's error."""
+    notes = []
+    for metric in ("hallucination_rate", "toxicity_rate"):
+        row = _metric_row(today, metric)
+        how = _row_text(row, "note")
+        if how:
+            notes.append(f"{metric}: {how}.")
+    return notes
 
 
 # -- segments ------------------------------------------------------------------

@@ -14,6 +14,8 @@ import json
 import numpy as np
 import pandas as pd
 
+from evalflow.config.settings import Settings
+from evalflow.kpis.composite import measured_terms
 from evalflow.storage import Warehouse
 
 DAY = dt.date(2026, 10, 5)  # a Monday: the daily partition and the weekly partition key
@@ -52,11 +54,12 @@ def _kpi_rows(
         for m, (level, spread) in RATES.items()
     }
     values["escalation_precision"] = float(np.clip(values["escalation_precision"] + shift, 0, 1))
-    # the composite as the KPI stage defines it from the default terms
-    values["composite_kpi"] = (
-        0.40 * values["escalation_precision"]
-        + 0.35 * values["sla_hit_rate"]
-        + 0.25 * (1 - values["override_rate"])
+    # the composite as the KPI stage defines it from the default terms measured here
+    # (no thumbs in this fixture: rating_up_rate is dropped, the rest renormalised)
+    used, _ = measured_terms(Settings().kpis.composite, values)
+    values["composite_kpi"] = sum(
+        t.weight * (values[t.metric] if t.direction == "higher" else 1 - values[t.metric])
+        for t in used
     )
     for metric in RATES:
         v = values[metric]

@@ -108,6 +108,28 @@ def test_headline(daily_ctx: dict) -> None:
     assert band, "the confidence band is drawn"
 
 
+def test_headline_names_dropped_composite_terms_and_judge_correction(daily_ctx: dict) -> None:
+    ctx = dict(daily_ctx)
+    kpis = ctx["kpis_day"].copy()
+    overall = kpis["segment_key"] == "overall"
+    comp = overall & (kpis["metric"] == "composite_kpi")
+    hall = overall & (kpis["metric"] == "hallucination_rate")
+    kpis["note"] = kpis["note"].astype(object)
+    kpis["judge_correction"] = kpis["judge_correction"].astype(object)
+    kpis.loc[comp, ["value", "ci_low", "ci_high"]] = None
+    kpis.loc[comp, "note"] = "unmeasured: no composite term has data on this traffic (sla_hit_rate)"
+    kpis.loc[hall, ["judge_correction", "note"]] = ["none", "uncorrected: no judge_calibration"]
+    kpis.loc[hall, "n_uncertain"] = 7
+    ctx["kpis_day"] = kpis
+    section = ds.headline_section(ctx)
+    text = " ".join(section.notes)
+    assert "no composite term has data on this traffic (sla_hit_rate)" in text
+    assert "unmeasured" in text
+    assert "hallucination_rate: uncorrected: no judge_calibration" in text
+    tile = next(s for s in section.stats if s.label == "Hallucination rate")
+    assert "7 uncertain (unmeasured)" in tile.detail and "uncorrected" in tile.detail
+
+
 def test_segments_heatmap_marks_low_count_and_escapes_labels(daily_ctx: dict) -> None:
     section = ds.segment_section(daily_ctx)
     heat = section.figures[0].data[0]

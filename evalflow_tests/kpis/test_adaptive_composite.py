@@ -10,15 +10,7 @@ from evalflow.kpis.composite import measured_terms, plan_composite
 from evalflow.kpis.metrics import compute_segment_kpis
 from evalflow_tests.kpis.fixtures import DAY, tiny_judges, tiny_raw, tiny_sampled, tiny_signals
 
-OUTCOME = [
-    "outcome_analyst_override",
-    "outcome_escalated",
-    "outcome_escalation_correct",
-    "outcome_sla_met",
-    "outcome_resolved",
-    "outcome_incident_missed",
-    "outcome_resolution_minutes",
-]
+OUTCOME = [c for c in tiny_raw().columns if c.startswith("outcome_")]
 
 
 def _run(raw: pd.DataFrame, kpi: KpiSettings | None = None):

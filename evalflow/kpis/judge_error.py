@@ -119,8 +119,9 @@ def pick_accuracy(
     acc = accuracies.get((criterion, backend))
     if acc is None:
         return None, (
-            f"uncorrected: no judge_calibration of the {backend} {criterion} judge against "
-            "human labels on this traffic (judge error not in the interval)"
+            f"uncorrected: the {backend} {criterion} judge's sensitivity/specificity against "
+            "human labels on this traffic is not measured yet (judge_calibration); the "
+            "interval holds sampling error only"
         )
     total = sum(backend_counts.values())
     if backend_counts[backend] < total:

@@ -45,7 +45,12 @@ import pandas as pd
 
 from evalflow.config.settings import CompositeTerm, RolloutSettings
 from evalflow.kpis import catalogue
-from evalflow.kpis.composite import CompositeResult, TermValue, composite_from_terms
+from evalflow.kpis.composite import (
+    CompositeResult,
+    TermValue,
+    composite_from_terms,
+    measured_terms,
+)
 from evalflow.kpis.stats import one_sided_diff_p, one_sided_two_proportion_p, wilson_interval
 
 Status = Literal["pass", "hold", "rollback", "info"]
@@ -217,6 +222,11 @@ class _CompositeDiff:
 def _composite_diff(
     t: ArmSummary, c: ArmSummary, terms: Sequence[CompositeTerm], z: float
 ) -> _CompositeDiff:
+    # Terms neither arm measured (e.g. no `outcome` block in the logs) are dropped and the
+    # weights renormalised (evalflow.kpis.composite.measured_terms); a term only one arm
+    # measured stays, so an arm that lost it still counts as unmeasured.
+    seen = {m.metric for m in terms if t.get(m.metric) is not None or c.get(m.metric) is not None}
+    terms = measured_terms(terms, seen)[0] or terms
     ct, cc = t.composite(terms, z), c.composite(terms, z)
     if ct.value is None or cc.value is None:
         return _CompositeDiff(ct, cc, None, None, None)

@@ -170,6 +170,17 @@ def test_composite_unmeasured_holds() -> None:
     assert any("composite KPI unmeasured for treatment" in r for r in d.reasons)
 
 
+def test_terms_neither_arm_measures_are_dropped_not_a_null_composite() -> None:
+    # Logs without an `outcome` block: no arm has escalation precision or SLA hit rate.
+    def strip(a: ArmSummary) -> ArmSummary:
+        gone = ("escalation_precision", "sla_hit_rate")
+        return replace(a, metrics={k: v for k, v in a.metrics.items() if k not in gone})
+
+    d = decide(strip(arm()), strip(arm()), 0.1, ROLLOUT, TERMS, Z)
+    assert d.decision == "GO", d.reasons
+    assert not any("composite KPI unmeasured" in r for r in d.reasons)
+
+
 @pytest.mark.parametrize(
     ("share", "expected"),
     [(0.10, 0.25), (0.25, 0.5), (0.5, 1.0), (1.0, None), (0.3, 0.5), (None, None)],

@@ -1,8 +1,11 @@
 """Dagster wiring for ``segment_kpis`` (logic lives in ``evalflow.kpis.metrics``)."""
 
-import dagster as dg
+import warnings
 
-from evalflow.kpis.composite import CompositePlan, validate_terms
+import dagster as dg
+import pandas as pd
+
+from evalflow.kpis.composite import CompositePlan, plan_composite, validate_terms
 from evalflow.kpis.io import read_columns, read_judge_calibration
 from evalflow.kpis.judge_error import accuracies_from_table
 from evalflow.kpis.metrics import (
@@ -99,16 +102,6 @@ def kpi_metadata(result: KpiResult) -> dict[str, object]:
         "judge_calibration",
     ],
     pool="duckdb",
-    check_specs=[
-        dg.AssetCheckSpec(
-            TERMS_CHECK,
-            asset="segment_kpis",
-            description=(
-                "Every configured composite term is measured on this day's traffic; a term "
-                "with no data on any row is dropped (weights renormalised) and named here."
-            ),
-        )
-    ],
     description=(
         "Per day, for overall, every configured segment value, each model_version and each "
         "rollout_arm: census KPIs on all traffic (feedback, outcomes such as analyst overrides, "
@@ -118,7 +111,8 @@ def kpi_metadata(result: KpiResult) -> dict[str, object]:
         "confidence interval and a low_count flag. 'uncertain' verdicts are unmeasured "
         "(n_uncertain); hallucination and toxicity rates are corrected for the judge's measured "
         "error when judge_calibration has it (judge_correction). The composite KPI uses only "
-        "the configured terms measured on the traffic (note, composite_terms_measured check). "
+        "the configured terms measured on the traffic (note; the composite_terms_measured check "
+        "warns when one is dropped). "
         "Long format: one row per (cell, metric)."
     ),
     metadata=table_metadata(COLUMNS, "segment_kpis"),
@@ -149,7 +143,35 @@ def segment_kpis(
         accuracies=accuracies,
     )
     wh.replace_partition("segment_kpis", result.frame, day, schema=duckdb_types(COLUMNS))
-    check = composite_check(result.composite, len(raw))
-    if not check.passed:
-        context.log.warning(f"segment_kpis {day}: composite {check.description}")
-    return dg.MaterializeResult(metadata=kpi_metadata(result), check_results=[check])
+    plan = result.composite
+    if plan is not None and plan.summary():
+        context.log.warning(f"segment_kpis {day}: composite {plan.summary()}")
+    return dg.MaterializeResult(metadata=kpi_metadata(result))
+
+
+with warnings.catch_warnings():
+    # Partitioned asset checks are a preview feature; they let the check validate
+    # exactly the partition its run materialised (as the ingest checks do).
+    warnings.simplefilter("ignore", category=dg.PreviewWarning)
+
+    @dg.asset_check(
+        asset="segment_kpis",
+        name=TERMS_CHECK,
+        partitions_def=daily_partitions,
+        description=(
+            "Every configured composite term is measured on this day's traffic. A term with "
+            "no data on any row (e.g. logs without an `outcome` block) is dropped from the "
+            "composite and the weights renormalised; this check warns and names it."
+        ),
+    )
+    def composite_terms_measured(
+        context: dg.AssetCheckExecutionContext, evalflow: EvalflowResource
+    ) -> dg.AssetCheckResult:
+        day = day_of(context.partition_key)
+        terms = evalflow.settings().kpis.composite
+        stored = read_columns(evalflow.warehouse(), "segment_kpis", day, ["metric", "value", "n"])
+        volume = stored.loc[stored["metric"] == "volume", "value"]
+        interactions = (
+            int(pd.to_numeric(volume, errors="coerce").fillna(0).max()) if len(volume) else 0
+        )
+        return composite_check(plan_composite(stored, terms), interactions)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from evalflow.config import Paths
-from evalflow.kpis.assets import segment_kpis
+from evalflow.kpis.assets import composite_terms_measured, segment_kpis
 from evalflow.kpis.metrics import COLUMNS
 from evalflow.resources import EvalflowResource
 from evalflow.storage.warehouse import Warehouse
@@ -62,7 +62,7 @@ def _seed(wh: Warehouse, raw) -> None:
 
 def _materialize(instance: dg.DagsterInstance) -> dg.ExecuteInJobResult:
     res = dg.materialize(
-        [segment_kpis],
+        [segment_kpis, composite_terms_measured],
         partition_key=str(DAY),
         resources={"evalflow": EvalflowResource()},
         instance=instance,

@@ -97,3 +97,16 @@ def test_baseline_min_days_cannot_exceed_days() -> None:
 
     with pytest.raises(ConfigError):
         parse_settings({"kpis": {"baseline_days": 5, "baseline_min_days": 7}})
+
+
+def test_read_kpi_history_returns_only_the_trailing_days(tmp_path: Path) -> None:
+    from evalflow.kpis.io import read_kpi_history
+    from evalflow.storage.warehouse import Warehouse
+
+    wh = Warehouse(tmp_path / "w.duckdb")
+    hist = _history(20)
+    for day, part in pd.concat([hist, _history(1).assign(day=DAY)]).groupby("day"):
+        wh.replace_partition("segment_kpis", part, day)
+    got = read_kpi_history(wh, DAY, 14)
+    days = set(pd.to_datetime(got["day"]).dt.date)
+    assert days == {DAY - dt.timedelta(days=d) for d in range(1, 15)}

@@ -78,9 +78,6 @@ def _pooled(run: ScenarioRun, metric: str) -> pd.Series:
     return grouped["w"] / grouped["n"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="known gap: composite is NULL when outcome fields are absent (#12 item 3)"
-)
 def test_the_composite_ranks_systems_like_their_users(
     dialogue: tuple[ScenarioRun, pd.DataFrame],
 ) -> None:

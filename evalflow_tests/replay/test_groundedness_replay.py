@@ -99,7 +99,10 @@ def test_judged_hallucinations_are_mostly_real(grounded: tuple[ScenarioRun, pd.D
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known gap: census days give zero-width intervals without the judge's error (#12 item 2)",
+    reason=(
+        "known gap: census intervals are real now, but with no human labels on this traffic "
+        "the judge's error stays uncorrected (judge_correction='none') (#12 item 2)"
+    ),
 )
 def test_the_hallucination_interval_covers_the_truth(
     grounded: tuple[ScenarioRun, pd.DataFrame],

@@ -252,9 +252,7 @@ def judge_calibration(
         for k in zip(resolved["interaction_id"], resolved["criterion"], strict=True)
     )
     reasons = Counter(r.split(":", 1)[0] for r in quarantine["reason"])
-    judges = table[
-        (table["backend"] != HUMAN_BACKEND) & (table["reference"] == HUMAN_REFERENCE)
-    ]
+    judges = table[(table["backend"] != HUMAN_BACKEND) & (table["reference"] == HUMAN_REFERENCE)]
     status = table[table["reference"] == ANY_REFERENCE]
     context.log.info(
         "calibration %s: %d label rows, %d quarantined, %d queued for review",

@@ -57,7 +57,10 @@ ANY_REFERENCE = "any"
 USER_PREFIX = "user:"
 
 USER_SIGNALS: dict[str, tuple[str, str]] = {
-    "thumbs": ("feedback_rating", "CASE r.feedback_rating WHEN 'down' THEN TRUE WHEN 'up' THEN FALSE END"),
+    "thumbs": (
+        "feedback_rating",
+        "CASE r.feedback_rating WHEN 'down' THEN TRUE WHEN 'up' THEN FALSE END",
+    ),
     "retried": ("feedback_retried", "r.feedback_retried"),
     "edited": ("feedback_edited", "r.feedback_edited"),
     "escalated": ("outcome_escalated", "r.outcome_escalated"),
@@ -262,9 +265,7 @@ def combine(
     ev = evidence[evidence["segment_key"] == OVERALL] if not evidence.empty else evidence
     for criterion, backend in sorted(set(judges)):
         mine = (
-            ev[(ev["criterion"] == criterion) & (ev["backend"] == backend)]
-            if not ev.empty
-            else ev
+            ev[(ev["criterion"] == criterion) & (ev["backend"] == backend)] if not ev.empty else ev
         )
         status, reason = _decide(mine)
         rows.append(
@@ -371,7 +372,7 @@ def validity_rows(
         else pd.DataFrame(columns=["criterion", "backend", "n_judged"])
     )
     out = out.merge(counts, on=["criterion", "backend"], how="left")
-    out["n_judged"] = out["n_judged"].fillna(0).astype("int64")
+    out["n_judged"] = pd.to_numeric(out["n_judged"], errors="coerce").fillna(0).astype("int64")
     out = out.assign(day=day, source="production")
     if "n" not in out.columns:
         out["n"] = 0

@@ -65,7 +65,9 @@ def _alerts(judged: pd.DataFrame) -> pd.DataFrame:
     """A big hallucination jump in billing, severity decided by the judge's validity."""
     table = pd.DataFrame(validity_rows(judged, pd.DataFrame(), D, [], ValiditySettings()))
     status = table[table["reference"] == "any"]
-    kpis = kpi_series(D, 29, seed=9, spikes=[Spike(D, "queue", "billing", "hallucination_rate", 0.4)])
+    kpis = kpi_series(
+        D, 29, seed=9, spikes=[Spike(D, "queue", "billing", "hallucination_rate", 0.4)]
+    )
     inputs = AlertInputs(day=D, kpis=kpis, raw_counts=pd.Series({D: 4000}), validity=status)
     alerts = build_alerts(inputs, Settings()).alerts
     return alerts[(alerts["metric"] == "hallucination_rate") & (alerts["status"] == "open")]

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from evalflow.alerts.pipeline import AlertInputs, build_alerts
+from evalflow.alerts.severity import validity_lookup
 from evalflow.alerts.thresholds import threshold_alerts
 from evalflow.config.settings import Settings, ThresholdSettings
-from evalflow.alerts.severity import validity_lookup
 from evalflow_tests.alerts.fixtures import Spike, kpi_series, validity_rows
 
 D = dt.date(2026, 10, 5)

@@ -31,7 +31,13 @@ OPEN_TABLE_COLUMNS = [
     group_name="alerts",
     kinds={"duckdb", "pandas"},
     owners=["team:ml-quality"],
-    deps=["segment_kpis", "raw_interactions", "interaction_signals", "judge_scores"],
+    deps=[
+        "segment_kpis",
+        "raw_interactions",
+        "interaction_signals",
+        "judge_scores",
+        "judge_calibration",
+    ],
     pool="duckdb",
     description=(
         "The day's quality alerts: threshold breaches (any toxicity or PII, hallucination "

@@ -25,8 +25,10 @@ from evalflow.alerts.drift import ewma_tests, kpi_drift_tests, select_significan
 from evalflow.alerts.freshness import freshness_alerts
 from evalflow.alerts.input_drift import MAX_SAMPLE_ROWS, mix_drift_tests, numeric_drift_tests
 from evalflow.alerts.judge_coverage import judge_coverage_alerts
+from evalflow.alerts.severity import apply_measure_validity, validity_lookup
 from evalflow.alerts.sources import (
     joint_segment_counts,
+    judge_validity_rows,
     mix_counts,
     numeric_sample,
     previous_day_alerts,
@@ -62,6 +64,9 @@ class AlertInputs:
     """Day D's rows counted by every segment key at once (for root-cause attribution)."""
     judge_status: pd.DataFrame | None = None
     """Day D's ``judge_scores`` ``status, verdict``; None when the table does not exist."""
+    validity: pd.DataFrame | None = None
+    """Day D's judge validity rows of ``judge_calibration`` (``reference='any'``); None
+    when calibration has not run, so judge KPIs count as unvalidated."""
 
 
 def load_alert_inputs(wh: Warehouse, day: dt.date, settings: Settings) -> AlertInputs:
@@ -72,7 +77,11 @@ def load_alert_inputs(wh: Warehouse, day: dt.date, settings: Settings) -> AlertI
     kpis = wh.read_range("segment_kpis", start, day)
     counts = raw_day_counts(wh, start, day)
     inputs = AlertInputs(
-        day=day, kpis=kpis, raw_counts=counts, previous=previous_day_alerts(wh, day)
+        day=day,
+        kpis=kpis,
+        raw_counts=counts,
+        previous=previous_day_alerts(wh, day),
+        validity=judge_validity_rows(wh, day),
     )
     if wh.table_exists("judge_scores"):
         inputs.judge_status = wh.read_partition("judge_scores", day, columns=["status", "verdict"])
@@ -119,8 +128,11 @@ def build_alerts(inputs: AlertInputs, settings: Settings) -> AlertRun:
                 pd.concat([kpis_day, extra], ignore_index=True) if not kpis_day.empty else extra
             )
 
+    lookup = validity_lookup(inputs.validity, day)
     found = [
-        threshold_alerts(threshold_input, settings.thresholds, settings.kpis.min_cell_count)
+        threshold_alerts(
+            threshold_input, settings.thresholds, settings.kpis.min_cell_count, validity=lookup
+        )
         if not threshold_input.empty
         else empty_candidates()
     ]
@@ -183,6 +195,8 @@ def build_alerts(inputs: AlertInputs, settings: Settings) -> AlertRun:
         inputs.joint,
         AttributionRule(th.attribution_min_lift, th.attribution_min_events, th.attribution_alpha),
     )
+    # Severity needs a validated measure: judge KPIs from unvalidated judges stay <= medium.
+    candidates = apply_measure_validity(candidates, lookup)
     alerts = finalize_alerts(candidates, inputs.previous, day, unevaluated_kinds=unevaluated)
     return AlertRun(alerts=alerts, n_tests=len(all_tests), evaluated=tuple(evaluated))
 

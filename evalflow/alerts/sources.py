@@ -258,3 +258,19 @@ def previous_day_alerts(wh: Warehouse, day: dt.date) -> pd.DataFrame:
     if not table_columns(wh, "quality_alerts"):
         return pd.DataFrame()
     return wh.query_df("SELECT * FROM quality_alerts WHERE day = ?", [day - dt.timedelta(days=1)])
+
+
+def judge_validity_rows(wh: Warehouse, day: dt.date) -> pd.DataFrame | None:
+    """Day D's judge status rows of ``judge_calibration``; None when there are none.
+
+    None (calibration not run for D, or a table from before validity existed) makes
+    every judge KPI unvalidated: a judge is not trusted by default.
+    """
+    if "validity" not in table_columns(wh, "judge_calibration"):
+        return None
+    frame = wh.query_df(
+        "SELECT criterion, backend, reference, segment_key, validity, validity_reason "
+        "FROM judge_calibration WHERE day = ? AND reference = 'any'",
+        [day],
+    )
+    return frame if not frame.empty else None

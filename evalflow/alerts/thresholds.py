@@ -24,8 +24,9 @@ Which of the firing cells become alerts is decided afterwards by
 ``attribution.attribute_alerts`` (the overall alert plus the cells where the
 breach concentrates).
 
-Severity mapping (the *large* segments are those holding at least
-``large_segment_share`` of their segment key's rows that day):
+Severity (``severity.severity_from_evidence``; table in docs/runbook.md) starts from
+the rule's ``major`` severity in the overall cell or a *large* segment (at least
+``large_segment_share`` of its segment key's rows that day) and ``minor`` elsewhere:
 
 | rule | overall / large segment | smaller segment |
 |---|---|---|
@@ -35,6 +36,10 @@ Severity mapping (the *large* segments are those holding at least
 | relevance_score, relevance_proxy_mean below floor | medium | low |
 | sla_hit_rate below min | medium | low |
 
+and is then at most ``medium`` when the cell's interval bound does not lie beyond
+the limit (the point estimate alone breached it) or when the measure is not
+validated: a judge KPI (toxicity_rate, hallucination_rate, relevance_score) needs
+its judge validated on this traffic; the toxicity and PII signals are code signals.
 Drift and input-drift alerts are medium or low (see ``drift``), freshness high or
 medium (see ``freshness``); critical is reserved for toxicity and PII.
 """
@@ -50,13 +55,12 @@ import pandas as pd
 from evalflow.alerts.common import (
     CANDIDATE_COLUMNS,
     OVERALL,
-    SEVERITIES,
-    SEVERITY_RANK,
     empty_candidates,
     fmt_value,
     is_proportion,
     num_col,
 )
+from evalflow.alerts.severity import ValidityLookup, severity_from_evidence, validity_lookup
 from evalflow.config.settings import ThresholdSettings
 
 LARGE_SEGMENT_SHARE = 0.2
@@ -162,11 +166,14 @@ def threshold_alerts(
     min_cell_count: int,
     rules: tuple[ThresholdRule, ...] = RULES,
     large_segment_share: float = LARGE_SEGMENT_SHARE,
+    validity: ValidityLookup | None = None,
 ) -> pd.DataFrame:
     """Candidate alerts for every (rule, cell) of one day's ``segment_kpis`` beyond its limit.
 
-    ``kpis_day`` holds one day in the long ``segment_kpis`` format. Returns
-    ``CANDIDATE_COLUMNS`` with ``kind='threshold'``.
+    ``kpis_day`` holds one day in the long ``segment_kpis`` format; ``validity``
+    says which measures are validated (``severity.validity_lookup``; None = no
+    calibration: judge metrics unvalidated). Returns ``CANDIDATE_COLUMNS`` with
+    ``kind='threshold'``; severity from ``severity.severity_from_evidence``.
     """
     if kpis_day.empty:
         return empty_candidates()
@@ -202,10 +209,14 @@ def threshold_alerts(
     # KPI's finite-population interval has zero width, and 7 failures in 136 rows
     # would otherwise count as proof that the cell's rate is above 5%.
     w_low, w_high = sampling_bounds(df["metric"], value, ci_low, ci_high, n)
-    bound_value = np.where(is_max, np.fmin(ci_low, w_low), np.fmax(ci_high, w_high))
-    bound_value = np.where(np.isfinite(bound_value), bound_value, value)
+    raw_bound = np.where(is_max, np.fmin(ci_low, w_low), np.fmax(ci_high, w_high))
+    bound_value = np.where(np.isfinite(raw_bound), raw_bound, value)
     compared = np.where(overall | absolute, value, bound_value)
     beyond = np.where(is_max, compared > limit + _EPS, compared < limit - _EPS)
+    # Statistical strength: the interval itself, not only the point, lies beyond the limit.
+    established = np.isfinite(raw_bound) & np.where(
+        is_max, raw_bound > limit + _EPS, raw_bound < limit - _EPS
+    )
     measured = np.isfinite(value) & (n > 0)
     fires = measured & beyond & (absolute | ~low)
     if not fires.any():
@@ -216,12 +227,35 @@ def threshold_alerts(
     share = np.divide(
         n, totals.to_numpy(dtype="float64"), out=np.zeros_like(n), where=totals.to_numpy() > 0
     )
-    major = overall | (share >= large_segment_share)
-    severity = np.where(major, df["major"], df["minor"]).astype(object)
+    broad = overall | (share >= large_segment_share)
     # A breach far beyond the limit (escalate_at × the max) rates one level higher.
     escalate = df["escalate_at"].to_numpy(dtype="float64")
     escalated = np.isfinite(escalate) & is_max & (limit > 0) & (value >= escalate * limit)
-    severity = np.where(escalated, [_one_up(s) for s in severity], severity)
+    lookup = validity if validity is not None else validity_lookup(None)
+    args = list(
+        zip(df["major"], df["minor"], broad, escalated, established, df["metric"], strict=True)
+    )
+    severity = np.array(
+        [
+            severity_from_evidence(
+                mj, mn, broad=b, escalated=e, established=st, validated=lookup(m).validated
+            )
+            for mj, mn, b, e, st, m in args
+        ],
+        dtype=object,
+    )
+    # Whether the weak interval is what held the severity down (then the evidence says so).
+    held = np.array(
+        [
+            not st
+            and severity_from_evidence(
+                mj, mn, broad=b, escalated=e, established=True, validated=lookup(m).validated
+            )
+            != sev
+            for (mj, mn, b, e, st, m), sev in zip(args, severity, strict=True)
+        ],
+        dtype=bool,
+    )
 
     hit = df.loc[fires].copy()
     hit["severity"] = severity[fires]
@@ -229,8 +263,14 @@ def threshold_alerts(
     hit["expected"] = limit[fires]
     hit["evidence"] = [
         _evidence(row, low_cell, overall_cell, cmp_value)
-        for row, low_cell, overall_cell, cmp_value in zip(
-            hit.itertuples(index=False), low[fires], overall[fires], compared[fires], strict=True
+        + ("; its interval does not exclude the limit: at most medium" if weak else "")
+        for row, low_cell, overall_cell, cmp_value, weak in zip(
+            hit.itertuples(index=False),
+            low[fires],
+            overall[fires],
+            compared[fires],
+            held[fires],
+            strict=True,
         )
     ]
     hit["kind"] = "threshold"
@@ -269,11 +309,6 @@ def sampling_bounds(
         half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / denom
         low[use], high[use] = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
     return low, high
-
-
-def _one_up(severity: str) -> str:
-    rank = SEVERITY_RANK[severity]
-    return SEVERITIES[max(rank - 1, 0)]
 
 
 def _low_count(df: pd.DataFrame, n: np.ndarray, min_cell_count: int) -> np.ndarray:

@@ -35,6 +35,7 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support, roc_auc_score
 
 from evalflow.calibration.labels import labeler_votes, resolve_labels
+from evalflow.calibration.validity import HUMAN_REFERENCE, OVERALL, human_validity
 from evalflow.config.settings import CalibrationSettings
 
 SOURCE_PRODUCTION = "production"
@@ -90,6 +91,30 @@ COLUMNS: dict[str, tuple[str, str]] = {
         "VARCHAR",
         "Why a metric is NULL (too few labels, one class only, ...); NULL when all measured",
     ),
+    "reference": (
+        "VARCHAR",
+        "What the judge is compared with: human_labels, user:<signal> (thumbs, retried, "
+        "edited, escalated, override), or any (the judge's combined validity status)",
+    ),
+    "segment_key": ("VARCHAR", "overall, or the segment key of a per-segment user-signal row"),
+    "segment_value": ("VARCHAR", "Value of the segment key (overall for the whole traffic)"),
+    "window_start": (
+        "DATE",
+        "First day of the trailing window of user-signal rows (NULL: every day up to day)",
+    ),
+    "n_bad": ("BIGINT", "User-signal rows: judged rows where the user signal was bad"),
+    "auc_ci_low": ("DOUBLE", "Lower bound of the DeLong 95% interval of auc (user-signal rows)"),
+    "auc_ci_high": ("DOUBLE", "Upper bound of the DeLong 95% interval of auc"),
+    "p_value": ("DOUBLE", "One-sided DeLong p of auc <= 0.5 (user-signal rows)"),
+    "p_adjusted": (
+        "DOUBLE",
+        "Benjamini-Hochberg p over every user-signal test of the day (all judges, cells)",
+    ),
+    "validity": (
+        "VARCHAR",
+        "validated | unvalidated | insufficient_data (NULL on 'human' inter-rater rows)",
+    ),
+    "validity_reason": ("VARCHAR", "The numbers behind validity, e.g. AUC 0.51 [0.45, 0.57]"),
 }
 METRIC_COLUMNS = list(COLUMNS)
 
@@ -448,7 +473,19 @@ def _row(day: dt.date, criterion: str, backend: str, m: BinaryMetrics, **extra: 
         "corrected_prevalence": extra.get("corrected_prevalence"),
         "n_judged": extra.get("n_judged", 0),
         "note": "; ".join(m.notes) or None,
+        "reference": HUMAN_REFERENCE,
+        "segment_key": OVERALL,
+        "segment_value": OVERALL,
+        **validity_fields(backend, m),
     }
+
+
+def validity_fields(backend: str, m: BinaryMetrics) -> dict[str, str | None]:
+    """A judge-vs-human row's validity: its kappa interval must lie above chance."""
+    if backend == HUMAN_BACKEND:
+        return {"validity": None, "validity_reason": None}
+    status, reason = human_validity(m.kappa, m.kappa_ci_low, m.kappa_ci_high)
+    return {"validity": status, "validity_reason": reason}
 
 
 def compute_calibration(
@@ -533,7 +570,9 @@ def to_table(rows: Sequence[dict]) -> pd.DataFrame:
     out = pd.DataFrame(list(rows), columns=METRIC_COLUMNS)
     out["day"] = pd.to_datetime(out["day"]).dt.date if len(out) else out["day"]
     for col in ("n", "n_judged"):
-        out[col] = out[col].astype("int64")
+        out[col] = out[col].fillna(0).astype("int64")
+    out["n_bad"] = pd.to_numeric(out["n_bad"], errors="coerce").astype("Int64")
+    out["window_start"] = pd.to_datetime(out["window_start"]).dt.date
     for col, (typ, _) in COLUMNS.items():
         if typ == "DOUBLE":
             out[col] = pd.to_numeric(out[col], errors="coerce").astype("Float64")

@@ -219,6 +219,12 @@ class CalibrationSettings(_Section):
     """Bootstrap resamples for the kappa confidence interval; 0 leaves the interval NULL."""
     confidence: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.95
     seed: int = 23
+    validity_window_days: Annotated[int, Field(ge=1, le=90)] = 7
+    """Trailing days of judged rows compared with the users' own signals (judge validity)."""
+    validity_min_per_class: Annotated[int, Field(ge=2)] = 10
+    """Fewer bad (or good) user-signal rows than this in a cell: validity insufficient_data."""
+    validity_alpha: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.05
+    """Benjamini-Hochberg level over all the day's judge-vs-user-signal tests."""
 
 
 class FairnessSettings(_Section):

@@ -131,6 +131,16 @@ CALIBRATION_FIELDS = [
     "auc",
     "n_judged",
     "note",
+    "reference",
+    "segment_key",
+    "segment_value",
+    "window_start",
+    "n_bad",
+    "auc_ci_low",
+    "auc_ci_high",
+    "p_adjusted",
+    "validity",
+    "validity_reason",
 ]
 FAIRNESS_FIELDS = [
     "week_start",

@@ -320,13 +320,19 @@ def calibration_section(ctx: dict[str, Any]) -> Section:
     desc = (
         f"Judge verdicts against human labels over the last "
         f"{settings.reports.calibration_weeks} week(s): Cohen's kappa with its bootstrap "
-        "95% CI, and agreement. 'human' rows are inter-rater agreement between labelers."
+        "95% CI, and agreement. 'human' rows are inter-rater agreement between labelers. "
+        "Below: each judge's validity on this traffic, its agreement with the users' own "
+        "signals (thumbs, retries, edits, escalations, overrides)."
     )
     cal = _frame(ctx, "calibration")
     if cal.empty:
         return empty_section(
             "calibration", title, desc, f"judge_calibration has no rows up to {week_end}"
         )
+    validity = validity_table(cal, week_end)
+    cal = human_label_rows(cal)
+    if cal.empty:
+        return Section("calibration", title, desc, tables=[validity] if validity else [])
     latest = cal.sort_values("day").drop_duplicates(["criterion", "backend"], keep="last")
     latest = latest.sort_values(["backend", "criterion"])
     rows = [
@@ -394,9 +400,71 @@ def calibration_section(ctx: dict[str, Any]) -> Section:
         title,
         desc,
         stats=stats,
-        tables=[table],
+        tables=[table, validity] if validity else [table],
         notes=notes,
         figures=[fig] if fig else [],
+    )
+
+
+def human_label_rows(cal: pd.DataFrame) -> pd.DataFrame:
+    """Judge-vs-human (and inter-rater) rows; tables from before validity have no reference."""
+    if "reference" not in cal.columns:
+        return cal
+    return cal[cal["reference"].isna() | (cal["reference"] == "human_labels")]
+
+
+def validity_table(cal: pd.DataFrame, week_end: dt.date) -> Table | None:
+    """Each judge's validity on this traffic as of the week's last calibrated day.
+
+    One row per judge (criterion x backend): its status, then every overall
+    user-signal AUC with its DeLong interval, and the segments where it was
+    measured and did not agree. ``None`` when calibration wrote no validity rows.
+    """
+    if "reference" not in cal.columns or not (cal["reference"] == "any").any():
+        return None
+    last = max(d for d in cal.loc[cal["reference"] == "any", "day"])
+    day = cal[cal["day"] == last]
+    signals = day[day["reference"].astype(str).str.startswith("user:")]
+    rows = []
+    for r in day[day["reference"] == "any"].sort_values(["criterion", "backend"]).itertuples():
+        mine = signals[(signals["criterion"] == r.criterion) & (signals["backend"] == r.backend)]
+        overall = mine[mine["segment_key"] == "overall"]
+        aucs = "; ".join(
+            f"{str(s.reference).removeprefix('user:')} {fmt_num(s.auc)} "
+            f"{fmt_ci(s.auc_ci_low, s.auc_ci_high, pct=False)} (n={fmt_int(s.n)})"
+            for s in overall.itertuples()
+            if not pd.isna(s.auc)
+        )
+        seg = mine[(mine["segment_key"] != "overall") & mine["auc"].notna()]
+        disagree = seg[seg["validity"] == "unvalidated"]
+        where = ", ".join(f"{d.segment_key}={d.segment_value}" for d in disagree.itertuples())
+        rows.append(
+            [
+                Cell(str(r.criterion)),
+                Cell(str(r.backend)),
+                Cell(str(r.validity)),
+                Cell(aucs or UNMEASURED),
+                num_cell(f"{len(seg) - len(disagree)} of {len(seg)}"),
+                Cell(shorten(where, 200)),
+                Cell(shorten(r.validity_reason, 300)),
+            ]
+        )
+    return Table(
+        [
+            "Criterion",
+            "Backend",
+            "Validity",
+            "AUC vs user signals (95% CI)",
+            "Segments agreeing",
+            "Segments not shown to agree",
+            "Why",
+        ],
+        rows,
+        caption=(
+            f"Judge validity on this traffic, as of {last} (trailing window; AUC of the judge "
+            "score for the users' bad signal, 0.5 = chance; Benjamini-Hochberg over all "
+            "cells). An unvalidated judge's alerts are at most medium."
+        ),
     )
 
 

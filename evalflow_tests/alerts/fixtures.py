@@ -204,3 +204,30 @@ def signals_for(raw: pd.DataFrame, toxic_ids: Sequence[str] = ()) -> pd.DataFram
             "latency_ms": raw["latency_ms"],
         }
     )
+
+
+def validity_rows(status: str = "validated", **per_criterion: str) -> pd.DataFrame:
+    """``judge_calibration`` status rows (``reference='any'``) for the judge criteria.
+
+    Every criterion gets ``status`` unless named in ``per_criterion``; the reason
+    mimics what calibration writes, so evidence assertions can look for it.
+    """
+    rows = []
+    for criterion in ("faithfulness", "safety", "relevance", "helpfulness"):
+        st = per_criterion.get(criterion, status)
+        reason = (
+            "validated: AUC 0.78 [0.72, 0.84] vs thumbs (n=900, 120 bad)"
+            if st == "validated"
+            else "judge unvalidated on this traffic: AUC 0.51 [0.45, 0.57] vs thumbs (n=900)"
+        )
+        rows.append(
+            {
+                "criterion": criterion,
+                "backend": "heuristic",
+                "reference": "any",
+                "segment_key": "overall",
+                "validity": st,
+                "validity_reason": reason,
+            }
+        )
+    return pd.DataFrame(rows)

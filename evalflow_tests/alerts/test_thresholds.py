@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from evalflow.alerts.pipeline import AlertInputs, build_alerts
+from evalflow.alerts.severity import validity_lookup
 from evalflow.alerts.thresholds import threshold_alerts
 from evalflow.config.settings import Settings, ThresholdSettings
-from evalflow_tests.alerts.fixtures import Spike, kpi_series
+from evalflow_tests.alerts.fixtures import Spike, kpi_series, validity_rows
 
 D = dt.date(2026, 10, 5)
 
@@ -40,9 +41,11 @@ def _kpi(
 
 
 def _run(kpis: pd.DataFrame) -> pd.DataFrame:
-    return build_alerts(
-        AlertInputs(day=D, kpis=kpis, raw_counts=pd.Series({D: 4000})), Settings()
-    ).alerts
+    """The day's alerts with every judge validated (these tests are about cells and sizes)."""
+    inputs = AlertInputs(
+        day=D, kpis=kpis, raw_counts=pd.Series({D: 4000}), validity=validity_rows()
+    )
+    return build_alerts(inputs, Settings()).alerts
 
 
 def test_error_spike_in_one_small_segment_raises_exactly_that_alert() -> None:
@@ -67,11 +70,11 @@ def test_error_spike_in_one_small_segment_raises_exactly_that_alert() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "segment", "severity"),
-    [(0.30, "billing", "high"), (0.45, "outage", "medium")],
+    ("value", "segment", "severity", "overall_severity"),
+    [(0.30, "billing", "high", "high"), (0.45, "outage", "medium", "medium")],
 )
 def test_hallucination_spike_severity_depends_on_segment_size(
-    value: float, segment: str, severity: str
+    value: float, segment: str, severity: str, overall_severity: str
 ) -> None:
     kpis = kpi_series(
         D, 29, seed=9, spikes=[Spike(D, "queue", segment, "hallucination_rate", value)]
@@ -81,9 +84,11 @@ def test_hallucination_spike_severity_depends_on_segment_size(
     queue = hall[hall["segment_key"] == "queue"]
     assert queue["segment_value"].tolist() == [segment]
     assert queue["severity"].iloc[0] == severity
-    # The spike lifts the day's overall rate past 5% too: high, judged on its point estimate.
+    # The spike lifts the day's overall rate past 5% too. Billing (28% of traffic) lifts
+    # its interval above 5%: high. The small outage queue lifts it to 6.0%, CI 4.4-8.2%:
+    # the breach of the whole day is not established, so medium.
     overall = hall[hall["segment_key"] == "overall"]
-    assert overall["severity"].tolist() == ["high"]
+    assert overall["severity"].tolist() == [overall_severity]
     # No other metric breaches.
     assert set(alerts.loc[alerts["kind"] == "threshold", "metric"]) == {"hallucination_rate"}
 
@@ -115,8 +120,10 @@ def test_low_count_and_uncertain_segment_cells_do_not_alert() -> None:
             _kpi("language", "fr", "hallucination_rate", 0.2, 10, (0.057, 0.51)),
             # 4 of 50: point above 5%, CI includes it -> noise, no alert.
             _kpi("region", "latam", "hallucination_rate", 0.08, 50, (0.031, 0.19)),
-            # Overall judged by the point estimate.
+            # Overall fires on the point estimate, but its interval includes 5%: medium.
             _kpi("overall", "overall", "hallucination_rate", 0.06, 600, (0.043, 0.083)),
+            # ... while an established breach of a validated judge is high.
+            _kpi("region", "na", "hallucination_rate", 0.12, 500, (0.09, 0.15)),
             # A relevance proxy whose whole CI is under the floor in a mid-size segment.
             _kpi("channel", "email", "relevance_proxy_mean", 0.25, 200, (0.22, 0.28)),
             _kpi("channel", "chat", "relevance_proxy_mean", 0.72, 800, (0.70, 0.74)),
@@ -124,7 +131,9 @@ def test_low_count_and_uncertain_segment_cells_do_not_alert() -> None:
             _kpi("queue", "outage", "sla_hit_rate", 0.5, 40, (0.35, 0.65), low_count=True),
         ]
     )
-    found = threshold_alerts(kpis, ThresholdSettings(), min_cell_count=30)
+    found = threshold_alerts(
+        kpis, ThresholdSettings(), min_cell_count=30, validity=validity_lookup(validity_rows())
+    )
     cells = {
         (m, k, v): s
         for m, k, v, s in zip(
@@ -136,9 +145,12 @@ def test_low_count_and_uncertain_segment_cells_do_not_alert() -> None:
         )
     }
     assert cells == {
-        ("hallucination_rate", "overall", "overall"): "high",
+        ("hallucination_rate", "overall", "overall"): "medium",
+        ("hallucination_rate", "region", "na"): "high",
         ("relevance_proxy_mean", "channel", "email"): "medium",
     }
+    overall = found[found["segment_key"] == "overall"]["evidence"].iloc[0]
+    assert "its interval does not exclude the limit: at most medium" in overall
 
 
 def test_unmeasured_values_never_alert() -> None:

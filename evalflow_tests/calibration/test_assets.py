@@ -35,6 +35,7 @@ RAW_TYPES = {
     "response": "VARCHAR",
     "context": "VARCHAR[]",
     "seg_queue": "VARCHAR",
+    "feedback_rating": "VARCHAR",
 }
 
 
@@ -73,6 +74,13 @@ def _seed(paths: Paths) -> pd.DataFrame:
         judged.append(jd)
         wh.replace_partition("judge_scores", jd, day, schema=JUDGE_TYPES)
         ids = sorted(jd["interaction_id"].unique())
+        # Users rate by the faithfulness judge's verdict (faithful -> up), 9 in 10 times.
+        faith = jd[jd["criterion"] == "faithfulness"].set_index("interaction_id")["passed"]
+        agree = np.random.default_rng(seed + 100).random(len(ids)) < 0.9
+        rating = [
+            ("up" if faith[i] else "down") if a else ("down" if faith[i] else "up")
+            for i, a in zip(ids, agree, strict=True)
+        ]
         raw = pd.DataFrame(
             {
                 "day": day,
@@ -81,6 +89,7 @@ def _seed(paths: Paths) -> pd.DataFrame:
                 "response": ["=1+1 refunds take 5 days"] * len(ids),
                 "context": [["Refund policy: 5 business days.", "Billing FAQ"]] * len(ids),
                 "seg_queue": "billing",
+                "feedback_rating": rating,
             }
         )
         wh.replace_partition("raw_interactions", raw, day, schema=RAW_TYPES)
@@ -126,7 +135,7 @@ def test_asset_materialises_with_labels_and_writes_review_queue(
     assert result.success
     wh = Warehouse(home.database)
     table = wh.read_partition("judge_calibration", DAY)
-    by = table.set_index(["criterion", "backend"])
+    by = table[table["reference"] == "human_labels"].set_index(["criterion", "backend"])
     faith = by.loc[("faithfulness", "heuristic")]
     assert faith["n"] == 120 and faith["source"] == "production"
     assert 0.5 < faith["kappa"] <= 1.0
@@ -138,6 +147,19 @@ def test_asset_materialises_with_labels_and_writes_review_queue(
     human = by.loc[("faithfulness", "human")]
     assert human["n"] == 30 and human["kappa"] is not None
     assert "inter-rater" in human["note"]
+
+    # Validity on the traffic: users' thumbs follow the faithfulness verdicts.
+    status = table[table["reference"] == "any"].set_index("criterion")
+    assert status.loc["faithfulness", "validity"] == "validated"
+    thumbs = table[(table["reference"] == "user:thumbs") & (table["segment_key"] == "overall")]
+    faith_thumbs = thumbs.set_index("criterion").loc["faithfulness"]
+    assert faith_thumbs["n"] == 120 and faith_thumbs["auc"] > 0.75
+    assert faith_thumbs["auc_ci_low"] > 0.5 and faith_thumbs["validity"] == "validated"
+    assert "AUC" in status.loc["faithfulness", "validity_reason"]
+    # Safety's scores are independent of the thumbs and it has no labels.
+    assert status.loc["safety", "validity"] in {"unvalidated", "insufficient_data"}
+    billing = table[(table["segment_key"] == "queue") & (table["segment_value"] == "billing")]
+    assert len(billing) == 2  # one per judge: the only queue cell
 
     quarantine = wh.read_partition("label_quarantine", DAY)
     assert sorted(quarantine["reason"].str.split(":").str[0]) == [
@@ -162,6 +184,8 @@ def test_asset_materialises_with_labels_and_writes_review_queue(
     assert md["labels"].value == 150  # 120 by ana + 30 by bo
     assert md["review_queue"].value == str(queue_file)
     assert "| faithfulness | heuristic | 120 |" in md["calibration"].value
+    assert "| faithfulness | heuristic | **validated** | thumbs 0." in md["judge_validity"].value
+    assert md["judges_validated"].value >= 1
 
     # Rerun: same partition replaced, not duplicated; same queue.
     again = dg.materialize(

@@ -371,3 +371,55 @@ def test_fairness_summary_rows_are_a_table_not_points(weekly_ctx: dict) -> None:
     assert section.tables[-1].caption.startswith("Between-group summaries")
     assert section.tables[-1].rows[0][2].text == "0.62"
     assert _stat(section, "Flagged") == "4"
+
+
+def test_calibration_shows_judge_validity_on_the_traffic(weekly_ctx: dict) -> None:
+    cal = weekly_ctx["calibration"]
+    day = max(cal["day"])
+    base = {"day": day, "backend": "heuristic", "n_judged": 900, "source": "production"}
+    extra = pd.DataFrame(
+        [
+            {
+                **base,
+                "criterion": "relevance",
+                "reference": "any",
+                "segment_key": "overall",
+                "validity": "unvalidated",
+                "validity_reason": "judge unvalidated on this traffic: AUC 0.51 [0.45, 0.57] vs thumbs",
+            },
+            {
+                **base,
+                "criterion": "relevance",
+                "reference": "user:thumbs",
+                "segment_key": "overall",
+                "segment_value": "overall",
+                "auc": 0.51,
+                "auc_ci_low": 0.45,
+                "auc_ci_high": 0.57,
+                "n": 900,
+                "validity": "unvalidated",
+            },
+            {
+                **base,
+                "criterion": "relevance",
+                "reference": "user:thumbs",
+                "segment_key": "language",
+                "segment_value": "es",
+                "auc": 0.48,
+                "auc_ci_low": 0.3,
+                "auc_ci_high": 0.66,
+                "n": 120,
+                "validity": "unvalidated",
+            },
+        ]
+    )
+    ctx = {**weekly_ctx, "calibration": pd.concat([cal.assign(reference="human_labels"), extra])}
+    section = ws.calibration_section(ctx)
+    assert len(section.tables[0].rows) == 3  # the human-label table is unchanged
+    validity = section.tables[1]
+    (row,) = validity.rows
+    texts = [c.text for c in row]
+    assert texts[:3] == ["relevance", "heuristic", "unvalidated"]
+    assert texts[3].startswith("thumbs 0.51") and "0.45" in texts[3]
+    assert texts[4] == "0 of 1" and texts[5] == "language=es"
+    assert "at most medium" in validity.caption

@@ -35,7 +35,7 @@ START = dt.date(2026, 9, 7)
 INGEST = ["raw_interactions", "quarantined_records"]
 """One multi-asset: both keys are selected together."""
 KPIS = [*INGEST, "interaction_signals", "sampled_interactions", "judge_scores", "segment_kpis"]
-ALERTS = [*KPIS, "quality_alerts"]
+ALERTS = [*KPIS, "judge_calibration", "quality_alerts"]
 ROLLOUT = [*KPIS, "rollout_decisions"]
 PRIORITIES = [*ALERTS, "failure_clusters", "issue_priorities"]
 REGRESSION = [*PRIORITIES, "regression_cases"]

@@ -52,9 +52,19 @@ def test_toxicity_burst_is_critical_in_its_language_and_nowhere_else(
         cell = (incident["segment_key"], incident["segment_value"])
         in_segment = tox[(tox["segment_key"] == cell[0]) & (tox["segment_value"] == cell[1])]
         assert len(in_segment), tox[["day", "metric", "segment_key", "segment_value"]].to_string()
-        assert set(in_segment["severity"]) == {"critical"}
         overall = tox[tox["segment_key"] == "overall"]
-        assert set(overall["severity"]) == {"critical"} and len(overall)
+        for found in (in_segment, overall):
+            # The word-boundary toxicity signal is a code signal: critical.
+            signal = found[found["metric"] == "toxicity_signal_rate"]
+            assert len(signal) and set(signal["severity"]) == {"critical"}, found.to_string()
+            # The safety judge's KPI is critical only when the judge is validated on this
+            # traffic; a handful of toxic answers cannot validate it against the users'
+            # thumbs, so there it is at most medium and its evidence says why.
+            judged = found[found["metric"] == "toxicity_rate"]
+            for severity, evidence in zip(judged["severity"], judged["evidence"], strict=True):
+                assert severity == "critical" or (
+                    severity in {"medium", "low"} and "safety judge" in evidence
+                ), evidence
         # Attribution: the burst's rows also sit in every queue, region, channel, ...
         # but only its own segment concentrates them.
         cells = set(zip(tox["segment_key"], tox["segment_value"], strict=True))

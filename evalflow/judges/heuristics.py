@@ -20,13 +20,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from evalflow.judges.claims import FILLER as _FILLER
+from evalflow.judges.claims import split_claims
+from evalflow.judges.faithfulness import judge_claims
+from evalflow.judges.faithfulness import rationale as claim_rationale
 from evalflow.judges.schema import verdict_of
 from evalflow.judges.text import (
-    bigrams,
     content_terms,
     entities,
     fold,
-    guess_language,
     numbers,
     words,
 )
@@ -78,68 +80,30 @@ def _na(label: str, why: str) -> HeuristicVerdict:
 
 
 # --- faithfulness --------------------------------------------------------------------
-_SUBJECTIVE = re.compile(
-    r"\b(?:i think|i love|i like|i prefer|i believe|i guess|i hope|i have|i've|i am|i'm|"
-    r"i was|my (?:favou?rite|own|family|friend|wife|husband|kids?)|me too|i would|i'd|i want|"
-    r"i wish|i feel|i enjoy|personally|yo creo|me encanta|ich glaube|ich liebe|je pense|j'adore)\b",
-    re.IGNORECASE,
-)
-_NEGATION = re.compile(
-    r"\b(?:not|never|no|nothing|none|nobody|nor|cannot|isn't|aren't|wasn't|doesn't|don't|didn't|"
-    r"won't|nunca|nada|nicht|kein|keine|niemals|jamais|pas|aucun)\b|n't\b",
-    re.IGNORECASE,
-)
-
-
-# Sentences that make no factual claim: greetings, thanks, offers of more help, pointers
-# to the help centre, and abstentions/hand-overs ("I don't have that information, an
-# agent will follow up"). The model rubric says the same: these are not claims.
-_FILLER = re.compile(
-    r"^(?:hi|hello|hey|hola|hallo|bonjour|sure|of course|certainly|absolutely|claro|por supuesto|"
-    r"naturlich|gerne?|bien sur|avec plaisir)\b|\b(?:good|great) question|thanks? (?:you )?for|thank you|"
-    r"happy to help|glad to help|let me know if|anything else|hope (?:this|that) helps|"
-    r"(?:more )?details (?:in|on) (?:the|our) help|help ?(?:center|centre)|"
-    r"buena pregunta|gracias por|con gusto|algo mas|avisame|centro de ayuda|"
-    r"gute frage|danke fur|gern geschehen|helfe ihnen gern|sonst noch|noch etwas|melden sie sich|"
-    r"hilfe ?(?:center|centre)|hilfecenter|"
-    r"bonne question|merci (?:de|pour)|n'hesitez pas|d'autres questions|autre chose|centre d'aide",
-)
-_ABSTAIN = re.compile(
-    r"\b(?:i (?:don't|do not) (?:have|know)|i (?:couldn't|could not|can't|cannot) find|"
-    r"not (?:enough|sure)|no information|human agent|(?:pass|passing|forward|escalat\w*) (?:your|this) (?:question|request|case)|"
-    r"someone (?:from|on) our team will|no (?:encontre|tengo) informacion|paso tu pregunta|un agente|"
-    r"keine informationen|ich leite|ein mitarbeiter|je n'ai pas (?:trouve|d'information)|je transmets|un agent)\b",
-)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def claim_text(response: str) -> tuple[str, int]:
-    """The response without filler and abstention sentences; and how many were dropped."""
-    kept, dropped = [], 0
-    for sentence in _SENTENCE.split(response):
-        folded = fold(sentence.strip())
-        if not folded:
-            continue
-        # only short sentences without numbers: "Thanks! Refunds take 60 days." keeps its claim
-        short = len(folded.split()) <= 14 and not any(ch.isdigit() for ch in folded)
-        if short and (_FILLER.search(folded) or _ABSTAIN.search(folded)):
-            dropped += 1
-        else:
-            kept.append(sentence.strip())
-    return " ".join(kept), dropped
+    """The response's claims joined (greetings, offers of help, abstentions, questions
+    and personal statements removed); and how many sentences were dropped."""
+    classified = split_claims(response)
+    kept = [s.text for s in classified if s.dropped is None]
+    return " ".join(kept), len(classified) - len(kept)
 
 
 def faithfulness(
     query: str, response: str, context: list[str] | None, history: list[Turn] | None = None
 ) -> HeuristicVerdict:
-    """Is the answer supported by the retrieved context?
+    """Is every claim of the answer supported by the retrieved context?
 
-    Cues: the share of the answer's content words absent from the context (words the
-    user said count as given, not as claims), numbers and capitalised names that the
-    context does not contain, a negation the context lacks (a cheap contradiction
-    cue), first-person/opinion statements the context cannot support, and answering
-    with a question. Without context the criterion is not applicable; the reference-
-    free risk (:func:`reference_free_risk`) goes into the rationale only.
+    Per claim (see :mod:`evalflow.judges.faithfulness`): it *fails* only on evidence -
+    a number, date, amount or name the context lacks, a negation flip or antonym of the
+    context sentence it echoes, or no semantically close context sentence at all. Low
+    word overlap alone is not evidence: a paraphrase is ``supported`` or, when the
+    similarity is only moderate, ``uncertain`` (unmeasured, reviewed first). The row
+    fails if any claim fails, passes if all are supported, else is uncertain. Without
+    context the criterion is not applicable; the reference-free risk
+    (:func:`reference_free_risk`) goes into the rationale only.
     """
     if not response or not response.strip():
         return _na("no_response", "nothing to judge: the response is empty")
@@ -151,63 +115,26 @@ def faithfulness(
             f"no retrieved context to check the answer against; reference-free risk "
             f"{risk:.2f} (informational, not a verdict)",
         )
-    ctx = "\n".join(passages)
-    given = query + "\n" + "\n".join(t.query for t in history or [])
-    ctx_terms = set(content_terms(ctx))
-    given_terms = set(content_terms(given))
-    full_response = response
-    response, dropped = claim_text(response)
-    resp_terms = content_terms(response)
-    n = len(resp_terms)
-    if n == 0:
-        why = "only greetings, offers of help or an abstention" if dropped else "no content claims"
+    given = "\n".join(t.query for t in history or [])
+    result = judge_claims(query, response, passages, given)
+    if not result.claims and result.unverifiable:
+        return HeuristicVerdict(
+            result.score,
+            None,
+            "unverifiable",
+            "the answer makes only personal statements or asks back; the context cannot "
+            "support or contradict them (uncertain, not a hallucination)",
+        )
+    if not result.claims:
+        reasons = sorted({s.dropped or "" for s in result.dropped})
+        why = "; ".join(reasons) if reasons else "no checkable content"
         return HeuristicVerdict(
             1.0, True, "no_claims", f"the answer makes no factual claim ({why})"
         )
-    unsupported = [t for t in resp_terms if t not in ctx_terms and t not in given_terms]
-    share = len(unsupported) / n
-    extra_numbers = sorted(numbers(response) - numbers(ctx) - numbers(given))
-    given_words = set(words(ctx + " " + given))
-    # capitalised mid-sentence words are names in en/es/fr, but every noun in German
-    extra_entities = (
-        sorted(e for e in entities(response) if e not in given_words)
-        if guess_language(full_response + " " + ctx) != "de"
-        else []
-    )
-    resp_bi = bigrams(resp_terms)
-    bigram_precision = len(resp_bi & bigrams(content_terms(ctx))) / len(resp_bi) if resp_bi else 0.0
-    subjective = bool(_SUBJECTIVE.search(response))
-    contradiction = bool(_NEGATION.search(response)) and not _NEGATION.search(ctx)
-    question = response.strip().endswith("?")
-    penalty = (
-        0.85 * share
-        + 0.05 * min(len(unsupported), 6)
-        + 0.20 * min(len(extra_numbers), 2)
-        + 0.10 * min(len(extra_entities), 2)
-        + 0.20 * subjective
-        + 0.15 * contradiction
-        + 0.20 * question
-        - 0.20 * bigram_precision
-    )
-    score = _clip(1.0 - penalty)
-    if extra_numbers:
-        # a number the context does not contain (an amount, a limit, a number of days)
-        # is the costliest kind of support hallucination: never a pass
-        score = min(score, THRESHOLDS["faithfulness"] - 0.1)
-    cues = [f"{share:.0%} of content words not in context"]
-    if extra_numbers:
-        cues.append(f"numbers not in context: {', '.join(extra_numbers[:3])}")
-    if extra_entities:
-        cues.append(f"names not in context: {', '.join(extra_entities[:3])}")
-    if contradiction:
-        cues.append("negation absent from context (possible contradiction)")
-    if subjective:
-        cues.append("first-person/opinion claims")
-    if question:
-        cues.append("answers with a question")
-    passed = score >= THRESHOLDS["faithfulness"]
-    label = "supported" if passed else "unsupported"
-    return HeuristicVerdict(score, passed, label, "; ".join(cues))
+    verdict = result.verdict
+    passed = {"pass": True, "fail": False}.get(verdict)
+    label = {"pass": "supported", "fail": "unsupported"}.get(verdict, "partly_supported")
+    return HeuristicVerdict(result.score, passed, label, claim_rationale(result))
 
 
 _AI_DISCLAIMER = re.compile(

@@ -133,7 +133,20 @@ def _row(token: str) -> int:
 
 
 def _content_tokens(text: str) -> list[str]:
-    return [t for t in _TOKEN.findall(text or "") if len(t) > 1 and fold(t) not in STOPWORDS]
+    return [t for t in _TOKEN.findall(text or "") if len(t) > 1 and cached_fold(t) not in STOPWORDS]
+
+
+@lru_cache(maxsize=50_000)
+def cached_fold(text: str) -> str:
+    """:func:`fold` memoised: context passages repeat across rows (the same KB article)."""
+    return fold(text)
+
+
+@lru_cache(maxsize=50_000)
+def _embed_cached(text: str) -> tuple[np.ndarray, float]:
+    vec, cov = _embed_one(text, _load())
+    vec.setflags(write=False)
+    return vec, cov
 
 
 def _embed_one(text: str, table: _Table) -> tuple[np.ndarray, float]:
@@ -184,7 +197,7 @@ def embed_with_coverage(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     table = _load()
     if not texts:
         return np.zeros((0, table.vectors.shape[1]), dtype=np.float32), np.zeros(0)
-    pairs = [_embed_one(t, table) for t in texts]
+    pairs = [_embed_cached(t) for t in texts]
     return np.stack([p[0] for p in pairs]), np.array([p[1] for p in pairs])
 
 
@@ -194,7 +207,7 @@ def embed(texts: Sequence[str]) -> np.ndarray:
 
 
 def _char_ngrams(text: str) -> Counter[str]:
-    t = f" {' '.join(fold(text).split())} "
+    t = f" {' '.join(cached_fold(text).split())} "
     return Counter(t[i : i + n] for n in (3, 4) for i in range(max(len(t) - n + 1, 0)))
 
 

@@ -43,7 +43,7 @@ def test_faithfulness_flags_invented_numbers_and_content() -> None:
         CTX,
     )
     assert v.status == "ok" and not v.passed
-    assert "30" in v.rationale and "not in context" in v.rationale
+    assert "30" in v.rationale and "not in the context" in v.rationale
 
 
 def test_faithfulness_ignores_pleasantries_and_abstentions_but_not_claims() -> None:
@@ -69,7 +69,7 @@ def test_faithfulness_ignores_pleasantries_and_abstentions_but_not_claims() -> N
         "Ich helfe Ihnen gern. Die Rückerstattung erfolgt über Abrechnung und Rechnungen innerhalb von 5 Werktagen.",
         ["Die Rückerstattung erfolgt über Abrechnung und Rechnungen innerhalb von 5 Werktagen."],
     )
-    assert german.passed and "names not in context" not in german.rationale
+    assert german.passed and "names not in the context" not in german.rationale
 
 
 def test_faithfulness_without_context_is_not_applicable_with_informational_risk() -> None:

@@ -36,7 +36,8 @@ SUPPORTED_WORDS_WITH_SIM = 0.6
 SUPPORTED_WORDS = 0.9
 SUPPORTED_SIM_WITH_WORDS = 0.5
 NO_SUPPORT_WORDS = 1.01
-UNVERIFIABLE_SCORE = 0.5  # only personal statements / questions: neither pass nor fail  # vector-table rows above this rank are ordinary words, not names
+UNVERIFIABLE_SCORE = 0.5
+_BANDS = {"fail": (0.0, 0.3), "uncertain": (0.3, 0.4), "pass": (0.7, 0.3)}  # only personal statements / questions: neither pass nor fail  # vector-table rows above this rank are ordinary words, not names
 
 _NEGATION = re.compile(
     r"\b(?:not|never|no(?![.\s]*\d)|none|nobody|nothing|nor|neither|cannot|without|"
@@ -53,6 +54,7 @@ _ANTONYMS = [
     ("always", "never"), ("male", "female"), ("north", "south"), ("east", "west"),
     ("refundable", "non-refundable"), ("online", "offline"), ("public", "private"),
 ]  # fmt: skip
+_NUMBER_WORDS = C.number_words()
 _ANTONYM = {a: b for a, b in _ANTONYMS} | {b: a for a, b in _ANTONYMS}
 
 
@@ -98,10 +100,14 @@ class FaithfulnessResult:
 
     @property
     def score(self) -> float:
+        """0-1, banded by verdict so a score threshold agrees with it: fail < 0.3 <=
+        uncertain < 0.7 <= pass; within a band, the weakest claim's support ranks."""
         if not self.claims:
             return UNVERIFIABLE_SCORE if self.unverifiable else 1.0
         share = self.unverifiable / (self.unverifiable + len(self.claims))
-        return min(c.score for c in self.claims) * (1.0 - 0.3 * share)
+        raw = min(c.score for c in self.claims) * (1.0 - 0.3 * share)
+        low, width = _BANDS[self.verdict]
+        return low + width * min(max(raw, 0.0), 0.999)
 
 
 def _is_common(word: str) -> bool:
@@ -127,8 +133,15 @@ def _present_word(w: str, given_words: set[str], given_stems: set[str]) -> bool:
 
 
 def _word_support(claim: str, ctx_terms: list[str], ctx_vecs: np.ndarray) -> float:
-    """Share of the claim's content words that the context has, or a near synonym of."""
-    terms = [w for w in words(claim) if len(w) > 1 and stem(w) in set(content_terms(w))]
+    """Share of the claim's content words that the context has, or a near synonym of.
+
+    Number words are left out: numbers are compared normalised, as hard facts.
+    """
+    terms = [
+        w
+        for w in words(claim)
+        if len(w) > 1 and w not in _NUMBER_WORDS and stem(w) in set(content_terms(w))
+    ]
     if not terms:
         return 1.0
     ctx_stems = {stem(t) for t in ctx_terms}

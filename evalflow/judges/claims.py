@@ -120,9 +120,8 @@ _UNITS = {
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
     "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "once": 1, "twice": 2,
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "tenth": 10,
-    "single": 1, "double": 2, "dozen": 12, "half": 0.5,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "twice": 2,
+    "third": 3, "fourth": 4, "fifth": 5, "tenth": 10, "dozen": 12,
     # es / de / fr (accents folded)
     "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
     "nueve": 9, "diez": 10, "veinte": 20, "treinta": 30, "zwei": 2, "drei": 3, "vier": 4,
@@ -130,6 +129,8 @@ _UNITS = {
     "dreissig": 30, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8,
     "neuf": 9, "dix": 10, "vingt": 20, "trente": 30,
 }  # fmt: skip
+# not here on purpose: "first", "second", "once", "single", "double", "half" are more
+# often discourse ("calls first", "a second try") than a stated number
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "k": 1e3, "m": 1e6, "bn": 1e9}
 _MONTHS = {
     m: i + 1

@@ -37,7 +37,11 @@ SUPPORTED_WORDS = 0.9
 SUPPORTED_SIM_WITH_WORDS = 0.5
 NO_SUPPORT_WORDS = 1.01
 UNVERIFIABLE_SCORE = 0.5
-_BANDS = {"fail": (0.0, 0.3), "uncertain": (0.3, 0.4), "pass": (0.7, 0.3)}  # only personal statements / questions: neither pass nor fail  # vector-table rows above this rank are ordinary words, not names
+_BANDS = {
+    "fail": (0.0, 0.3),
+    "uncertain": (0.3, 0.4),
+    "pass": (0.7, 0.3),
+}  # only personal statements / questions: neither pass nor fail  # vector-table rows above this rank are ordinary words, not names
 
 _NEGATION = re.compile(
     r"\b(?:not|never|no(?![.\s]*\d)|none|nobody|nothing|nor|neither|cannot|without|"
@@ -326,9 +330,16 @@ def rationale(result: FaithfulnessResult) -> str:
     unsure = [c for c in result.claims if c.status == "uncertain"]
     if unsure:
         c = min(unsure, key=lambda x: x.score)
+        why = (
+            "; ".join(c.doubts)
+            if c.doubts
+            else (
+                f"similarity {c.similarity:.2f}, {c.word_support:.0%} of its words or near "
+                f"synonyms in the context"
+            )
+        )
         return (
-            f"{len(unsure)}/{n} claims only partly supported, no evidence against them; weakest "
-            f"«{c.text[:160]}» (similarity {c.similarity:.2f}, {c.word_support:.0%} of its words "
-            f"or near synonyms in the context)"
+            f"{len(unsure)}/{n} claims only partly supported, no evidence against them; "
+            f"weakest «{c.text[:160]}» ({why})"
         )
     return f"all {n} claims supported by the context (lowest similarity {min(c.similarity for c in result.claims):.2f})"

@@ -1,7 +1,7 @@
 """Faithfulness judge vs simple baselines on public human-labelled sets (markdown table).
 
-Self-contained: ``python benchmarks/judges/faithfulness.py [LABELLED_DIR]`` (default
-``$EVALFLOW_LABELLED_DIR`` or ``/work/shared/data/labelled``). Positive class = NOT
+Self-contained: ``python benchmarks/judges/faithfulness.py [LABELLED_DIR] [--write-docs
+docs/judges.md]`` (default ``$EVALFLOW_LABELLED_DIR`` or ``/work/shared/data/labelled``). Positive class = NOT
 faithful. Every set is split by sha256 of its text into ``tune`` and ``test`` halves;
 thresholds were chosen looking at ``tune`` only, ``test`` is the honest number.
 
@@ -201,10 +201,13 @@ def evaluate_reference_free(rows: list[Row]) -> list[str]:
     overlap = np.array([word_overlap(str(r["response"]), [str(r["query"])]) for r in rows])
     tfidf = tfidf_cosine(rows, target="query")
     split = np.array([_split(str(r["key"])) for r in rows])
+    tune = split == "tune"
+    # without context a baseline's direction is unknown: take the sign that wins on tune
+    overlap, tfidf = ((-x if _auc(y[tune], -x[tune]) >= 0.5 else x) for x in (overlap, tfidf))
     lines = []
     for half in ("tune", "test"):
         m = split == half
-        a_j, a_o, a_t = _auc(y[m], risk[m]), _auc(y[m], -overlap[m]), _auc(y[m], -tfidf[m])
+        a_j, a_o, a_t = _auc(y[m], risk[m]), _auc(y[m], overlap[m]), _auc(y[m], tfidf[m])
         lines.append(
             f"| halueval_general (no context: reference-free risk; verdict not_applicable) "
             f"| {half} | {m.sum()} | {_fmt(a_j)} | {_fmt(a_o)} | {_fmt(a_t)} | "
@@ -232,24 +235,53 @@ def paraphrase_check(begin: list[Row], qa: list[Row]) -> list[str]:
     return lines
 
 
-def main(folder: Path) -> None:
+def report(folder: Path) -> str:
+    """The markdown tables for all sets."""
     begin, qa = load_begin(folder), load_halueval_qa(folder)
-    print(
+    out = [
         "| set | half | n | judge AUC | word-overlap AUC | TF-IDF AUC | judge − best baseline "
         "| fail precision | fail recall | false-fail rate (faithful rows) "
-        "| false-fail, faithful rows in lowest-overlap third | uncertain rate | rows/s |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for line in evaluate("begin_wow_dev", begin) + evaluate("halueval_qa", qa):
-        print(line)
-    for line in evaluate_reference_free(load_halueval_general(folder)):
-        print(line)
-    print("\n| paraphrase check (all faithful) | n | fail | uncertain | pass |")
-    print("|---|---|---|---|---|")
-    for line in paraphrase_check(begin, qa):
-        print(line)
+        "| false-fail, faithful rows in lowest-overlap third | uncertain rate | rows/s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    out += evaluate("begin_wow_dev", begin) + evaluate("halueval_qa", qa)
+    out += evaluate_reference_free(load_halueval_general(folder))
+    out += [
+        "",
+        "| paraphrase check (all faithful) | n | fail | uncertain | pass |",
+        "|---|---|---|---|---|",
+    ]
+    out += paraphrase_check(begin, qa)
+    return "\n".join(out)
+
+
+TABLE_MARKERS = ("<!-- faithfulness-table:start -->", "<!-- faithfulness-table:end -->")
+
+
+def write_docs(doc: Path, table: str) -> None:
+    """Replace the table between the markers in ``doc`` (the prose is written by hand)."""
+    text = doc.read_text(encoding="utf-8")
+    start, end = text.find(TABLE_MARKERS[0]), text.find(TABLE_MARKERS[1])
+    if start < 0 or end < start:
+        raise SystemExit(f"{doc}: no {TABLE_MARKERS[0]} ... {TABLE_MARKERS[1]} block to update")
+    head = text[: start + len(TABLE_MARKERS[0])]
+    doc.write_text(f"{head}\n{table}\n{text[end:]}", encoding="utf-8")
+
+
+def main(argv: list[str]) -> None:
+    args = list(argv)
+    doc = None
+    if "--write-docs" in args:
+        k = args.index("--write-docs")
+        doc = Path(args[k + 1])
+        del args[k : k + 2]
+    env = os.environ.get("EVALFLOW_LABELLED_DIR")
+    folder = Path(args[0]) if args else Path(env) if env else SHARED
+    table = report(folder)
+    print(table)
+    if doc is not None:
+        write_docs(doc, table)
 
 
 if __name__ == "__main__":
-    arg = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("EVALFLOW_LABELLED_DIR")
-    main(Path(arg) if arg else SHARED)
+    main(sys.argv[1:])

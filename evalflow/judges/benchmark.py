@@ -442,6 +442,19 @@ def _sim_paragraph(results: list[dict]) -> str:
     )
 
 
+KEPT_BLOCK = ("<!-- faithfulness:start -->", "<!-- faithfulness:end -->")
+
+
+def _kept_block(path: Path) -> str:
+    """The faithfulness section written by ``benchmarks/judges/faithfulness.py``, kept
+    as it is when this module regenerates the rest of the page."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = text.find(KEPT_BLOCK[0]), text.find(KEPT_BLOCK[1])
+    if start < 0 or end < start:
+        return ""
+    return text[start : end + len(KEPT_BLOCK[1])] + "\n"
+
+
 def write_docs(results: list[dict], path: Path, data_dir: Path) -> None:
     t = H.THRESHOLDS
     tox = _get(results, "surge_toxicity", "safety")
@@ -472,19 +485,30 @@ Code, not understanding: cheap proxies that run on every sampled row for free. E
 rationale names the cues that fired. Always labelled `heuristic` so no one mistakes
 them for a model judge.
 
-- **faithfulness** — first drops sentences that claim nothing (greetings, thanks,
-  offers of more help, help-centre pointers, "I don't have that information, an agent
-  will follow up"; only short sentences without numbers, en/es/de/fr). Then: share of
-  the answer's content words (stemmed, stop words removed) absent from the context;
-  words the user said count as given. Penalties for capitalised names not in the
-  context (not for German, where every noun is capitalised), a negation the context
-  lacks (a crude contradiction cue), first-person opinion claims and answering with a
-  question; bonus for bigrams copied from the context. A number the context does not
-  contain caps the score below the threshold (a wrong amount, limit or number of days
-  is the costliest support hallucination). Passes at score ≥ {t["faithfulness"]:.2f}. An answer
-  with no claim left passes (`no_claims`); abstaining is a helpfulness problem, not a
-  hallucination. Without context: `not_applicable`; the rationale quotes a
-  reference-free risk for information only.
+- **faithfulness** — per claim, and a claim fails only on evidence
+  (`evalflow/judges/faithfulness.py`, `claims.py`). The answer is split into
+  sentences/clauses; sentences that claim nothing are dropped with the reason
+  (greetings, thanks, offers of help, abstentions/hand-overs, questions back,
+  reactions such as "that's awesome", personal statements such as "I love hiking";
+  a hedge such as "I think" is removed and the rest judged). Each claim is compared
+  with every context sentence by offline semantic similarity (see *Semantic
+  similarity* below). A claim **fails** only on evidence: a number, amount, date or
+  name the context lacks (numbers normalised: "two" = "2", "$5" = "5 dollars",
+  "March 2, 1991" = "2 March 1991"; the user's own numbers, e.g. an order id, count as
+  given; names are not checked in German, where every noun is capitalised); a
+  negation flip or an antonym of the context sentence it echoes; or no context
+  sentence semantically close to it at all (best similarity < 0.30). It is
+  **supported** when a context sentence says the same thing (similarity ≥ 0.75 with
+  ≥ 60% of its content words present as themselves or near synonyms, or ≥ 0.50 with
+  ≥ 90%). Anything in between — and a name only the question mentions — is
+  **uncertain**. Low word overlap alone is never evidence. Row verdict: `fail` if any
+  claim fails, `pass` if all are supported, else `uncertain` (`passed` NULL); an
+  answer of only personal statements/questions is `uncertain` (`unverifiable`); one
+  of only greetings/abstentions passes (`no_claims`: abstaining is a helpfulness
+  problem, not a hallucination). The score is banded by verdict (fail < 0.30 ≤
+  uncertain < 0.70 ≤ pass), ranked within a band by the weakest claim's support. The
+  rationale names the failing claim and its evidence. Without context:
+  `not_applicable`; the rationale quotes a reference-free risk for information only.
 - **relevance** — after removing ticket/order/account codes and pleasantries from
   the query: coverage of the query's content terms, character-trigram
   similarity (robust to inflection in en/es/de/fr) and whether the answer is of the
@@ -541,11 +565,11 @@ Reading the holdout rows:
   lexicon scored higher here (0.85) and flagged 30% of long non-toxic texts elsewhere.
   Per-length and per-identity-term false-positive rates: [safety.md](safety.md).
 - **faithfulness vs BEGIN (WoW)**: AUC {_fmt(faith["auc"])}, precision {_fmt(faith["precision"])},
-  recall {_fmt(faith["recall"])}. Strong here because BEGIN's unattributable answers mostly add
-  words the snippet lacks; it will miss paraphrased contradictions ("refunds take 5
-  days" vs "10 days" is caught by the number rule; "refunds are not possible" vs
-  "refunds are possible" only by the negation cue) and it over-penalises correct
-  answers that use many synonyms of the context.
+  recall {_fmt(faith["recall"])} (precision/recall here count `uncertain` as flagged, because this
+  table thresholds the score at 0.70; the `fail` verdict alone is measured in
+  *Faithfulness against baselines* below). BEGIN rewards copying the snippet, so a
+  word-overlap baseline is hard to beat there; the judge is built not to fail
+  paraphrases, which that baseline does.
 - **reference-free hallucination risk vs HaluEval**: AUC {_fmt(risk["auc"])} — barely better than
   chance. Without a reference, surface cues cannot tell a true claim from a false
   one. That is why production marks faithfulness without context `not_applicable`
@@ -559,6 +583,7 @@ Reading the holdout rows:
   mostly about form (steps, specifics, no deflection), so an off-topic but
   well-formed answer still scores well. **Not validated against human labels.**
 {_sim_paragraph(results)}
+{_kept_block(path)}
 ## Limitations
 
 - No human-labelled set for relevance or helpfulness: those two are sanity-checked on

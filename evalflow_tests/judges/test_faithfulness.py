@@ -151,3 +151,13 @@ def test_context_sentences_glued_without_a_space_are_split() -> None:
         "It was in Delhi.",
         "The group is a hotel company.",
     ]
+
+
+def test_regenerating_judges_md_keeps_the_faithfulness_section(tmp_path) -> None:
+    from evalflow.judges.benchmark import KEPT_BLOCK, _kept_block
+
+    doc = tmp_path / "judges.md"
+    assert _kept_block(doc) == ""  # no file yet: nothing to keep
+    section = f"{KEPT_BLOCK[0]}\n## Faithfulness against baselines\n| t |\n{KEPT_BLOCK[1]}"
+    doc.write_text(f"# Judges\nold generated text\n{section}\n## Limitations\n", encoding="utf-8")
+    assert _kept_block(doc) == section + "\n"

@@ -212,7 +212,9 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     return embed_with_coverage(texts)[0]
 
 
+@lru_cache(maxsize=20_000)
 def _char_ngrams(text: str) -> Counter[str]:
+    """Memoised: the same KB passages come back row after row (treat as read-only)."""
     t = f" {' '.join(cached_fold(text).split())} "
     return Counter(t[i : i + n] for n in (3, 4) for i in range(max(len(t) - n + 1, 0)))
 

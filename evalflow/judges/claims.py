@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 from evalflow.judges.text import STOPWORDS, fold
 
+_SENTENCE_ONLY = re.compile(
+    r"(?<=[.!?])\s+|\n+|(?<=[a-z0-9])\s+[-–—]\s+|(?<=[a-z)\]\"]\.)(?=[A-Z])"
+)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=[a-z0-9])\s+[-–—]\s+|(?<=[a-z)\]\"]\.)(?=[A-Z])")
 
 # Sentences that make no factual claim: greetings, thanks, offers of more help, pointers
@@ -82,9 +85,10 @@ class Sentence:
     dropped: str | None = None
 
 
-def sentences(text: str) -> list[str]:
-    """Sentences (and clauses split by ';' or a dash) of a text, stripped, non-empty."""
-    return [s.strip() for s in _SENTENCE.split(text or "") if s and s.strip(" .!?;,")]
+def sentences(text: str, clauses: bool = True) -> list[str]:
+    """Sentences of a text, stripped, non-empty; with ``clauses`` also split at ';'."""
+    pattern = _SENTENCE if clauses else _SENTENCE_ONLY
+    return [s.strip() for s in pattern.split(text or "") if s and s.strip(" .!?;,")]
 
 
 def classify(sentence: str) -> Sentence:
@@ -110,13 +114,15 @@ def classify(sentence: str) -> Sentence:
 
 def split_claims(response: str) -> list[Sentence]:
     """Every sentence of the answer, classified."""
-    return [classify(s) for s in sentences(_DETACHED_CLITIC.sub(r"\1", response or ""))]
+    # clauses stay whole in an answer: "departure is 22:15 daily" alone loses its subject
+    text = _DETACHED_CLITIC.sub(r"\1", response or "")
+    return [classify(s) for s in sentences(text, clauses=False)]
 
 
 # --- numbers, amounts, dates ------------------------------------------------------------
 _UNITS = {
     # en
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
     "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
@@ -129,9 +135,10 @@ _UNITS = {
     "dreissig": 30, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8,
     "neuf": 9, "dix": 10, "vingt": 20, "trente": 30,
 }  # fmt: skip
-# not here on purpose: "first", "second", "once", "single", "double", "half" are more
-# often discourse ("calls first", "a second try") than a stated number
-_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "k": 1e3, "m": 1e6, "bn": 1e9}
+# not here on purpose: "one", "first", "second", "once", "single", "double", "half" are
+# more often discourse ("hosted one", "calls first", "a second try") than a number
+# no "k"/"m": "2,870 m" is metres far more often than millions
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9}
 _MONTHS = {
     m: i + 1
     for i, names in enumerate(
@@ -148,7 +155,7 @@ _MONTHS = {
 }  # fmt: skip
 _AMBIGUOUS_MONTHS = {"may", "mar", "jan", "dec", "sept", "mai", "mars"}
 _NUM_TOKEN = re.compile(
-    r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:st|nd|rd|th)?\s*(thousand|million|billion|k|m|bn)?\b"
+    r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:st|nd|rd|th)?\s*(thousand|million|billion|bn)?\b"
     r"|[^\W\d_]+",
     re.IGNORECASE,
 )
@@ -201,12 +208,18 @@ _CAP_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*", re.UNICODE)
 
 
 def names(text: str, is_common: Callable[[str], bool]) -> set[str]:
-    """Folded capitalised tokens that look like names: mid-sentence capitals, and a
-    sentence's first word too when it is not a common word (``is_common``: is this
-    folded word ordinary vocabulary, e.g. a frequent row of the vector table)."""
+    """Folded capitalised tokens that look like names.
+
+    Mid-sentence capitals count. A sentence's first word is usually an ordinary word
+    ("Roughly", "Tickets", "Puedes"), so it counts only when it is not ordinary
+    vocabulary (``is_common``: e.g. a frequent row of the vector table) and either the
+    next word is capitalised too ("Stanford University") or the sentence is a bare
+    answer of at most four words ("Delhi", "Mumbai, India").
+    """
     found: set[str] = set()
     for sentence in sentences(text):
-        for i, tok in enumerate(_CAP_TOKEN.findall(sentence)):
+        tokens = _CAP_TOKEN.findall(sentence)
+        for i, tok in enumerate(tokens):
             clean = tok.strip(".'’-")
             if len(clean) < 2 or not clean[0].isupper() or (clean.isupper() and len(clean) > 5):
                 continue
@@ -215,10 +228,52 @@ def names(text: str, is_common: Callable[[str], bool]) -> set[str]:
                 re.split(r"['’]", f)[0] in STOPWORDS
                 or f in _UNITS
                 or f in _MONTHS
+                or f.rstrip("s") in _WEEKDAYS
                 or f in ("i", "i'm", "i've")
             ):
                 continue
-            if i == 0 and is_common(f):
+            if i == 0 and not _initial_is_name(tokens, f, is_common):
                 continue
             found.add(f)
     return found
+
+
+# weekdays are dates, not names: "open except Mondays" restates "Tuesday to Sunday"
+_WEEKDAYS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "lunes",
+        "martes",
+        "miercoles",
+        "jueves",
+        "viernes",
+        "sabado",
+        "domingo",
+        "montag",
+        "dienstag",
+        "mittwoch",
+        "donnerstag",
+        "freitag",
+        "samstag",
+        "sonntag",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+    ]
+)
+
+
+def _initial_is_name(tokens: list[str], folded: str, is_common: Callable[[str], bool]) -> bool:
+    if is_common(folded):  # "Open Billing > Invoices" starts with a verb
+        return False
+    return (len(tokens) > 1 and tokens[1][:1].isupper()) or len(tokens) <= 4

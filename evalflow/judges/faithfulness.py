@@ -32,6 +32,7 @@ SUPPORTED_SIM = 0.75  # a context sentence says the same thing
 UNSUPPORTED_SIM = 0.30  # nothing in the context is about this at all
 SOFT_WORD_SIM = 0.65  # a context word close enough to count as the same word
 COMMON_RANK = 2500
+SUPPORTED_SIM_ALONE = 0.90  # a near-restatement: neutral on the labelled tune halves
 SUPPORTED_WORDS_WITH_SIM = 0.6
 SUPPORTED_WORDS = 0.9
 SUPPORTED_SIM_WITH_WORDS = 0.5
@@ -281,6 +282,8 @@ def _judge_claim(claim: str, ctx: _Context, sim: float, best: str, covered: bool
 def _supported(sim: float, support: float, covered: bool) -> bool:
     """A context sentence says the same thing: very similar, or similar with (nearly)
     every content word present as itself or a near synonym."""
+    if sim >= SUPPORTED_SIM_ALONE:
+        return True
     if sim >= SUPPORTED_SIM and support >= SUPPORTED_WORDS_WITH_SIM:
         return True
     return covered and support >= SUPPORTED_WORDS and sim >= SUPPORTED_SIM_WITH_WORDS

@@ -161,3 +161,16 @@ def test_regenerating_judges_md_keeps_the_faithfulness_section(tmp_path) -> None
     section = f"{KEPT_BLOCK[0]}\n## Faithfulness against baselines\n| t |\n{KEPT_BLOCK[1]}"
     doc.write_text(f"# Judges\nold generated text\n{section}\n## Limitations\n", encoding="utf-8")
     assert _kept_block(doc) == section + "\n"
+
+
+def test_units_pronouns_and_sentence_initial_words_are_not_invented_facts() -> None:
+    assert C.hard_numbers("it stands 2,870 m high") == {"2870"}  # metres, not millions
+    assert C.hard_numbers("the city has hosted one since 1981") == {"1981"}
+    ctx = ["Mount Arden last erupted in 1913 and rises 2,870 metres above the lake shore."]
+    v = H.faithfulness("How tall?", "Roughly 2,870 m high, it last erupted in 1913.", ctx)
+    assert v.verdict != "fail", v.rationale
+    museum = ["The museum is open Tuesday to Sunday, 10:00-18:00; tickets are 12 euros."]
+    v = H.faithfulness("When?", "Tickets cost 12 euros; open 10:00-18:00 except Mondays.", museum)
+    assert v.verdict != "fail", v.rationale
+    invented = H.faithfulness("When?", "Stanford University runs the museum.", museum)
+    assert invented.verdict == "fail" and "stanford" in invented.rationale

@@ -12,6 +12,10 @@ Public entry points (import from the submodules; nothing heavy is imported here)
   ``safety`` judge and the ``toxic`` signal (score, pass/uncertain/fail, hits with
   context); vocabulary in ``toxicity_lexicon``; ``bias_probe.identity_fpr`` measures it
   on non-toxic identity-term sentences.
+* ``evalflow.judges.semantic`` - offline semantic similarity shared by the judges:
+  ``embed``, ``max_similarity``, ``similarity_matrix``, ``covered``, ``available``.
+* ``evalflow.judges.faithfulness.judge_claims`` / ``evalflow.judges.claims`` - per-claim
+  faithfulness and the claim splitter / number, date and name normalisation behind it.
 * ``evalflow.judges.redaction.redact_pii`` - what every text passes before judging.
 * ``evalflow.judges.resource.JudgeResource`` and ``evalflow.judges.assets.RESOURCES``.
 * ``evalflow.judges.benchmark.judge_benchmark`` / ``evalflow.judges.bench.bench_throughput``.

@@ -55,12 +55,18 @@ PERSONAL = re.compile(
     r"me encanta|me gusta|yo (?:tengo|soy|creo)|ich (?:liebe|mag|habe|bin)|j'adore|j'aime|je suis)",
 )
 # Reactions in chit-chat: an opinion about what the other person said, not a claim.
+_INTERJECTION = r"(?:(?:oh|ah|wow|yes|yeah|yep|haha|hah|lol|well|ok|okay|hmm|nice|cool)[,!. ]*)*"
+_REACTION_WORD = (
+    r"(?:awesome|great|cool|true|interesting|amazing|nice|sad|funny|right|fun|good|bad|"
+    r"terrible|wonderful|fascinating|neat|crazy|impressive|lovely|sweet|exciting|weird|"
+    r"strange|surprising|scary|correct)"
+)
 REACTION = re.compile(
-    r"^(?:(?:oh|wow|yes|yeah|haha|well)[,!. ]*)*(?:that(?:'s| is| sounds| must be)|it(?:'s| is| sounds)|"
-    r"how|what an?|so|very|really|sounds)\s+(?:\w+\s+)?(?:awesome|great|cool|true|interesting|"
-    r"amazing|nice|sad|funny|right|fun|good|bad|terrible|wonderful|fascinating|neat|crazy|"
-    r"impressive|lovely|sweet|exciting|weird|strange|surprising|scary|correct)\b[^,;]{0,20}$"
-    r"|^(?:i agree|me too|same here|exactly|indeed|definitely|totally|true|right|wow|cool|nice)\b[!. ]*$",
+    rf"^{_INTERJECTION}(?:that(?:'s| is| sounds| must be)|it(?:'s| is| sounds)|how|what an?|"
+    rf"so|very|really|sounds)\s+(?:\w+\s+)?{_REACTION_WORD}\b"
+    r"(?:[^,;]{0,20}|,? (?:tell me more|go on|i see))$"
+    rf"|^{_INTERJECTION}(?:i agree|me too|same here|exactly|indeed|definitely|totally|i see|"
+    rf"it depends|tell me more|go on|{_REACTION_WORD})\b[!. ]*$",
 )
 # Hedges whose remainder is still a claim: "I think the museum opens at 9" claims it does.
 HEDGE = re.compile(

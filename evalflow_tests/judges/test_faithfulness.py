@@ -174,3 +174,12 @@ def test_units_pronouns_and_sentence_initial_words_are_not_invented_facts() -> N
     assert v.verdict != "fail", v.rationale
     invented = H.faithfulness("When?", "Stanford University runs the museum.", museum)
     assert invented.verdict == "fail" and "stanford" in invented.rationale
+
+
+@pytest.mark.parametrize(
+    "reaction", ["That's interesting, tell me more!", "Haha, nice.", "I see.", "It depends."]
+)
+def test_chat_reactions_are_not_claims_but_facts_after_them_are(reaction: str) -> None:
+    assert C.split_claims(reaction)[0].dropped == C.REACTION_REASON
+    kept = C.split_claims(f"{reaction} That is true of most volcanoes in Iceland.")[-1]
+    assert kept.dropped is None

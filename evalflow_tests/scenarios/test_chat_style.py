@@ -36,10 +36,6 @@ def test_no_outcome_is_logged_and_nothing_is_lost(chat: ScenarioRun) -> None:
     assert kept["o"].iloc[0] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: paraphrases are judged hallucinations, so high alerts fire every day (#12)",
-)
 def test_no_loud_alert_where_nothing_happened(chat: ScenarioRun) -> None:
     """Before the onset nothing is wrong anywhere; after it, only bot=bolt (and overall) is."""
     onset = to_date(chat.incidents_of("hallucination_spike")[0]["start_day"])
@@ -59,10 +55,6 @@ def test_no_loud_alert_where_nothing_happened(chat: ScenarioRun) -> None:
     assert quiet.empty, quiet.to_string()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the faithfulness judge measures word overlap, not support (#12 item 1)",
-)
 def test_paraphrases_are_not_called_hallucinations(chat: ScenarioRun) -> None:
     truth = chat.truth()[["interaction_id", "hallucinated"]]
     verdicts = chat.query(

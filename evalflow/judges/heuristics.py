@@ -300,6 +300,10 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
     return dot / (na * nb)
 
 
+CANNED_MIN_REPEATS = 20
+"""A reply (or its question) given this often today is a template; a template that
+shares nothing with a user turn of substance did not address it ("what do you do for
+a living ?" asked of every user whatever they said)."""
 RELEVANCE_OFF_TOPIC = 0.12
 """Below this semantic similarity to the turn and the history (with no content word
 shared and enough words on both sides) a reply is off-topic on evidence."""
@@ -378,6 +382,14 @@ def relevance(
     if coh.off_topic(RELEVANCE_OFF_TOPIC) and not in_kind:
         return HeuristicVerdict(
             score, False, "off_topic", why + "; shares nothing with the conversation"
+        )
+    canned = (day_repeats or 0) >= CANNED_MIN_REPEATS
+    if canned and coh.turn_terms >= 2 and coh.shared == 0 and not in_kind:
+        return HeuristicVerdict(
+            score,
+            False,
+            "canned",
+            f"{why}; the same reply {day_repeats} times today, unrelated to this turn",
         )
     if score >= THRESHOLDS["relevance"] or in_kind:
         return HeuristicVerdict(score, True, "relevant", why)

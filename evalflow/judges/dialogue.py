@@ -39,6 +39,10 @@ _YES_NO_Q = re.compile(
     r"may|am|isn't|aren't|don't|doesn't|didn't|haven't|won't|wouldn't|can't)\b"
 )
 _YES_NO_A = frozenset({"yes", "no", "yeah", "yep", "nope", "si", "ja", "nein", "oui", "non"})
+_ASKS = re.compile(
+    r"\?|\b(?:please|can you|could you|would you|i need|help me|tell me|explain|"
+    r"por favor|puedes|necesito|bitte|konnen sie|ich brauche|s'il vous plait|pouvez-vous)\b"
+)
 MIN_CONTENT_FOR_OFF_TOPIC = 3
 """Both the turn and the reply need this many content words before low similarity counts."""
 
@@ -106,6 +110,20 @@ def degenerate(
     return None
 
 
+_YES_NO_OPENING = re.compile(
+    r"^(?:yes|no|yeah|yep|nope|sure|definitely|absolutely|of course|not really|never|always|"
+    r"constantly|sometimes|i|i'm|me|we|si|ja|nein|oui|non)\b"
+)
+
+
+def answers_yes_no_question(query: str, response: str) -> bool:
+    """The turn asks a yes/no question and the reply opens like an answer to it
+    ("do you use facebook?" / "i use it more than i should"): a reason not to call it
+    off-topic even when the words differ (it is not a reason to pass it)."""
+    q = last_question(query)
+    return bool(q and _YES_NO_Q.search(q) and _YES_NO_OPENING.search(normalise(response)))
+
+
 def _answers_yes_no(query: str, norm_reply: str) -> bool:
     """A bare "yes"/"no" after a yes/no question is an answer, not a non-answer."""
     q = last_question(query) or normalise(query)
@@ -120,6 +138,8 @@ class Coherence:
     new: int  # content words the reply adds to the conversation
     turn_terms: int
     reply_terms: int
+    turn_asks: bool  # the turn asks a question or makes a request
+    semantic: bool  # word vectors cover turn and reply (else similarity is lexical only)
 
     @property
     def best(self) -> float:
@@ -131,10 +151,15 @@ class Coherence:
         """0–1, saturating in the number of new content words (5 → 0.63, 10 → 0.86)."""
         return 1.0 - math.exp(-self.new / 5.0)
 
-    def off_topic(self, floor: float) -> bool:
-        """Strong evidence only: enough words on both sides, nothing shared, far apart."""
+    def off_topic(self, floor: float, answers_yes_no: bool = False) -> bool:
+        """Strong evidence only: the turn asks for something (in chit-chat a statement
+        invites a change of topic, rated fine by people), enough words on both sides,
+        nothing shared, semantically far apart."""
         return (
-            self.turn_terms >= MIN_CONTENT_FOR_OFF_TOPIC
+            self.semantic
+            and self.turn_asks
+            and not answers_yes_no
+            and self.turn_terms >= MIN_CONTENT_FOR_OFF_TOPIC
             and self.reply_terms >= MIN_CONTENT_FOR_OFF_TOPIC
             and self.shared == 0
             and self.best < floor
@@ -154,4 +179,16 @@ def coherence(query: str, response: str, history_texts: list[str]) -> Coherence:
         new=len(r_terms - seen),
         turn_terms=len(set(content_terms(query))),
         reply_terms=len(r_terms),
+        turn_asks=bool(_ASKS.search(fold(query))),
+        semantic=_covered(query, response),
     )
+
+
+def _covered(query: str, response: str) -> bool:
+    """Both texts are well covered by the word vectors. Otherwise (es/de/fr, codes) the
+    similarity is character n-grams, which misses paraphrase, so a low value is not
+    evidence of anything and no off-topic or canned verdict is drawn from it."""
+    if not semantic.available():
+        return False
+    _, cover = semantic.embed_with_coverage([query, response])
+    return bool((cover >= semantic.MIN_COVERAGE).all())

@@ -304,7 +304,8 @@ CANNED_MIN_REPEATS = 20
 """A reply (or its question) given this often today is a template; a template that
 shares nothing with a user turn of substance did not address it ("what do you do for
 a living ?" asked of every user whatever they said)."""
-RELEVANCE_OFF_TOPIC = 0.12
+CANNED_MAX_SIMILARITY = 0.02
+RELEVANCE_OFF_TOPIC = 0.02
 """Below this semantic similarity to the turn and the history (with no content word
 shared and enough words on both sides) a reply is off-topic on evidence."""
 
@@ -379,12 +380,14 @@ def relevance(
         why += f"; partly repetitive ({repeated:.2f})"
     if refused:
         why += "; refuses or deflects"
-    if coh.off_topic(RELEVANCE_OFF_TOPIC) and not in_kind:
+    yes_no = dialogue.answers_yes_no_question(query, response)
+    if coh.off_topic(RELEVANCE_OFF_TOPIC, yes_no) and not in_kind:
         return HeuristicVerdict(
             score, False, "off_topic", why + "; shares nothing with the conversation"
         )
     canned = (day_repeats or 0) >= CANNED_MIN_REPEATS
-    if canned and coh.turn_terms >= 2 and coh.shared == 0 and not in_kind:
+    unrelated = coh.semantic and coh.shared == 0 and coh.best < CANNED_MAX_SIMILARITY
+    if canned and coh.turn_terms >= 2 and unrelated and not in_kind:
         return HeuristicVerdict(
             score,
             False,

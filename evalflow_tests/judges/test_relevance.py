@@ -99,7 +99,7 @@ def test_partial_repetition_lowers_the_score() -> None:
 
 
 def test_a_template_given_all_day_that_ignores_the_turn_is_canned() -> None:
-    q = "i just got back from a long shift at the hospital"
+    q = "my daughter scored her first goal at the football match today"
     reply = "what do you do for a living ?"
     assert H.relevance(q, reply).verdict != "fail"  # alone: no evidence
     for v in _both(q, reply, repeats=381):
@@ -128,7 +128,7 @@ def test_day_repeats_reach_the_judge_through_the_runner() -> None:
     raw = pd.DataFrame(
         {
             "interaction_id": ["x1"],
-            "query": ["i just got back from a long shift at the hospital"],
+            "query": ["my daughter scored her first goal at the football match today"],
             "response": ["what do you do for a living ?"],
             "context": [None],
             "conversation_id": [None],
@@ -145,3 +145,12 @@ def test_day_repeats_reach_the_judge_through_the_runner() -> None:
     plain = Item("x2", items[0].query, items[0].response, ())
     df2 = judge_heuristic([plain], settings, dt.date(2026, 10, 5)).scores
     assert "fail" not in set(df2["verdict"])
+
+
+def test_an_answer_to_a_yes_no_question_in_other_words_is_not_off_topic() -> None:
+    q = "it is the main source of news for many adults . do you use facebook yourself ?"
+    v = H.relevance(q, "constantly , unfortunately . i have more than a thousand friends there")
+    assert v.verdict != "fail"
+    # a statement in chit-chat invites a change of topic: not evidence either
+    shift = H.relevance("i play the piano and the violin .", "i saw the easter bunny yesterday")
+    assert shift.verdict != "fail"

@@ -154,3 +154,14 @@ def test_an_answer_to_a_yes_no_question_in_other_words_is_not_off_topic() -> Non
     # a statement in chit-chat invites a change of topic: not evidence either
     shift = H.relevance("i play the piano and the violin .", "i saw the easter bunny yesterday")
     assert shift.verdict != "fail"
+
+
+def test_regenerating_judges_md_keeps_the_dialogue_figures(tmp_path) -> None:
+    from evalflow.judges.benchmark import DIALOGUE_END, DIALOGUE_START, _kept_dialogue_section
+
+    doc = tmp_path / "judges.md"
+    assert "dialogue.py" in _kept_dialogue_section(doc)  # no file yet: a pointer
+    doc.write_text(f"# Judges\n{DIALOGUE_START}\n| usr | 0.63 |\n{DIALOGUE_END}\nrest\n")
+    kept = _kept_dialogue_section(doc)
+    assert kept.startswith(DIALOGUE_START) and "| usr | 0.63 |" in kept
+    assert DIALOGUE_END not in kept

@@ -33,6 +33,9 @@ STAGE_BENCHMARKS: dict[str, list[str]] = {
     "evalflow_tests.benchmarks.judges_vs_humans": [],
     # safety: length quartiles, identity-term bias, hh_rlhf pairs -> docs/safety.md
     "evalflow_tests.benchmarks.safety": ["--write"],
+    # faithfulness and dialogue deep dives (paraphrase check, per-set halves) -> docs/judges.md
+    "evalflow_tests.benchmarks.faithfulness": ["--write-docs", "docs/judges.md"],
+    "evalflow_tests.benchmarks.dialogue": [],
     "evalflow.kpis.bench": ["100000", "3"] if QUICK else ["1000000", "28"],
     "evalflow.alerts.bench": ["50000", "10"] if QUICK else ["1000000", "28"],
 }

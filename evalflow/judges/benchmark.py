@@ -446,7 +446,7 @@ KEPT_BLOCK = ("<!-- faithfulness:start -->", "<!-- faithfulness:end -->")
 
 
 def _kept_block(path: Path) -> str:
-    """The faithfulness section written by ``benchmarks/judges/faithfulness.py``, kept
+    """The faithfulness section written by ``evalflow_tests/benchmarks/faithfulness.py``, kept
     as it is when this module regenerates the rest of the page."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     start, end = text.find(KEPT_BLOCK[0]), text.find(KEPT_BLOCK[1])
@@ -469,7 +469,8 @@ def write_docs(results: list[dict], path: Path, data_dir: Path) -> None:
 (hallucination), `relevance`, `safety` (toxicity) and `helpfulness`, plus any custom
 rubric in `judges.custom_rubrics`. Score 0–1, higher is better; `passed` applies the
 judge's threshold; `status` is `ok`, `error`, `over_budget` or `not_applicable`
-(faithfulness without retrieved context, or an empty response). A hallucination is
+(faithfulness without retrieved context; faithfulness and safety on an empty response,
+which relevance and helpfulness fail). A hallucination is
 `criterion='faithfulness' AND passed = false`.
 
 Two backends produce the same rows:
@@ -509,11 +510,21 @@ them for a model judge.
   uncertain < 0.70 ≤ pass), ranked within a band by the weakest claim's support. The
   rationale names the failing claim and its evidence. Without context:
   `not_applicable`; the rationale quotes a reference-free risk for information only.
-- **relevance** — after removing ticket/order/account codes and pleasantries from
-  the query: coverage of the query's content terms, character-trigram
-  similarity (robust to inflection in en/es/de/fr) and whether the answer is of the
-  kind asked (a number for "how much", steps for "how do I", a reason for "why"); a
-  short follow-up borrows the previous user turn's terms. Passes at ≥ {t["relevance"]:.2f}.
+- **relevance** — support and open dialogue, three-way. **Fails on evidence only**: an
+  empty reply, a loop (`repetition_ratio ≥ 0.5`, "kill kill kill"), a whole-reply stock
+  non-answer ("lol", "i don't know"; a bare yes/no to a yes/no question excepted),
+  parroting the user, repeating an earlier reply or question of the conversation
+  (`evalflow/judges/dialogue.py`, the same cues as the `degenerate` signal), a template
+  given ≥ 20 times today (`interaction_signals.reply_repeats_day`) that shares nothing
+  with a turn of substance, or an off-topic reply: the turn asks something, both sides
+  have ≥ 3 content words, none shared, and word-vector similarity to the turn and the
+  history < 0.02 (only where the vectors cover both texts; es/de/fr paraphrases are never
+  failed this way). Otherwise the score is 0.40 × the support cues (query-term coverage
+  after removing codes and pleasantries, character-trigram similarity, an answer of the
+  kind asked: a number for "how much", steps for "how do I", a reason for "why") + 0.20 ×
+  semantic similarity to the turn / history (`evalflow/judges/semantic.py`) + 0.25 × what
+  the reply adds (new content words) − the reply's repetition ratio; **passes** at ≥ {t["relevance"]:.2f}, or when the answer is of the kind asked; anything else is `uncertain`
+  (low overlap alone is not evidence: "what do you do?" / "I teach" shares no word).
 - **safety** — one whole-token matcher shared with the `toxic` signal
   (`evalflow/judges/toxicity.py`, vocabulary in `toxicity_lexicon.py`, en/es/de/fr;
   explicit inflections, no stems, so "psychology", "Moby Dick" and "Insane Clown Posse"
@@ -529,10 +540,11 @@ them for a model judge.
   Verdict: `fail` at toxicity ≥ 0.5, `uncertain` at ≥ 0.12 (one mild swear word, a
   quoted insult), else `pass`; safety = 1 − toxicity. Bias and the measurements against
   a 32-word bad-word list: [safety.md](safety.md).
-- **helpfulness** — refusal/deflection ("I can't", "as an AI", "please contact
-  support": this assistant *is* support), length, actionable cues (numbered steps,
-  imperative UI verbs), specific details (numbers, links) and relevance. Passes at
-  ≥ {t["helpfulness"]:.2f}.
+- **helpfulness** — fails on a degenerate reply (as relevance), a refusal/deflection
+  ("I can't", "as an AI", "please contact support": this assistant *is* support) or an
+  off-topic one; otherwise 0.60 × relevance + length, actionable cues (numbered steps,
+  imperative UI verbs) and specific details (numbers, links); passes at
+  ≥ {t["helpfulness"]:.2f}, below it `uncertain`.
 - **custom rubrics** — the rubric's `keywords`: none present → 0, one → 0.5, all →
   1; passes at the rubric's `pass_threshold`. A rubric without keywords is
   `not_applicable` for this backend (the openai backend judges it from its description).
@@ -584,10 +596,15 @@ Reading the holdout rows:
   well-formed answer still scores well. **Not validated against human labels.**
 {_sim_paragraph(results)}
 {_kept_block(path)}
+{DIALOGUE_START}
+{DIALOGUE_END}
+
 ## Limitations
 
-- No human-labelled set for relevance or helpfulness: those two are sanity-checked on
-  synthetic pairs only; calibrate them with `judge_calibration` on your own labels.
+- Relevance and helpfulness on open dialogue beat the baselines by less than 0.05 AUC on
+  some splits (see the dialogue section) and the static word vectors miss many
+  paraphrases, which is why they say `uncertain` on most chit-chat turns; calibrate them
+  with `judge_calibration` on your own labels.
 - The benchmark sets are not support conversations (social-media comments,
   Wikipedia dialogue, general instructions); base rates differ, so precision in
   production differs (it falls as failures get rarer).
@@ -633,7 +650,22 @@ Reading the holdout rows:
 - Throughput against a 100 ms test server: see `docs/benchmarks.md`.
 """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text.replace(DIALOGUE_START, _kept_dialogue_section(path)), encoding="utf-8")
+
+
+DIALOGUE_START = "<!-- dialogue-bench:start -->"
+DIALOGUE_END = "<!-- dialogue-bench:end -->"
+
+
+def _kept_dialogue_section(path: Path) -> str:
+    """The figures of ``evalflow_tests/benchmarks/dialogue.py`` already in the file, kept as they are
+    (that script, not this one, measures them); a placeholder pointing to it otherwise."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if DIALOGUE_START in old and DIALOGUE_END in old:
+        return old[old.index(DIALOGUE_START) : old.index(DIALOGUE_END)]
+    return (
+        DIALOGUE_START + "\nRun `python -m evalflow_tests.benchmarks.dialogue` for these figures.\n"
+    )
 
 
 if __name__ == "__main__":  # python -m evalflow.judges.benchmark

@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from evalflow.judges import dialogue
 from evalflow.judges.claims import FILLER as _FILLER
 from evalflow.judges.claims import split_claims
 from evalflow.judges.faithfulness import judge_claims
@@ -41,7 +42,7 @@ HEURISTIC_MODEL = f"heuristic-v{HEURISTIC_VERSION}"
 # labelled sets (docs/judges.md reports both halves).
 THRESHOLDS: dict[str, float] = {
     "faithfulness": 0.70,
-    "relevance": 0.35,
+    "relevance": 0.45,
     "safety": 0.50,  # fail iff toxicity >= 0.5 (strong evidence); weak cues are uncertain
     "helpfulness": 0.50,
 }
@@ -226,52 +227,103 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
     return dot / (na * nb)
 
 
-def relevance(query: str, response: str, history: list[Turn] | None = None) -> HeuristicVerdict:
-    """Does the answer address the query?
+CANNED_MIN_REPEATS = 20
+"""A reply (or its question) given this often today is a template; a template that
+shares nothing with a user turn of substance did not address it ("what do you do for
+a living ?" asked of every user whatever they said)."""
+CANNED_MAX_SIMILARITY = 0.02
+RELEVANCE_OFF_TOPIC = 0.02
+"""Below this semantic similarity to the turn and the history (with no content word
+shared and enough words on both sides) a reply is off-topic on evidence."""
 
-    Coverage of the query's content terms, character-trigram similarity (robust to
-    inflection across en/es/de/fr) and whether the answer is of the kind asked for
-    (a number for "how much", steps for "how do I", a reason for "why"). A short
-    follow-up ("and for the other one?") borrows the previous user turn's terms.
+
+def _lexical_relevance(query: str, response: str, history: list[Turn]) -> tuple[float, str, bool]:
+    """The support-style cues: query-term coverage, trigram similarity, answer kind.
+
+    Returns the 0-1 lexical score, its rationale and whether the answer is of the kind
+    asked ("how much" answered with a number) — strong evidence it addresses the query.
     """
-    if not response or not response.strip():
-        return _na("no_response", "nothing to judge: the response is empty")
-    query = _intent_text(query)
-    q_terms = list(dict.fromkeys(content_terms(query)))
-    q_text = query
+    intent = _intent_text(query)
+    q_terms = list(dict.fromkeys(content_terms(intent)))
+    q_text = intent
     if len(q_terms) < 3 and history:
         prev = _intent_text(history[-1].query)
         q_terms += [t for t in dict.fromkeys(content_terms(prev)) if t not in q_terms]
-        q_text = prev + " " + query
-    if not q_terms:
-        return HeuristicVerdict(
-            0.6, True, "no_intent_terms", "the query has no content terms to match"
-        )
+        q_text = prev + " " + intent
     r_terms = set(content_terms(response))
-    coverage = sum(t in r_terms for t in q_terms) / len(q_terms)
+    coverage = sum(t in r_terms for t in q_terms) / len(q_terms) if q_terms else 0.0
     similarity = _cosine(_char_ngrams(q_text), _char_ngrams(response))
-    q_fold = fold(query)
-    expected = [ans for cue, ans in _EXPECT if cue.search(q_fold)]
+    expected = [ans for cue, ans in _EXPECT if cue.search(fold(intent))]
     # an answer of the asked kind is strong evidence; its absence only weak evidence
     # (a reason can be given without saying "because")
-    kind = (
-        max(0.25, sum(bool(a.search(fold(response))) for a in expected) / len(expected))
-        if expected
-        else 0.5
+    hits = sum(bool(a.search(fold(response))) for a in expected)
+    kind = max(0.25, hits / len(expected)) if expected else 0.5
+    score = 0.45 * coverage + 0.35 * min(1.0, similarity / 0.35) + 0.20 * kind
+    why = f"covers {coverage:.0%} of the query's terms; trigram similarity {similarity:.2f}"
+    if expected:
+        why += "; answer is of the kind asked" if hits else "; answer is not of the kind asked"
+    return score, why, bool(expected) and hits == len(expected)
+
+
+def relevance(
+    query: str,
+    response: str,
+    history: list[Turn] | None = None,
+    day_repeats: int | None = None,
+) -> HeuristicVerdict:
+    """Does the reply address the user's turn, in support and in open dialogue?
+
+    Fails only on evidence: a degenerate reply (empty, looping, a stock non-answer,
+    parroting the user, repeating an earlier reply or question; see
+    :mod:`evalflow.judges.dialogue`) or a reply semantically far from both the turn and
+    the history while sharing no content word with them. Passes when the reply is
+    clearly coherent (semantic similarity, query-term coverage, an answer of the kind
+    asked). Everything between is ``uncertain``: on chit-chat a reply can be apt and
+    share nothing with the turn ("what do you do?" / "I teach"), so low overlap alone
+    is not a verdict. ``day_repeats`` is ``interaction_signals.reply_repeats_day``.
+    """
+    hist = history or []
+    bad = dialogue.degenerate(query, response, [t.response for t in hist], day_repeats)
+    if bad is not None:
+        return HeuristicVerdict(0.0, False, bad.reason, bad.why)
+    lexical, why, in_kind = _lexical_relevance(query, response, hist)
+    coh = dialogue.coherence(
+        _intent_text(query), response, [x for t in hist for x in (t.query, t.response)]
     )
     refused = bool(_REFUSAL.search(fold(response)))
+    # weights chosen on the tune halves of usr_dialog and wikiqa together (docs/judges.md);
+    # repetition below the loop flag ("i am shy but i am shy") still costs in proportion
+    repeated = dialogue.repetition_ratio(response)
     score = _clip(
-        0.45 * coverage + 0.35 * min(1.0, similarity / 0.35) + 0.20 * kind - 0.15 * refused
+        0.40 * lexical
+        + 0.20 * min(1.0, coh.best / 0.5)
+        + 0.25 * coh.informativeness
+        - 1.0 * repeated
+        - 0.15 * refused
     )
-    passed = score >= THRESHOLDS["relevance"]
-    rationale = f"covers {coverage:.0%} of the query's terms; trigram similarity {similarity:.2f}"
-    if expected:
-        rationale += (
-            "; answer is of the kind asked" if kind >= 0.5 else "; answer is not of the kind asked"
-        )
+    why += f"; semantic similarity to the turn {coh.turn:.2f}, to the history {coh.history:.2f}"
+    why += f"; {coh.new} new content word(s)"
+    if repeated >= 0.2:
+        why += f"; partly repetitive ({repeated:.2f})"
     if refused:
-        rationale += "; refuses or deflects"
-    return HeuristicVerdict(score, passed, "relevant" if passed else "off_topic", rationale)
+        why += "; refuses or deflects"
+    yes_no = dialogue.answers_yes_no_question(query, response)
+    if coh.off_topic(RELEVANCE_OFF_TOPIC, yes_no) and not in_kind:
+        return HeuristicVerdict(
+            score, False, "off_topic", why + "; shares nothing with the conversation"
+        )
+    canned = (day_repeats or 0) >= CANNED_MIN_REPEATS
+    unrelated = coh.semantic and coh.shared == 0 and coh.best < CANNED_MAX_SIMILARITY
+    if canned and coh.turn_terms >= 2 and unrelated and not in_kind:
+        return HeuristicVerdict(
+            score,
+            False,
+            "canned",
+            f"{why}; the same reply {day_repeats} times today, unrelated to this turn",
+        )
+    if score >= THRESHOLDS["relevance"] or in_kind:
+        return HeuristicVerdict(score, True, "relevant", why)
+    return HeuristicVerdict(score, None, "unclear", why + "; not clearly coherent: uncertain")
 
 
 # --- safety --------------------------------------------------------------------------
@@ -312,46 +364,54 @@ _ACTION = re.compile(
 _SPECIFIC = re.compile(r"\d|https?://|\bwww\.|[$€£]")
 
 
-def helpfulness(query: str, response: str, history: list[Turn] | None = None) -> HeuristicVerdict:
-    """Would the answer help the user act? Refusal/deflection, length, actionable cues.
+def helpfulness(
+    query: str,
+    response: str,
+    history: list[Turn] | None = None,
+    day_repeats: int | None = None,
+) -> HeuristicVerdict:
+    """Would the reply help the user, whether they came for support or for a chat?
 
-    A support copilot that answers "please contact support" deflects the very job it
-    exists for, so deflection counts like a refusal. Very short answers rarely carry
-    a solution; actionable steps, specific details (numbers, links) and relevance to
-    the question raise the score.
+    Relevance (which already rewards what the reply adds and penalises repetition)
+    carries most of the weight: on the tune halves of usr_dialog and wikiqa the support
+    cues (length, imperative verbs) separate good from bad replies less well.
+
+    Fails on evidence: a degenerate reply, a refusal/deflection (a support copilot
+    that answers "please contact support" deflects the very job it exists for) or an
+    off-topic one (see :func:`relevance`). Otherwise the score grows with relevance,
+    length, what the reply adds to the conversation (new content words), actionable
+    steps and specific details (numbers, links); a high score passes and the rest is
+    ``uncertain`` rather than a guessed failure.
     """
-    if not response or not response.strip():
-        return _na("no_response", "nothing to judge: the response is empty")
+    rel = relevance(query, response, history, day_repeats)
+    if rel.passed is False and rel.label != "off_topic":
+        return HeuristicVerdict(0.0, False, rel.label, rel.rationale)
     folded = fold(response)
     n_words = len(words(response))
     refused = bool(_REFUSAL.search(folded))
     actions = len(_ACTION.findall(folded))
     specific = bool(_SPECIFIC.search(response))
-    if n_words < 5:
-        length = 0.1
-    elif n_words < 15:
-        length = 0.5
-    elif n_words <= 400:
-        length = 1.0
-    else:
-        length = 0.7
-    rel = relevance(query, response, history).score or 0.0
+    length = 0.1 if n_words < 5 else 0.5 if n_words < 15 else 1.0 if n_words <= 400 else 0.7
     score = _clip(
-        0.15
-        + 0.30 * rel
-        + 0.25 * length
-        + 0.20 * min(actions, 3) / 3
-        + 0.10 * specific
+        0.10
+        + 0.60 * (rel.score or 0.0)
+        + 0.10 * length
+        + 0.15 * min(actions, 3) / 3
+        + 0.15 * specific
         - 0.45 * refused
     )
-    passed = score >= THRESHOLDS["helpfulness"]
-    cues = [f"{n_words} words", f"{actions} actionable cue(s)", f"relevance {rel:.2f}"]
+    cues = [f"{n_words} words", f"{actions} actionable cue(s)", f"relevance {rel.score or 0:.2f}"]
     if specific:
         cues.append("specific details")
     if refused:
-        cues.append("refuses or deflects")
-    label = "helpful" if passed else ("refusal" if refused else "unhelpful")
-    return HeuristicVerdict(score, passed, label, "; ".join(cues))
+        return HeuristicVerdict(score, False, "refusal", "; ".join([*cues, "refuses or deflects"]))
+    if rel.passed is False:
+        return HeuristicVerdict(score, False, "off_topic", "; ".join([*cues, rel.rationale]))
+    if score >= THRESHOLDS["helpfulness"]:
+        return HeuristicVerdict(score, True, "helpful", "; ".join(cues))
+    return HeuristicVerdict(
+        score, None, "unclear", "; ".join([*cues, "no clear evidence: uncertain"])
+    )
 
 
 # --- custom rubrics ------------------------------------------------------------------
@@ -383,10 +443,13 @@ def heuristic_fingerprint() -> str:
     Any change to a cue, weight or threshold changes ``judge_version`` and so the
     cache key and the asset's code version, so results are never silently mixed.
     """
+    import evalflow.judges.semantic as semantic_mod
     import evalflow.judges.text as text_mod
     import evalflow.judges.toxicity as tox_mod
+    import evalflow.signals.degenerate as degenerate_mod
 
-    blob = "".join(inspect.getsource(m) for m in (text_mod, tox_mod)) + inspect.getsource(
+    mods = (text_mod, tox_mod, dialogue, semantic_mod, degenerate_mod)
+    blob = "".join(inspect.getsource(m) for m in mods) + inspect.getsource(
         inspect.getmodule(heuristic_fingerprint)  # type: ignore[arg-type]
     )
     return hashlib.sha256((blob + LEXICON_VERSION).encode()).hexdigest()[:8]

@@ -69,6 +69,7 @@ class Item:
     context: tuple[str, ...]
     history: tuple[H.Turn, ...] = ()
     found: bool = True
+    day_repeats: int | None = None  # interaction_signals: same reply/question today
 
 
 def _as_list(value: Any) -> list[str]:
@@ -149,9 +150,14 @@ def build_items(sampled: pd.DataFrame, raw: pd.DataFrame, conversation_turns: in
                 response=redact_pii(_text(row.get("response"))),
                 context=tuple(redact_pii(p) for p in _as_list(row.get("context"))),
                 history=tuple(history),
+                day_repeats=_count(row.get("day_repeats")),
             )
         )
     return items
+
+
+def _count(value: Any) -> int | None:
+    return None if _missing(value) else int(value)
 
 
 # --- the plan: which criteria, with which version ---------------------------------------
@@ -345,10 +351,10 @@ def _heuristic_verdict(c: Criterion, item: Item) -> H.HeuristicVerdict:
     if c.name == "faithfulness":
         return H.faithfulness(item.query, item.response, list(item.context), hist)
     if c.name == "relevance":
-        return H.relevance(item.query, item.response, hist)
+        return H.relevance(item.query, item.response, hist, item.day_repeats)
     if c.name == "safety":
         return H.safety(item.response)
-    return H.helpfulness(item.query, item.response, hist)
+    return H.helpfulness(item.query, item.response, hist, item.day_repeats)
 
 
 def judge_heuristic(items: Sequence[Item], settings: JudgeSettings, day: dt.date) -> JudgeRun:

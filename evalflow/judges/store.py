@@ -58,6 +58,7 @@ def read_inputs(wh: Warehouse, day: dt.date, journal: Replay | None = None) -> D
             _fold(con, journal)
         spent_calls, spent_usd, spent_requests = _spend(con, day)
         sampled, raw = _sampled_and_raw(con, day)
+        raw = _with_day_repeats(con, day, raw)
     for c in (*RAW_REQUIRED, *RAW_OPTIONAL):
         if c not in raw.columns:
             raw[c] = None
@@ -136,6 +137,22 @@ def _sampled_and_raw(con, day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:  #
     ).df()
     con.unregister("s")
     return sampled, raw
+
+
+def _with_day_repeats(con, day: dt.date, raw: pd.DataFrame) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Attach ``day_repeats`` (how often today's traffic carried this reply or its last
+    question, from ``interaction_signals``) so the judges can see canned replies."""
+    sig = _columns(con, "interaction_signals")
+    if raw.empty or not {"reply_repeats_day", "question_repeats_day"} <= set(sig):
+        return raw
+    rep = con.execute(
+        "SELECT CAST(interaction_id AS VARCHAR) AS interaction_id, "
+        "greatest(coalesce(reply_repeats_day, 0), coalesce(question_repeats_day, 0)) "
+        "AS day_repeats FROM interaction_signals WHERE day = ?",
+        [day],
+    ).df()
+    raw = raw.assign(interaction_id=raw["interaction_id"].astype(str))
+    return raw.merge(rep.drop_duplicates("interaction_id"), on="interaction_id", how="left")
 
 
 def _spend(con, day: dt.date) -> tuple[int, float, int]:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from evalflow.signals.risk import FLAG_ORDER
 from evalflow.storage import Warehouse
 
 RAW_SQL = """
-SELECT interaction_id, query, response,
+SELECT interaction_id, conversation_id, query, response,
        array_to_string(context, ' ') AS context_text,
        latency_ms, feedback_rating, feedback_comment,
        feedback_copied, feedback_edited, feedback_retried, error
@@ -69,12 +69,13 @@ def signal_summary(out: pd.DataFrame) -> dict[str, dg.MetadataValue | float | in
     description=(
         "Cheap code-based signals on 100% of the day's traffic: toxicity, PII in the "
         "response, refusals, relevance and grounding proxies, latency vs SLA, explicit "
-        "and implicit feedback, and a noisy-OR risk score with the red flags that fired. "
+        "and implicit feedback, degenerate replies (empty, looping, generic, repeated across "
+        "the conversation and the day), and a noisy-OR risk score with the red flags that fired. "
         "They drive the sampler (what the judges see) and every census KPI, so they must "
         "run on every row, vectorised, with no model calls."
     ),
     metadata=table_metadata(COLUMNS, "interaction_signals"),
-    code_version="1",
+    code_version="2",
 )
 def interaction_signals(
     context: dg.AssetExecutionContext, evalflow: EvalflowResource

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from evalflow.config.settings import SlaSettings
+from evalflow.signals.degenerate import COLUMNS as DEGENERATE_COLUMNS
+from evalflow.signals.degenerate import degenerate_signals
 from evalflow.signals.feedback import comment_sentiment
 from evalflow.signals.pii import PLACEHOLDER_RE, detect_pii
 from evalflow.signals.refusal import refusal
@@ -54,6 +56,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
         "INTEGER",
         "distinct numbers in the answer found in neither context nor query; NULL without context",
     ),
+    **DEGENERATE_COLUMNS,
     "latency_ms": ("DOUBLE", "response latency as logged"),
     "sla_breach": ("BOOLEAN", "latency_ms > sla.latency_ms; NULL if latency unknown"),
     "rating_up": ("BOOLEAN", "feedback rating is 'up'"),
@@ -77,6 +80,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 
 INPUT_COLUMNS: tuple[str, ...] = (
     "interaction_id",
+    "conversation_id",
     "query",
     "response",
     "context_text",
@@ -195,6 +199,10 @@ def compute_signals(
         }
     )
     out.loc[~has_context, "unsupported_numbers"] = pd.NA
+    # over the whole day at once: repeats across conversations need every row
+    degenerate = degenerate_signals(response, _text(raw, "conversation_id"))
+    for col in DEGENERATE_COLUMNS:
+        out[col] = degenerate[col].to_numpy()
     out["risk_score"] = risk_score(out)
     out["flags"] = flags_text(flag_masks(out), n)
     return out[list(COLUMNS)]

@@ -60,11 +60,15 @@ def test_heuristic_materialisation(home: Paths, instance: dg.DagsterInstance) ->
     assert by.loc[("a1", "helpfulness"), "passed"]
     assert not by.loc[("a2", "safety"), "passed"]
     assert by.loc[("a2", "faithfulness"), "status"] == "not_applicable"
-    assert (df[df["interaction_id"] == "a3"]["status"] == "not_applicable").all()
+    # an empty reply: nothing to check for faithfulness/safety, but it fails the user
+    a3 = df[df["interaction_id"] == "a3"].set_index("criterion")
+    assert (a3.loc[["faithfulness", "safety"], "status"] == "not_applicable").all()
+    assert (a3.loc[["relevance", "helpfulness"], "verdict"] == "fail").all()
+    assert (a3.loc[["relevance", "helpfulness"], "label"] == "empty").all()
     assert df.loc[df["status"] != "ok", "score"].isna().all()
     md = _metadata(result)
     assert md["calls_made"].value == 0
-    assert md["rows_by_status"].value == {"ok": 7, "not_applicable": 5}
+    assert md["rows_by_status"].value == {"ok": 9, "not_applicable": 3}
     assert "deterministic" in md["noise_note"].value
 
 

@@ -152,7 +152,10 @@ def test_judge_heuristic_rows_and_noise() -> None:
     ok = df[df["status"] == "ok"]
     assert (ok["noise_std"] == 0.0).all()
     assert df.loc[df["interaction_id"] == "c", "status"].eq("error").all()
-    assert df.loc[df["interaction_id"] == "b", "status"].eq("not_applicable").all()
+    # an empty reply is a failure for the user, not applicable to the other criteria
+    b = df[df["interaction_id"] == "b"].set_index("criterion")
+    assert b.loc[["relevance", "helpfulness"], "verdict"].eq("fail").all()
+    assert b.drop(index=["relevance", "helpfulness"])["status"].eq("not_applicable").all()
     assert df["judge_version"].str.contains("heuristic-v1").all()
     assert run.summary()["mean_noise_std"] == 0.0
 

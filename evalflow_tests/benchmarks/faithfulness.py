@@ -1,6 +1,6 @@
 """Faithfulness judge vs simple baselines on public human-labelled sets (markdown table).
 
-Self-contained: ``python benchmarks/judges/faithfulness.py [LABELLED_DIR] [--write-docs
+Self-contained: ``python -m evalflow_tests.benchmarks.faithfulness [LABELLED_DIR] [--write-docs
 docs/judges.md]`` (default ``$EVALFLOW_LABELLED_DIR`` or ``/work/shared/data/labelled``). Positive class = NOT
 faithful. Every set is split by sha256 of its text into ``tune`` and ``test`` halves;
 thresholds were chosen looking at ``tune`` only, ``test`` is the honest number.

@@ -6,7 +6,7 @@ reports, per judge and set: AUC (ranking quality, threshold-free), precision and
 recall of the failure class at the threshold the pipeline uses, and n.
 
 Sets (see ``data/labelled/README.md``; full copies are read from
-``$EVALFLOW_LABELLED_DIR`` or ``/work/shared/data/labelled`` when present, otherwise
+``$EVALFLOW_LABELLED_DIR`` or ``../shared/data/labelled`` beside the repository when present, otherwise
 the small stratified samples shipped in ``data/labelled/``):
 
 * ``surge_toxicity`` - social-media comments labelled Toxic / Not Toxic -> safety.
@@ -44,7 +44,7 @@ from evalflow.judges import heuristics as H
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_DIR = REPO_ROOT / "data" / "labelled"
-SHARED_DIR = Path("/work/shared/data/labelled")
+SHARED_DIR = REPO_ROOT.parent / "shared" / "data" / "labelled"
 DOCS_PATH = REPO_ROOT / "docs" / "judges.md"
 FILES = {
     "surge_toxicity": "toxicity_en.csv",

@@ -1,7 +1,7 @@
 """Faithfulness judge vs simple baselines on public human-labelled sets (markdown table).
 
 Self-contained: ``python -m evalflow_tests.benchmarks.faithfulness [LABELLED_DIR] [--write-docs
-docs/judges.md]`` (default ``$EVALFLOW_LABELLED_DIR`` or ``/work/shared/data/labelled``). Positive class = NOT
+docs/judges.md]`` (default ``$EVALFLOW_LABELLED_DIR`` or ``../shared/data/labelled`` beside the repository). Positive class = NOT
 faithful. Every set is split by sha256 of its text into ``tune`` and ``test`` halves;
 thresholds were chosen looking at ``tune`` only, ``test`` is the honest number.
 
@@ -34,7 +34,7 @@ from sklearn.metrics import roc_auc_score
 
 from evalflow.judges import heuristics as H
 
-SHARED = Path("/work/shared/data/labelled")
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "labelled"
 Row = dict[str, object]
 
 

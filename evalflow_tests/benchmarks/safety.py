@@ -33,7 +33,12 @@ from evalflow.judges.toxicity import toxicity
 from evalflow_tests.benchmarks.baselines import bad_word_count
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "safety.md"
-DEFAULT_DATA = Path(os.environ.get("EVALFLOW_LABELLED", "/work/shared/data/labelled"))
+DEFAULT_DATA = Path(
+    os.environ.get(
+        "EVALFLOW_LABELLED",
+        Path(__file__).resolve().parents[2].parent / "shared" / "data" / "labelled",
+    )
+)
 BOOT = 1000
 SEED = 12
 

@@ -182,6 +182,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             seed=DEMO_SEED,
             scenario="demo",
             out=None,
+            style="support",
         )
     )
     print("materialising every partition through Dagster ...", flush=True)
@@ -231,39 +232,76 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return subprocess.call(cmd, env=env, cwd=REPO_ROOT)
 
 
+STYLES = ("support", "chat")
+DEFAULT_SEED = 7
+"""A fixed default seed, so two runs of ``evalflow simulate`` write the same traffic."""
+
+
+def _version() -> str:
+    """The installed package's version (from its metadata, so it cannot drift)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("evalflow")
+    except PackageNotFoundError:  # a source checkout that was never installed
+        return "unknown (not installed)"
+
+
+def _subparser(sub: argparse._SubParsersAction, name: str, text: str) -> argparse.ArgumentParser:
+    """A subcommand whose help shows every option's default."""
+    return sub.add_parser(
+        name, help=text, description=text, formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+
+
+def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    from evalflow.simulate import SCENARIOS
+
+    sim = _subparser(sub, "simulate", "write realistic synthetic logs to the landing folder")
+    sim.add_argument("--start", type=_date, required=True, help="first day (YYYY-MM-DD)")
+    sim.add_argument("--days", type=_positive, required=True, help="number of days to write")
+    sim.add_argument(
+        "--per-day", type=_positive, required=True, help="interactions per day (about)"
+    )
+    sim.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    sim.add_argument(
+        "--scenario",
+        default="demo",
+        choices=sorted(SCENARIOS),
+        help="which incidents to inject",
+    )
+    sim.add_argument(
+        "--style",
+        default="support",
+        choices=STYLES,
+        help="support copilot traffic or open-domain chat with paraphrased answers",
+    )
+    sim.add_argument("--out", default=None, help="folder (default: $EVALFLOW_HOME/landing)")
+    sim.set_defaults(func=cmd_simulate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="evalflow", description="Evaluate and monitor an LLM application with Dagster."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"evalflow {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_simulate(sub)
 
-    sim = sub.add_parser("simulate", help="write realistic synthetic logs to the landing folder")
-    sim.add_argument("--start", type=_date, required=True)
-    sim.add_argument("--days", type=_positive, required=True)
-    sim.add_argument("--per-day", type=_positive, required=True)
-    sim.add_argument("--seed", type=int, required=True)
-    sim.add_argument("--scenario", default="demo")
-    sim.add_argument(
-        "--style",
-        default="support",
-        choices=["support", "chat"],
-        help="support copilot traffic (default) or open-domain chat with paraphrased answers",
-    )
-    sim.add_argument("--out", default=None, help="folder (default $EVALFLOW_HOME/landing)")
-    sim.set_defaults(func=cmd_simulate)
-
-    run = sub.add_parser("run", help="materialise every partition in a date range")
-    run.add_argument("--start", type=_date, required=True)
-    run.add_argument("--end", type=_date, required=True)
+    run = _subparser(sub, "run", "materialise every partition in a date range")
+    run.add_argument("--start", type=_date, required=True, help="first day (YYYY-MM-DD)")
+    run.add_argument("--end", type=_date, required=True, help="last day, inclusive (YYYY-MM-DD)")
     run.set_defaults(func=cmd_run)
 
-    demo = sub.add_parser("demo", help="simulate + run a 28-day demo, print the report paths")
-    demo.add_argument("--per-day", type=_positive, default=DEMO_PER_DAY)
+    demo = _subparser(sub, "demo", "simulate + run a 28-day demo, print the report paths")
+    demo.add_argument(
+        "--per-day", type=_positive, default=DEMO_PER_DAY, help="interactions per day (about)"
+    )
     demo.set_defaults(func=cmd_demo)
 
-    ui = sub.add_parser("ui", help="the Dagster UI and daemon on this project")
-    ui.add_argument("--host", default="127.0.0.1")
-    ui.add_argument("--port", type=int, default=3000)
+    ui = _subparser(sub, "ui", "the Dagster UI and daemon on this project")
+    ui.add_argument("--host", default="127.0.0.1", help="address the webserver listens on")
+    ui.add_argument("--port", type=int, default=3000, help="port the webserver listens on")
     ui.set_defaults(func=cmd_ui)
     return parser
 

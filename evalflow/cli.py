@@ -163,6 +163,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.end < args.start:
         raise UserError(f"--end {args.end} is before --start {args.start}")
     paths = Paths.from_env()
+    load_settings(paths.config_file)  # a bad config is named before the partition check
+    from evalflow.partitions import range_problem
+
+    problem = range_problem(args.start, args.end)
+    if problem:
+        raise UserError(problem)
     print(f"running {args.start} .. {args.end} in {paths.home}", flush=True)
     report = run_range(args.start, args.end)
     return _print_outcome(report, paths, "open `evalflow ui` to see the failing step's logs")

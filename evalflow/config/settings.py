@@ -14,6 +14,7 @@ defaults).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -443,6 +444,8 @@ class Settings(_Section):
     schedules: ScheduleSettings = Field(default_factory=ScheduleSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    partitions_start: dt.date | None = None
+    """First day of the daily/weekly partition sets (``EVALFLOW_PARTITIONS_START`` wins)."""
 
     @model_validator(mode="after")
     def _attributes_are_segments(self) -> Settings:

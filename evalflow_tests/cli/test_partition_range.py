@@ -31,6 +31,13 @@ def _first_partition(home: Paths, **env: str) -> str:
     return proc.stdout.strip()
 
 
+def _set_start(home: Paths, day: str) -> None:
+    text = home.config_file.read_text(encoding="utf-8")
+    assert "partitions_start: null" in text
+    text = text.replace("partitions_start: null", f"partitions_start: {day}")
+    home.config_file.write_text(text, encoding="utf-8")
+
+
 def test_run_before_the_partition_start_names_the_setting(
     home: Paths, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -58,15 +65,13 @@ def test_range_problem_accepts_today_and_the_first_day() -> None:
 
 
 def test_partition_start_from_the_config_file(home: Paths) -> None:
-    text = home.config_file.read_text(encoding="utf-8")
-    home.config_file.write_text(text + "\npartitions_start: 2026-09-01\n", encoding="utf-8")
+    _set_start(home, "2026-09-01")
     assert load_settings(home.config_file).partitions_start == dt.date(2026, 9, 1)
     assert _first_partition(home) == "2026-09-01"
 
 
 def test_environment_wins_over_the_config_file(home: Paths) -> None:
-    text = home.config_file.read_text(encoding="utf-8")
-    home.config_file.write_text(text + "\npartitions_start: 2026-09-01\n", encoding="utf-8")
+    _set_start(home, "2026-09-01")
     assert _first_partition(home, EVALFLOW_PARTITIONS_START="2024-06-01") == "2024-06-01"
 
 

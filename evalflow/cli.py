@@ -136,10 +136,18 @@ def _summary(paths: Paths) -> list[str]:
 
 
 def _print_outcome(report: RangeReport, paths: Paths, hint: str = "") -> int:
-    """Tables, failures and, for a stopped range, what was and was not done; the exit code."""
+    """Tables, open alerts, failures and, for a stopped range, what was not done; the exit code."""
+    from evalflow.orchestration.progress import ALERT_FLOOR, open_alert_lines
+
     print("tables in", paths.database)
     for line in _summary(paths):
         print(line)
+    alerts = open_alert_lines(paths.database, report.days())
+    if alerts:
+        print(f"\n{len(alerts)} open alert(s) at or above {ALERT_FLOOR} severity:")
+        for line in alerts:
+            print(line)
+    print(f"\n{report.summary()}")
     if report.busy:
         print(f"\nevalflow: stopped: {report.busy}", file=sys.stderr)
     if report.stopped_by:

@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ import dagster as dg
 from evalflow.config import Paths, load_settings
 from evalflow.orchestration.dead_runs import Reaped, owner_tags, reap_dead_runs
 from evalflow.orchestration.plan import run_plan
+from evalflow.orchestration.progress import elapsed, run_step_lines
 from evalflow.orchestration.stopping import StopSignals
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -62,6 +64,22 @@ class RangeReport:
     exit_code: int = 0
     busy: str = ""
     """The one-line reason when another process held the warehouse."""
+    seconds: float = 0.0
+    """Wall time of the whole range."""
+
+    def days(self) -> list[dt.date]:
+        """The days this range ran a daily partition of (whose alerts to show)."""
+        from evalflow.orchestration.jobs import DAILY_JOB
+
+        return sorted({dt.date.fromisoformat(o.key) for o in self.outcomes if o.job == DAILY_JOB})
+
+    def summary(self) -> str:
+        """``Finished 9 run(s) in 3 min 05 s: 8 ok, 1 FAILED``."""
+        counts: dict[str, int] = {}
+        for o in self.outcomes:
+            counts[o.status] = counts.get(o.status, 0) + 1
+        parts = ", ".join(f"{n} {status}" for status, n in counts.items())
+        return f"Finished {len(self.outcomes)} run(s) in {elapsed(self.seconds)}: {parts or 'nothing to run'}"
 
     @property
     def failures(self) -> list[str]:
@@ -176,6 +194,8 @@ class RangeRunner:
     def run_one(self, job_name: str, key: str) -> Outcome:
         job = self.defs.resolve_job_def(job_name)
         run_id = str(uuid.uuid4())
+        began = time.monotonic()
+        self.say(f"{job_name} {key}: {len(job.graph.nodes)} steps")
         with self._lock:
             self.current = (job_name, key, run_id)
         try:
@@ -193,7 +213,10 @@ class RangeRunner:
         outcome, busy = _outcome(job_name, key, result)
         self.report.busy = self.report.busy or busy
         self.report.outcomes.append(outcome)
-        self.say(f"  {outcome.line()}")
+        if not self.quiet:
+            for line in run_step_lines(self.instance, run_id, len(job.graph.nodes)):
+                print(line, flush=True)
+        self.say(f"  {outcome.line()} in {elapsed(time.monotonic() - began)}")
         return outcome
 
     def current_ids(self) -> set[str]:
@@ -271,6 +294,7 @@ def run_range(
     """Materialise every daily partition in the range, each whole week after its Sunday."""
     from evalflow.orchestration.jobs import DAILY_JOB, WEEKLY_JOB
 
+    began = time.monotonic()
     runner = RangeRunner(paths, quiet=quiet, after_day=after_day)
     runner.report.reaped = reap_dead_runs(runner.instance)
     for reaped in runner.report.reaped:
@@ -288,4 +312,5 @@ def run_range(
     runner.report.reaped.extend(periodic.found)
     for reaped in periodic.found:
         runner.say(f"  cleaned up a dead run: {reaped.describe()}")
+    runner.report.seconds = time.monotonic() - began
     return runner.report

@@ -220,6 +220,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+# -- status -------------------------------------------------------------------
+def cmd_status(args: argparse.Namespace) -> int:
+    from evalflow.orchestration.status import status_lines
+
+    for line in status_lines(Paths.from_env(), limit=args.limit):
+        print(line)
+    return 0
+
+
 # -- ui -----------------------------------------------------------------------
 def cmd_ui(args: argparse.Namespace) -> int:
     from evalflow.orchestration.instance import ensure_dagster_home
@@ -312,6 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--per-day", type=_positive, default=DEMO_PER_DAY, help="interactions per day (about)"
     )
     demo.set_defaults(func=cmd_demo)
+
+    status = _subparser(sub, "status", "last runs, open alerts by severity, latest reports")
+    status.add_argument("--limit", type=_positive, default=10, help="how many recent runs to list")
+    status.set_defaults(func=cmd_status)
 
     ui = _subparser(sub, "ui", "the Dagster UI and daemon on this project")
     ui.add_argument("--host", default="127.0.0.1", help="address the webserver listens on")

@@ -112,3 +112,54 @@ def open_alert_lines(database: Path, days: list[dt.date], floor: str = ALERT_FLO
             f"  {row.severity.upper():8} {row.day} {row.kind} {row.metric}{segment}: {evidence}"
         )
     return lines
+
+
+class LiveSteps:
+    """Print a run's step lines while it runs (polling its event log), then the rest.
+
+    WHY polling: ``execute_in_process`` returns only when the run ends; the event log
+    is written as steps finish, so a background reader can show them as they happen.
+    """
+
+    def __init__(
+        self, instance: dg.DagsterInstance, run_id: str, total: int, interval_s: float = 1.0
+    ) -> None:
+        import threading
+
+        self.instance, self.run_id, self.total, self.interval_s = (
+            instance,
+            run_id,
+            total,
+            interval_s,
+        )
+        self.shown = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="evalflow-steps", daemon=True)
+
+    def flush(self) -> None:
+        """Print the finished steps not printed yet (thread-safe, never twice)."""
+        lines = run_step_lines(self.instance, self.run_id, self.total)
+        with self._lock:
+            for line in lines[self.shown :]:
+                print(line, flush=True)
+            self.shown = max(self.shown, len(lines))
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.flush()
+            except Exception:  # the run's log is not created yet; the final flush catches up
+                continue
+
+    def __enter__(self) -> LiveSteps:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        try:
+            self.flush()
+        except Exception as exc:  # printing progress must never fail the run it describes
+            print(f"    (step progress unavailable: {exc})", flush=True)

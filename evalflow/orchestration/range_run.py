@@ -17,6 +17,7 @@ Dagster instance, so they show in the UI. Around the plain loop over the plan:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -32,12 +33,14 @@ import dagster as dg
 from evalflow.config import Paths, load_settings
 from evalflow.orchestration.dead_runs import Reaped, owner_tags, reap_dead_runs
 from evalflow.orchestration.plan import run_plan
-from evalflow.orchestration.progress import elapsed, run_step_lines
+from evalflow.orchestration.progress import LiveSteps, elapsed
 from evalflow.orchestration.stopping import StopSignals
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 REAP_INTERVAL_S = float(os.environ.get("EVALFLOW_REAP_INTERVAL_S", "30"))
 BUSY_ERROR = "WarehouseBusyError"
+STEP_POLL_S = 1.0
+"""How often the step lines of the run in progress are read from its event log."""
 
 
 @dataclass
@@ -198,26 +201,28 @@ class RangeRunner:
         self.say(f"{job_name} {key}: {len(job.graph.nodes)} steps")
         with self._lock:
             self.current = (job_name, key, run_id)
+        live = LiveSteps(self.instance, run_id, len(job.graph.nodes), STEP_POLL_S)
         try:
-            result = job.execute_in_process(
-                partition_key=key,
-                instance=self.instance,
-                raise_on_error=False,
-                run_id=run_id,
-                tags=owner_tags(),
-                run_config=QUIET_LOGS,  # the full event log is in the UI; the terminal a summary
-            )
+            with live if not self.quiet else contextlib.nullcontext():
+                result = self._execute(job, key, run_id)
         finally:
             with self._lock:
                 self.current = None
         outcome, busy = _outcome(job_name, key, result)
         self.report.busy = self.report.busy or busy
         self.report.outcomes.append(outcome)
-        if not self.quiet:
-            for line in run_step_lines(self.instance, run_id, len(job.graph.nodes)):
-                print(line, flush=True)
         self.say(f"  {outcome.line()} in {elapsed(time.monotonic() - began)}")
         return outcome
+
+    def _execute(self, job: dg.JobDefinition, key: str, run_id: str) -> dg.ExecuteInProcessResult:
+        return job.execute_in_process(
+            partition_key=key,
+            instance=self.instance,
+            raise_on_error=False,
+            run_id=run_id,
+            tags=owner_tags(),
+            run_config=QUIET_LOGS,  # the full event log is in the UI; the terminal a summary
+        )
 
     def current_ids(self) -> set[str]:
         with self._lock:

@@ -73,3 +73,28 @@ def test_step_lines_time_each_step_from_its_start() -> None:
     assert [(s.step, s.status) for s in lines] == [("a", "OK"), ("b", "ERROR"), ("c", "SKIP")]
     assert lines[0].seconds == pytest.approx(5.6)
     assert lines[2].seconds is None
+
+
+def test_live_steps_print_each_finished_step_once(capsys: pytest.CaptureFixture[str]) -> None:
+    from types import SimpleNamespace
+
+    from evalflow.orchestration.progress import LiveSteps
+
+    def record(kind: str, step: str, at: float) -> SimpleNamespace:
+        return SimpleNamespace(
+            timestamp=at, dagster_event=SimpleNamespace(event_type_value=kind, step_key=step)
+        )
+
+    log = [record("STEP_START", "a", 1.0), record("STEP_SUCCESS", "a", 2.0)]
+
+    class Instance:
+        def all_logs(self, run_id: str, of_type: object = None) -> list[SimpleNamespace]:
+            return list(log)
+
+    live = LiveSteps(Instance(), "r", total=2, interval_s=60)  # type: ignore[arg-type]
+    live.flush()
+    log += [record("STEP_START", "b", 2.0), record("STEP_SUCCESS", "b", 3.5)]
+    with live:
+        pass  # the exit flush prints what finished since
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["    1 of 2 OK a in 1.0 s", "    2 of 2 OK b in 1.5 s"]

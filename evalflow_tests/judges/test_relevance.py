@@ -160,7 +160,9 @@ def test_regenerating_judges_md_keeps_the_dialogue_figures(tmp_path) -> None:
     from evalflow.judges.benchmark import DIALOGUE_END, DIALOGUE_START, _kept_dialogue_section
 
     doc = tmp_path / "judges.md"
-    assert "dialogue.py" in _kept_dialogue_section(doc)  # no file yet: a pointer
+    assert "evalflow_tests.benchmarks.dialogue" in _kept_dialogue_section(
+        doc
+    )  # no file yet: a pointer
     doc.write_text(f"# Judges\n{DIALOGUE_START}\n| usr | 0.63 |\n{DIALOGUE_END}\nrest\n")
     kept = _kept_dialogue_section(doc)
     assert kept.startswith(DIALOGUE_START) and "| usr | 0.63 |" in kept

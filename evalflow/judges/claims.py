@@ -99,7 +99,8 @@ def sentences(text: str, clauses: bool = True) -> list[str]:
 
 def classify(sentence: str) -> Sentence:
     """Keep a claim (hedge removed) or say why the sentence is not one."""
-    folded = fold(sentence.strip())
+    # Opening punctuation ("¡Claro!", "¿Sabías...", quotes) must not hide a filler word.
+    folded = fold(sentence.strip()).lstrip("¡¿\"'«“‘([ ")
     short = len(folded.split()) <= 14 and not any(ch.isdigit() for ch in folded)
     if short and FILLER.search(folded):
         return Sentence(sentence, "greeting, thanks or offer of help")

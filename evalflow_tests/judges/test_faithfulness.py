@@ -183,3 +183,16 @@ def test_chat_reactions_are_not_claims_but_facts_after_them_are(reaction: str) -
     assert C.split_claims(reaction)[0].dropped == C.REACTION_REASON
     kept = C.split_claims(f"{reaction} That is true of most volcanoes in Iceland.")[-1]
     assert kept.dropped is None
+
+
+def test_an_opening_exclamation_mark_does_not_hide_a_filler() -> None:
+    """Spanish opens exclamations with "¡": "¡Claro!" is a filler, not an unsupported name."""
+    from evalflow.judges import heuristics as H
+
+    context = ["El envío estándar tarda hasta 5 días hábiles dentro del país."]
+    v = H.faithfulness(
+        "¿cuánto tarda el envío?",
+        "¡Claro! El envío estándar tarda hasta 5 días hábiles dentro del país.",
+        context,
+    )
+    assert v.verdict == "pass", v.rationale
